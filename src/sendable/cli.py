@@ -1,0 +1,126 @@
+"""The `sendable` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from sendable.errors import ServiceError
+from sendable.policy import Policy, PolicyError, load_policy
+
+app = typer.Typer(help="sendable: direct messages that explain every send attempt.",
+                  no_args_is_help=True, add_completion=False)
+scenario_app = typer.Typer(help="Run scenario files.", no_args_is_help=True)
+policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
+app.add_typer(policy_app, name="policy")
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str, typer.Option("--db", help="SQLite file or database URL.")]
+PolicyOption = Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def fail(message: str, code: int = 2) -> None:
+    err.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+def policy_or_exit(path: Path | None) -> Policy:
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        fail(f"policy: {error}")
+        raise AssertionError from None  # unreachable
+
+
+def open_service(db: str, policy: Path | None):  # type: ignore[no-untyped-def]
+    from sendable.service import Service
+
+    return Service.open(db, policy_or_exit(policy))
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+@scenario_app.command("run")
+def scenario_run(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+                 as_json: JsonOption = False) -> None:
+    """Run scenarios; prints each failed expectation and `N passed, N failed`."""
+    from sendable.scenario import ScenarioError, run_paths
+
+    try:
+        results = run_paths(paths)
+    except ScenarioError as error:
+        fail(str(error))
+        return
+    passed = sum(r.passed for r in results)
+    failed = sum(len(r.failures) for r in results)
+    if as_json:
+        print_json({"passed": passed, "failed": failed, "scenarios": [
+            {"file": r.file, "name": r.name, "passed": r.passed,
+             "failed": len(r.failures), "failures": [f.__dict__ for f in r.failures]}
+            for r in results]})
+    else:
+        for result in results:
+            for failure in result.failures:
+                typer.echo(failure.line())
+        typer.echo(f"{passed} passed, {failed} failed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@policy_app.command("check")
+def policy_check(path: Annotated[Path, typer.Argument(help="Policy TOML file.")],
+                 as_json: JsonOption = False) -> None:
+    """Validate a policy file; unknown keys and bad values are named."""
+    policy = policy_or_exit(path)
+    if as_json:
+        print_json({"ok": True, "digest": policy.digest(), "policy": policy.model_dump(mode="json")})
+    else:
+        typer.echo(f"{path}: ok (digest {policy.digest()})")
+
+
+@app.command()
+def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
+        to: Annotated[str, typer.Argument(metavar="TO")],
+        text: Annotated[str, typer.Option("--text", help="The message to check.")] = "",
+        audience: Annotated[str, typer.Option("--as", help="sender or moderator.")] = "sender",
+        db: DbOption = "sendable.db", policy: PolicyOption = None,
+        as_json: JsonOption = False) -> None:
+    """Why can't FROM message TO? Every reason, without sending."""
+    from sendable.reasons import render_all
+
+    if audience not in ("sender", "moderator"):
+        fail("--as must be sender or moderator")
+    service = open_service(db, policy)
+    try:
+        decision = service.why(sender, to, text)
+    except ServiceError as error:
+        fail(error.message)
+        return
+    reasons = render_all(decision.findings, audience)
+    if as_json:
+        print_json({"sendable": decision.sendable, "outcome": decision.outcome,
+                    "reasons": reasons})
+        return
+    verdict = "[green]can send[/green]" if decision.sendable else "[red]cannot send[/red]"
+    console.print(f"@{sender} → @{to}: {verdict} (outcome: {decision.outcome})")
+    for reason in reasons:
+        wait = f" — wait {reason['retry_after']}s" if reason["retry_after"] else ""
+        appeal = " — can be appealed" if reason["appealable"] else ""
+        console.print(f"  [bold]{reason['code']}[/bold]: {reason['message']}{wait}{appeal}")
+        console.print(f"    remedy: {reason['remedy']}")
+        if audience == "moderator" and reason.get("detail"):
+            console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

@@ -1,0 +1,36 @@
+"""Moving-window event counters on the injected clock.
+
+One interface, storages chosen by URI (the shape of the `limits` package, but
+our timestamps come from the service's clock so that scenarios can advance
+time): `memory://` by default, `redis://…` for several nodes.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sendable.counters.memory import MemoryCounters
+
+
+class Counters(Protocol):
+    def add(self, key: str, at: float, member: str, keep: float) -> None:
+        """Record an event at `at`; events older than `at - keep` may be dropped."""
+        ...
+
+    def since(self, key: str, start: float) -> list[tuple[float, str]]:
+        """Events with time > start, oldest first, as (time, member)."""
+        ...
+
+    def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
+        """Several `since` reads in one round trip."""
+        ...
+
+
+def open_counters(uri: str | None) -> Counters:
+    if not uri or uri.startswith("memory://"):
+        return MemoryCounters()
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        from sendable.counters.redis import RedisCounters
+
+        return RedisCounters(uri)
+    raise ValueError(f"counters: unknown storage {uri!r} (memory:// or redis://)")

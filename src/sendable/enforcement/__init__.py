@@ -1,0 +1,1 @@
+"""Enforcement: strikes, the ladder, bans, flags, appeals and reputation."""

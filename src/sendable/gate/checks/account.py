@@ -1,0 +1,32 @@
+"""Restrictions on the sender's own account: age, flags, new-account limits."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sendable.gate.facts import Facts
+from sendable.gate.windows import wait_for_room
+from sendable.policy import Policy
+from sendable.reasons import Finding
+
+_DAY = 86400.0
+
+
+def check(facts: Facts, policy: Policy) -> list[Finding]:
+    findings: list[Finding] = []
+    sender, now = facts.sender, facts.now
+    today = datetime.fromtimestamp(now, UTC).date()
+    age = sender.age_years(today)
+    if age is not None and age < policy.age.min_messaging_age:
+        findings.append(Finding("account.underage",
+                                detail={"age": age, "min_age": policy.age.min_messaging_age}))
+    if sender.flagged and not facts.relation.recipient_follows:
+        findings.append(Finding("account.flagged", detail={"recipient_follows": False}))
+    account_days = (now - sender.created_at) / _DAY
+    if facts.relation.new_conversation and account_days < policy.new_accounts.days:
+        limit = policy.new_accounts.max_new_conversations_per_day
+        wait = wait_for_room(facts.history.new_conversation_times, now, _DAY, limit)
+        if wait is not None:
+            findings.append(Finding("account.new_limit", retry_after=wait, detail={
+                "account_age_days": round(account_days, 2), "limit_per_day": limit}))
+    return findings

@@ -1,0 +1,60 @@
+"""The recipient's privacy: blocks, availability, age, settings, requests.
+
+Every privacy reason that applies is listed (the moderator sees a block beside
+the settings); masking for the sender happens at rendering, not here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sendable.gate.facts import Facts, Relation
+from sendable.policy import Policy
+from sendable.reasons import Finding
+
+
+def _setting_allows(setting: str, rel: Relation) -> bool:
+    if setting == "everyone":
+        return True
+    if setting == "followers":
+        return rel.sender_follows
+    if setting == "following":
+        return rel.recipient_follows
+    if setting == "mutuals":
+        return rel.sender_follows and rel.recipient_follows
+    return False  # "nobody", or anything unknown: fail closed
+
+
+def check(facts: Facts, policy: Policy) -> list[Finding]:
+    rel, recipient, now = facts.relation, facts.recipient, facts.now
+    findings: list[Finding] = []
+    if rel.sender_blocked:
+        findings.append(Finding("privacy.you_blocked"))
+    if rel.recipient_blocked:
+        findings.append(Finding("privacy.blocked"))
+    ban = recipient.ban
+    banned = ban is not None and (ban.until is None or ban.until > now)
+    if recipient.deactivated or banned:
+        findings.append(Finding("privacy.recipient_unavailable", detail={
+            "deactivated": recipient.deactivated, "banned": banned}))
+    age = recipient.age_years(datetime.fromtimestamp(now, UTC).date())
+    if age is not None and age < policy.age.min_messaging_age:
+        findings.append(Finding("privacy.underage_recipient", detail={"recipient_age": age}))
+    # Someone who wrote to the sender, or accepted them, can be answered
+    # whatever their settings say; a block still wins above.
+    if not rel.accepted:
+        if recipient.private and not rel.sender_follows:
+            findings.append(Finding("privacy.private_account", detail={
+                "follow_pending": rel.sender_follow_pending}))
+        if not _setting_allows(recipient.who_can_message, rel):
+            findings.append(Finding("privacy.not_accepting", detail={
+                "who_can_message": recipient.who_can_message,
+                "sender_follows": rel.sender_follows,
+                "recipient_follows": rel.recipient_follows}))
+    if rel.is_request:
+        limit = policy.requests.max_unanswered
+        if rel.conversation_state == "declined" or rel.unanswered >= limit:
+            findings.append(Finding("privacy.request_limit", detail={
+                "unanswered": rel.unanswered, "limit": limit,
+                "declined": rel.conversation_state == "declined"}))
+    return findings

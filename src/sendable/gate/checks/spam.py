@@ -1,0 +1,104 @@
+"""Spam: links, content, near-duplicates, fan-out and reputation.
+
+Only messages to people who don't know the sender (no follow back, no
+accepted conversation) count toward duplicates and fan-out, and only they are
+held to the reputation floor. Nothing here reaches the sender but the code:
+thresholds, features and waits stay in the moderator's detail.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sendable.gate.facts import Facts
+from sendable.policy import Policy
+from sendable.reasons import Finding
+from sendable.text.fingerprint import similarity
+from sendable.text.links import blocked_domain
+
+_HOUR = 3600.0
+
+
+def _links(facts: Facts, policy: Policy) -> list[Finding]:
+    links = facts.content.links
+    blocked = sorted({hit for link in links
+                      if (hit := blocked_domain(link, policy.spam.blocked_domains))})
+    too_many = len(links) > policy.spam.max_links
+    if not blocked and not too_many:
+        return []
+    return [Finding("spam.link", detail={
+        "blocked_domains": blocked, "links": len(links), "max_links": policy.spam.max_links})]
+
+
+def _content(facts: Facts, policy: Policy) -> list[Finding]:
+    score = facts.content.spam
+    if score is None:
+        return []
+    threshold = policy.spam.content_threshold
+    if not score.blocked_terms and score.score < threshold:
+        return []
+    return [Finding("spam.content", detail={
+        "score": round(score.score, 3), "threshold": threshold,
+        "blocked_terms": list(score.blocked_terms),
+        "features": [{"name": f.name, "weight": f.weight, "evidence": f.evidence}
+                     for f in score.features]})]
+
+
+def _distinct_wait(latest: dict[int, float], now: float, window: float,
+                   limit: int) -> tuple[int, int] | None:
+    """(count, seconds until below limit) of distinct recipients, or None when under it."""
+    times = sorted(latest.values())
+    if len(times) < limit:
+        return None
+    frees_at = times[len(times) - limit] + window
+    return len(times), max(1, math.ceil(frees_at - now))
+
+
+def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
+    mine = facts.content.fingerprint
+    if mine is None:
+        return []
+    spam, now = policy.spam, facts.now
+    latest: dict[int, float] = {}
+    for past in facts.history.stranger_messages:
+        if now - past.at >= spam.duplicate_window or past.fingerprint is None:
+            continue
+        if similarity(mine, past.fingerprint) >= spam.duplicate_similarity:
+            latest[past.recipient_id] = past.at
+    hit = _distinct_wait(latest, now, spam.duplicate_window, spam.duplicate_recipients)
+    if hit is None:
+        return []
+    return [Finding("spam.duplicate", detail={
+        "similar_recipients": hit[0], "limit": spam.duplicate_recipients,
+        "wait_seconds": hit[1]})]
+
+
+def _fanout(facts: Facts, policy: Policy) -> list[Finding]:
+    now = facts.now
+    latest: dict[int, float] = {}
+    for past in facts.history.stranger_messages:
+        if now - past.at < _HOUR:
+            latest[past.recipient_id] = past.at
+    hit = _distinct_wait(latest, now, _HOUR, policy.spam.fanout_per_hour)
+    if hit is None:
+        return []
+    return [Finding("spam.fanout", detail={
+        "recipients_last_hour": hit[0], "limit": policy.spam.fanout_per_hour,
+        "wait_seconds": hit[1]})]
+
+
+def _reputation(facts: Facts, policy: Policy) -> list[Finding]:
+    reputation = facts.sender.reputation
+    if reputation is None or reputation.score >= policy.spam.min_reputation:
+        return []
+    return [Finding("spam.reputation", detail={
+        "score": round(reputation.score, 3), "min_reputation": policy.spam.min_reputation,
+        "components": dict(reputation.components)})]
+
+
+def check(facts: Facts, policy: Policy) -> list[Finding]:
+    findings = _links(facts, policy) + _content(facts, policy)
+    if facts.relation.is_request:
+        findings += _duplicates(facts, policy) + _fanout(facts, policy)
+        findings += _reputation(facts, policy)
+    return findings

@@ -1,0 +1,41 @@
+"""Run every check, order the findings, and name the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sendable.gate.checks import CHECKS
+from sendable.gate.facts import Facts
+from sendable.policy import Policy
+from sendable.reasons import Finding, ordered
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    outcome: str  # delivered | requested | held | refused
+    findings: tuple[Finding, ...]  # every reason, in precedence order (true codes)
+
+    @property
+    def sendable(self) -> bool:
+        return self.outcome != "refused"
+
+    @property
+    def refusals(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.effect == "refuse")
+
+
+def decide(facts: Facts, policy: Policy) -> Decision:
+    """The decision for one attempt. Pure: same facts and policy, same answer."""
+    findings: list[Finding] = []
+    for check in CHECKS:
+        findings.extend(check(facts, policy))
+    findings = ordered(findings)
+    if any(f.effect == "refuse" for f in findings):
+        outcome = "refused"
+    elif findings:  # only "hold" findings are left
+        outcome = "held"
+    elif facts.relation.is_request:
+        outcome = "requested"
+    else:
+        outcome = "delivered"
+    return Decision(outcome, tuple(findings))

@@ -1,0 +1,122 @@
+"""Facts: everything the gate may know about one attempt, loaded before it runs.
+
+Plain frozen objects; the gate reads them and never does I/O or asks the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class BanFacts:
+    id: int
+    scope: str  # "messaging" or "account"
+    until: float | None  # None: permanent
+
+
+@dataclass(frozen=True, slots=True)
+class Reputation:
+    score: float
+    components: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountFacts:
+    id: int
+    handle: str
+    created_at: float
+    birthdate: date | None = None
+    verified: bool = True
+    role: str = "member"
+    who_can_message: str = "everyone"
+    private: bool = False
+    deactivated: bool = False
+    flagged: bool = False
+    ban: BanFacts | None = None  # the active ban, if any
+    active_strikes: int = 0
+    reputation: Reputation | None = None
+
+    def age_years(self, now: date) -> int | None:
+        if self.birthdate is None:
+            return None
+        b = self.birthdate
+        return now.year - b.year - ((now.month, now.day) < (b.month, b.day))
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """How the sender and the recipient stand towards each other."""
+
+    sender_follows: bool = False  # approved follow, sender -> recipient
+    sender_follow_pending: bool = False
+    recipient_follows: bool = False  # approved follow, recipient -> sender
+    sender_blocked: bool = False  # the sender blocked the recipient
+    recipient_blocked: bool = False  # the recipient blocked the sender
+    conversation_id: int | None = None
+    conversation_state: str | None = None  # requested | accepted | declined
+    started_by_recipient: bool = False
+    unanswered: int = 0  # the sender's messages in a pending request
+
+    @property
+    def accepted(self) -> bool:
+        """The recipient accepted, replied, or wrote first."""
+        return self.conversation_state == "accepted" or self.started_by_recipient
+
+    @property
+    def is_request(self) -> bool:
+        return not self.recipient_follows and not self.accepted
+
+    @property
+    def new_conversation(self) -> bool:
+        return self.conversation_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class StrangerMessage:
+    """A stored message the sender sent to someone who doesn't know them."""
+
+    at: float
+    recipient_id: int
+    fingerprint: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """The sender's recent stored messages, times ascending."""
+
+    message_times: tuple[float, ...] = ()
+    new_conversation_times: tuple[float, ...] = ()
+    stranger_messages: tuple[StrangerMessage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFacts:
+    header: str | None = None
+    version: str | None = None  # the semantic version the header names
+    valid: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What the text layer found in the message; computed before the gate."""
+
+    text: str = ""
+    links: tuple[Any, ...] = ()  # sendable.text.links.Link
+    guideline_matches: Mapping[str, Any] = field(default_factory=dict)  # category -> match
+    spam: Any = None  # sendable.text.spam.ContentScore, or None when not scored
+    fingerprint: bytes | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    now: float
+    sender: AccountFacts
+    recipient: AccountFacts
+    relation: Relation = Relation()
+    history: History = History()
+    content: Content = Content()
+    client: ClientFacts = ClientFacts()

@@ -1,0 +1,125 @@
+"""Loading facts: the only I/O before the gate decides.
+
+One read of the store per attempt (a handful of queries in one transaction)
+and one of the counters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import semver
+import sqlalchemy as sa
+
+from sendable.counters import Counters
+from sendable.enforcement.reputation import ReputationInputs, reputation
+from sendable.gate.facts import (
+    AccountFacts,
+    BanFacts,
+    ClientFacts,
+    Content,
+    Facts,
+    History,
+    Relation,
+    StrangerMessage,
+)
+from sendable.policy import Policy
+from sendable.store import repo
+
+_DAY = 86400.0
+_HOUR = 3600.0
+
+
+def parse_client(header: str | None) -> ClientFacts:
+    """`Sendable-Client: <name>/<semver>`; no header means a current client."""
+    if header is None or not header.strip():
+        return ClientFacts()
+    _, _, version = header.strip().rpartition("/")
+    try:
+        parsed = semver.Version.parse(version.strip().lstrip("vV"), optional_minor_and_patch=True)
+    except (ValueError, TypeError):
+        return ClientFacts(header=header, version=None, valid=False)
+    return ClientFacts(header=header, version=str(parsed))
+
+
+def counter_keys(sender: int) -> tuple[str, str, str]:
+    return f"msg:{sender}", f"conv:{sender}", f"stranger:{sender}"
+
+
+def counter_keep(policy: Policy) -> tuple[float, float, float]:
+    """How long each of a sender's event series must be kept."""
+    messages = max((r.window for r in policy.rate_limits.messages), default=60.0)
+    conversations = max([_DAY, *(r.window for r in policy.rate_limits.new_conversations)])
+    strangers = max(policy.spam.duplicate_window, _HOUR)
+    return messages, conversations, strangers
+
+
+def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
+    keys, keeps = counter_keys(sender), counter_keep(policy)
+    msgs, convs, strangers = counters.many_since(
+        [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
+    stranger_messages = []
+    for at, member in strangers:
+        _, recipient, fingerprint = member.split(":", 2)
+        stranger_messages.append(StrangerMessage(
+            at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None))
+    return History(tuple(t for t, _ in msgs), tuple(t for t, _ in convs),
+                   tuple(stranger_messages))
+
+
+def _ban(row: Mapping[str, Any] | None) -> BanFacts | None:
+    return BanFacts(row["id"], row["scope"], row["until"]) if row else None
+
+
+def account_facts(row: Mapping[str, Any], ban: Mapping[str, Any] | None = None,
+                  counts: Mapping[str, int] | None = None, now: float = 0.0) -> AccountFacts:
+    birthdate = row["birthdate"]
+    if isinstance(birthdate, str):
+        birthdate = date.fromisoformat(birthdate)
+    rep = None
+    if counts is not None:
+        rep = reputation(ReputationInputs(
+            account_age_days=(now - row["created_at"]) / _DAY,
+            verified=bool(row["verified"]),
+            active_strikes=counts["strikes"],
+            distinct_reporters=counts["reporters"],
+            blocks_received=counts["blocks"],
+            replies_received=counts["replies"],
+        ))
+    return AccountFacts(
+        id=row["id"], handle=row["handle"], created_at=row["created_at"], birthdate=birthdate,
+        verified=bool(row["verified"]), role=row["role"],
+        who_can_message=row["who_can_message"], private=bool(row["private"]),
+        deactivated=bool(row["deactivated"]), flagged=row["flagged_at"] is not None,
+        ban=_ban(ban), active_strikes=counts["strikes"] if counts else 0, reputation=rep,
+    )
+
+
+def relation(conn: sa.Connection, sender: int, recipient: int) -> tuple[Relation, dict | None]:
+    links = repo.pair_links(conn, sender, recipient)
+    conversation = repo.conversation_between(conn, sender, recipient)
+    rel = Relation(
+        sender_follows=links["a_follows"], sender_follow_pending=links["a_follow_pending"],
+        recipient_follows=links["b_follows"],
+        sender_blocked=links["a_blocked"], recipient_blocked=links["b_blocked"],
+        conversation_id=conversation["id"] if conversation else None,
+        conversation_state=conversation["state"] if conversation else None,
+        started_by_recipient=bool(conversation and conversation["started_by"] == recipient),
+        unanswered=conversation["request_count"] if conversation else 0,
+    )
+    return rel, conversation
+
+
+def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
+               sender_row: Mapping[str, Any], recipient_row: Mapping[str, Any],
+               content: Content, client: ClientFacts, now: float) -> Facts:
+    sender_id, recipient_id = sender_row["id"], recipient_row["id"]
+    counts = repo.standing_counts(conn, sender_id, now, now - policy.flags.report_window)
+    sender = account_facts(sender_row, repo.active_ban(conn, sender_id, now), counts, now)
+    recipient = account_facts(recipient_row, repo.active_ban(conn, recipient_id, now))
+    rel, _ = relation(conn, sender_id, recipient_id)
+    history = load_history(counters, policy, sender_id, now)
+    return Facts(now=now, sender=sender, recipient=recipient, relation=rel, history=history,
+                 content=content, client=client)

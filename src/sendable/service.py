@@ -1,0 +1,590 @@
+"""The shell: every operation a user or moderator can do, wired over the store.
+
+A send attempt flows one way: load facts, let the pure gate decide, then
+apply effects (store the message, count it, record strikes, push events).
+`why` is the same path with the effects left out, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from sendable import enforcing, loading
+from sendable.clock import Clock, SystemClock, to_iso
+from sendable.content import ContentAnalyser
+from sendable.counters import Counters, open_counters
+from sendable.enforcement.reputation import band
+from sendable.errors import Conflict, Invalid, NotFound
+from sendable.gate import Decision, decide
+from sendable.policy import Policy
+from sendable.reasons import Finding, render_all
+from sendable.store import repo
+from sendable.store.engine import connect, migrate
+
+HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
+WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
+ROLES = ("member", "moderator")
+MAX_TEXT = 4000
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str
+    decision: Decision
+    message: dict[str, Any] | None = None  # the stored message; None when refused
+    replayed: bool = False  # a repeated client_msg_id: the first result, nothing new stored
+
+    def reasons(self, audience: str = "sender") -> list[dict[str, Any]]:
+        return render_all(self.decision.findings, audience)
+
+
+def _check_text(text: Any, field: str = "text", allow_empty: bool = False) -> str:
+    if not isinstance(text, str):
+        raise Invalid(f"{field} must be a string", field)
+    if not allow_empty and not text.strip():
+        raise Invalid(f"{field} must not be empty", field)
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"{field} is longer than {MAX_TEXT} characters", field)
+    return text
+
+
+def check_handle(handle: Any, field: str = "handle") -> str:
+    if not isinstance(handle, str) or not HANDLE_PATTERN.match(handle):
+        raise Invalid(f"{field} must be 1-30 letters, digits, '_' or '.', not starting with '.'",
+                      field)
+    return handle
+
+
+class Service:
+    def __init__(self, engine: sa.Engine, policy: Policy, clock: Clock | None = None,
+                 counters: Counters | None = None) -> None:
+        self.engine = engine
+        self.policy = policy
+        self.clock = clock or SystemClock()
+        self.counters = counters or open_counters(None)
+        self.analyser = ContentAnalyser(policy)
+        # One writer at a time per process: a send's read-decide-write must
+        # not interleave with another's, or two could both pass a limit.
+        self._write_lock = threading.RLock()
+
+    @classmethod
+    def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
+             counters_uri: str | None = None) -> Service:
+        engine = connect(db)
+        migrate(engine)
+        service = cls(engine, policy, clock, open_counters(counters_uri))
+        service.warm_counters()
+        return service
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sa.Connection]:
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[sa.Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def now(self) -> float:
+        return self.clock.now()
+
+    # -- accounts -----------------------------------------------------------
+
+    def create_account(self, handle: str, *, password_hash: str | None = None,
+                       birthdate: date | str | None = None, email: str | None = None,
+                       created_at: float | None = None, verified: bool = False,
+                       role: str = "member", who_can_message: str = "everyone",
+                       private: bool = False) -> dict[str, Any]:
+        check_handle(handle)
+        if isinstance(birthdate, str):
+            try:
+                birthdate = date.fromisoformat(birthdate)
+            except ValueError:
+                raise Invalid("birthdate must be a date like 2000-01-31", "birthdate") from None
+        if birthdate is not None and birthdate > date.fromtimestamp(self.now()):
+            raise Invalid("birthdate is in the future", "birthdate")
+        if role not in ROLES:
+            raise Invalid(f"role must be one of {', '.join(ROLES)}", "role")
+        if who_can_message not in WHO_CAN_MESSAGE:
+            raise Invalid(f"who_can_message must be one of {', '.join(WHO_CAN_MESSAGE)}",
+                          "who_can_message")
+        now = self.now()
+        with self._tx() as conn:
+            try:
+                account_id = repo.insert_account(
+                    conn, handle=handle, password_hash=password_hash, email=email,
+                    birthdate=birthdate, created_at=now if created_at is None else created_at,
+                    verified=verified, role=role, who_can_message=who_can_message,
+                    private=private, deactivated=False)
+            except repo.Conflict as error:
+                raise Conflict(str(error), "handle") from None
+            return dict(repo.account_by_id(conn, account_id) or {})
+
+    def account(self, handle: str, conn: sa.Connection | None = None) -> dict[str, Any]:
+        if conn is None:
+            with self._read() as c:
+                return self.account(handle, c)
+        row = repo.account_by_handle(conn, handle) if isinstance(handle, str) else None
+        if row is None:
+            raise NotFound(f"no account @{handle}", "handle")
+        return dict(row)
+
+    def update_settings(self, handle: str, who_can_message: str | None = None,
+                        private: bool | None = None) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        if who_can_message is not None:
+            if who_can_message not in WHO_CAN_MESSAGE:
+                raise Invalid(f"who_can_message must be one of {', '.join(WHO_CAN_MESSAGE)}",
+                              "who_can_message")
+            values["who_can_message"] = who_can_message
+        if private is not None:
+            if not isinstance(private, bool):
+                raise Invalid("private must be true or false", "private")
+            values["private"] = private
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            if values:
+                repo.update_account(conn, account["id"], **values)
+            if private is False:  # a public account needs no approvals: take the waiting ones
+                conn.execute(sa.text(
+                    "UPDATE follows SET approved = :t WHERE followee_id = :id"),
+                    {"t": True, "id": account["id"]})
+            return self.account(handle, conn)
+
+    # -- follows and blocks ---------------------------------------------------
+
+    def follow(self, follower: str, followee: str) -> str:
+        """Follow someone; a private account must approve. Returns the follow's state."""
+        with self._tx() as conn:
+            a, b = self.account(follower, conn), self.account(followee, conn)
+            if a["id"] == b["id"]:
+                raise Invalid("you cannot follow yourself", "handle")
+            if repo.is_blocked(conn, a["id"], b["id"]) or repo.is_blocked(conn, b["id"], a["id"]):
+                # Reads as a pending request to the follower, so a block stays private.
+                return "pending"
+            existing = repo.follow_row(conn, a["id"], b["id"])
+            if existing and existing["approved"]:
+                return "following"
+            approved = not b["private"]
+            repo.put_follow(conn, a["id"], b["id"], approved, self.now())
+            return "following" if approved else "pending"
+
+    def unfollow(self, follower: str, followee: str) -> bool:
+        with self._tx() as conn:
+            a, b = self.account(follower, conn), self.account(followee, conn)
+            return repo.delete_follow(conn, a["id"], b["id"])
+
+    def approve_follow(self, by: str, follower: str) -> None:
+        with self._tx() as conn:
+            owner, fan = self.account(by, conn), self.account(follower, conn)
+            row = repo.follow_row(conn, fan["id"], owner["id"])
+            if row is None:
+                raise NotFound(f"@{follower} has not asked to follow you", "follower")
+            repo.put_follow(conn, fan["id"], owner["id"], True, self.now())
+
+    def follow_requests(self, handle: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            account = self.account(handle, conn)
+            return [{"handle": r["handle"], "requested_at": to_iso(r["created_at"])}
+                    for r in repo.pending_followers(conn, account["id"])]
+
+    def block(self, blocker: str, blocked: str) -> None:
+        """Block someone: follows between the two go, both ways, and stay gone."""
+        with self._tx() as conn:
+            a, b = self.account(blocker, conn), self.account(blocked, conn)
+            if a["id"] == b["id"]:
+                raise Invalid("you cannot block yourself", "handle")
+            repo.put_block(conn, a["id"], b["id"], self.now())
+            repo.delete_follow(conn, a["id"], b["id"])
+            repo.delete_follow(conn, b["id"], a["id"])
+
+    def unblock(self, blocker: str, blocked: str) -> bool:
+        with self._tx() as conn:
+            a, b = self.account(blocker, conn), self.account(blocked, conn)
+            return repo.delete_block(conn, a["id"], b["id"])
+
+    def blocked_accounts(self, handle: str) -> list[str]:
+        with self._read() as conn:
+            return repo.blocked_handles(conn, self.account(handle, conn)["id"])
+
+    # -- send and why -----------------------------------------------------------
+
+    def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
+                text: str, client: str | None, now: float) -> tuple[Decision, Any]:
+        content = self.analyser.analyse(text)
+        facts = loading.load_facts(conn, self.counters, self.policy, sender, recipient,
+                                   content, loading.parse_client(client), now)
+        return decide(facts, self.policy), facts
+
+    def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
+        """Every reason that applies to sending `text` now, without sending it."""
+        _check_text(text, allow_empty=True)
+        with self._read() as conn:
+            a, b = self.account(sender, conn), self.account(to, conn)
+            if a["id"] == b["id"]:
+                raise Invalid("you cannot message yourself", "to")
+            decision, _ = self._decide(conn, a, b, text, client, self.now())
+            return decision
+
+    def send(self, sender: str, to: str, text: str, client: str | None = None,
+             client_msg_id: str | None = None) -> SendResult:
+        _check_text(text)
+        if client_msg_id is not None and (not isinstance(client_msg_id, str)
+                                          or not 1 <= len(client_msg_id) <= 64):
+            raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
+        with self._tx() as conn:
+            a, b = self.account(sender, conn), self.account(to, conn)
+            if a["id"] == b["id"]:
+                raise Invalid("you cannot message yourself", "to")
+            if client_msg_id is not None:
+                first = repo.message_by_client_id(conn, a["id"], client_msg_id)
+                if first is not None:
+                    return SendResult(first["outcome"], Decision(first["outcome"], ()),
+                                      self._message_json(first), replayed=True)
+            now = self.now()
+            decision, facts = self._decide(conn, a, b, text, client, now)
+            if not decision.sendable:
+                findings = self._enforce_refusal(conn, a, decision, text, now)
+                return SendResult("refused", Decision("refused", findings))
+            message = self._store(conn, a, b, text, decision, facts, client_msg_id, now)
+        self._count(a["id"], b["id"], message, facts, now)
+        return SendResult(decision.outcome, decision, self._message_json(message))
+
+    def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
+                         text: str, now: float) -> tuple[Finding, ...]:
+        """A refused guideline violation records a strike; its id becomes the appeal target."""
+        blocks = [f for f in decision.findings
+                  if f.code.startswith("guidelines.") and f.effect == "refuse"]
+        if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
+            return decision.findings
+        category = blocks[0].code.split(".", 1)[1]
+        strike_id = enforcing.add_strike(conn, self.policy, sender["id"], category, "automatic",
+                                         now, text=text)
+        target = f"strike:{strike_id}"
+        return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
+                     if f in blocks else f for f in decision.findings)
+
+    def _store(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
+               text: str, decision: Decision, facts: Any, client_msg_id: str | None,
+               now: float) -> dict[str, Any]:
+        rel = facts.relation
+        conversation = (repo.conversation_by_id(conn, rel.conversation_id)
+                        if rel.conversation_id else None)
+        if conversation is None:
+            conversation_id = repo.insert_conversation(conn, sender["id"], recipient["id"],
+                                                       sender["id"], now)
+            conversation = {"id": conversation_id, "state": "requested", "last_seq": 0,
+                            "request_count": 0, "started_by": sender["id"]}
+        held = decision.outcome == "held"
+        seq = conversation["last_seq"] + 1
+        updates: dict[str, Any] = {"last_seq": seq, "updated_at": now}
+        if rel.is_request:
+            updates["request_count"] = conversation["request_count"] + 1
+        elif not held and conversation["state"] != "accepted":
+            updates["state"] = "accepted"  # a reply, or a message from someone they follow
+        repo.update_conversation(conn, conversation["id"], **updates)
+        values = {
+            "conversation_id": conversation["id"], "seq": seq, "sender_id": sender["id"],
+            "recipient_id": recipient["id"], "text": text, "outcome": decision.outcome,
+            "visible": not held, "sent_at": now, "client_msg_id": client_msg_id,
+            "stranger": rel.is_request, "new_conversation": rel.new_conversation,
+            "fingerprint": facts.content.fingerprint,
+            "reasons": render_all(decision.findings, "moderator") if held else None,
+        }
+        values["id"] = repo.insert_message(conn, **values)
+        message = self._message_json(values)
+        repo.insert_event(conn, sender["id"], now, "message", {"message": message})
+        if not held:
+            kind = "request" if rel.is_request else "message"
+            repo.insert_event(conn, recipient["id"], now, kind, {
+                "message": message, "from": sender["handle"]})
+        return values
+
+    def _count(self, sender: int, recipient: int, message: dict[str, Any], facts: Any,
+               now: float) -> None:
+        """Count a stored message toward the sender's moving windows."""
+        msg_key, conv_key, stranger_key = loading.counter_keys(sender)
+        keep_msg, keep_conv, keep_stranger = loading.counter_keep(self.policy)
+        member = str(message["id"])
+        self.counters.add(msg_key, now, member, keep_msg)
+        if message["new_conversation"]:
+            self.counters.add(conv_key, now, member, keep_conv)
+        if message["stranger"]:
+            fingerprint = message["fingerprint"].hex() if message["fingerprint"] else ""
+            self.counters.add(stranger_key, now, f"{member}:{recipient}:{fingerprint}",
+                              keep_stranger)
+
+    def warm_counters(self) -> None:
+        """Refill in-process windows from stored messages after a restart."""
+        now = self.now()
+        with self._read() as conn:
+            rows = repo.recent_messages_of(conn, now - max(loading.counter_keep(self.policy)))
+        for row in rows:
+            self._count(row["sender_id"], row["recipient_id"], row, None, row["sent_at"])
+
+    @staticmethod
+    def _message_json(row: dict[str, Any]) -> dict[str, Any]:
+        return {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
+                "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"])}
+
+    # -- requests and conversations ------------------------------------------------
+
+    def _request_from(self, conn: sa.Connection, by: str, from_: str) -> dict[str, Any]:
+        me, them = self.account(by, conn), self.account(from_, conn)
+        conversation = repo.conversation_between(conn, me["id"], them["id"])
+        if conversation is None or conversation["started_by"] != them["id"]:
+            raise NotFound(f"no message request from @{from_}", "from")
+        return conversation
+
+    def accept(self, by: str, from_: str) -> None:
+        with self._tx() as conn:
+            conversation = self._request_from(conn, by, from_)
+            repo.update_conversation(conn, conversation["id"], state="accepted")
+
+    def decline(self, by: str, from_: str) -> None:
+        with self._tx() as conn:
+            conversation = self._request_from(conn, by, from_)
+            if conversation["state"] != "accepted":
+                repo.update_conversation(conn, conversation["id"], state="declined")
+
+    def accept_conversation(self, handle: str, conversation_id: int) -> None:
+        self.accept(handle, self._other_party(handle, conversation_id))
+
+    def decline_conversation(self, handle: str, conversation_id: int) -> None:
+        self.decline(handle, self._other_party(handle, conversation_id))
+
+    def _other_party(self, handle: str, conversation_id: int) -> str:
+        with self._read() as conn:
+            me = self.account(handle, conn)
+            conversation = repo.conversation_by_id(conn, conversation_id)
+            if conversation is None or me["id"] not in (conversation["low_id"],
+                                                        conversation["high_id"]):
+                raise NotFound("no such conversation", "conversation_id")
+            other = (conversation["high_id"] if conversation["low_id"] == me["id"]
+                     else conversation["low_id"])
+            return repo.handles_by_ids(conn, [other])[other]
+
+    def conversations(self, handle: str, folder: str = "inbox") -> list[dict[str, Any]]:
+        """The inbox (accepted, or started by me) or the message requests waiting for me."""
+        if folder not in ("inbox", "requests"):
+            raise Invalid("folder must be inbox or requests", "folder")
+        with self._read() as conn:
+            me = self.account(handle, conn)
+            rows = repo.conversations_of(conn, me["id"])
+            others = repo.handles_by_ids(
+                conn, [r["high_id"] if r["low_id"] == me["id"] else r["low_id"] for r in rows])
+            out = []
+            for r in rows:
+                is_request = r["state"] != "accepted" and r["started_by"] != me["id"]
+                if is_request and r["state"] == "declined":
+                    continue
+                if (folder == "requests") != is_request:
+                    continue
+                last = repo.last_message(conn, r["id"], me["id"])
+                if last is None:  # only held messages so far: nothing to show yet
+                    continue
+                other = r["high_id"] if r["low_id"] == me["id"] else r["low_id"]
+                out.append({"id": r["id"], "with": others[other], "state": r["state"],
+                            "last_seq": r["last_seq"], "updated_at": to_iso(r["updated_at"]),
+                            "last_message": {"text": last["text"], "seq": last["seq"],
+                                             "from": handle if last["sender_id"] == me["id"]
+                                             else others[other]}})
+            return out
+
+    def messages(self, handle: str, conversation_id: int, after_seq: int = 0,
+                 limit: int = 50) -> list[dict[str, Any]]:
+        if not 1 <= limit <= 200:
+            raise Invalid("limit must be between 1 and 200", "limit")
+        with self._read() as conn:
+            me = self.account(handle, conn)
+            conversation = repo.conversation_by_id(conn, conversation_id)
+            if conversation is None or me["id"] not in (conversation["low_id"],
+                                                        conversation["high_id"]):
+                raise NotFound("no such conversation", "conversation_id")
+            rows = repo.messages_in(conn, conversation_id, after_seq, limit, viewer=me["id"])
+            names = repo.handles_by_ids(conn, [conversation["low_id"], conversation["high_id"]])
+            return [{**self._message_json(r), "from": names[r["sender_id"]], "text": r["text"]}
+                    for r in rows]
+
+    # -- reports, verification, moderation -------------------------------------------
+
+    def report(self, by: str, reason: str, of: str | None = None,
+               message_id: int | None = None) -> int:
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 64:
+            raise Invalid("reason must be 1-64 characters", "reason")
+        with self._tx() as conn:
+            reporter = self.account(by, conn)
+            if message_id is not None:
+                message = repo.message_by_id(conn, message_id)
+                if message is None or message["recipient_id"] != reporter["id"]:
+                    raise NotFound("no such message in your conversations", "message_id")
+                target = repo.account_by_id(conn, message["sender_id"]) or {}
+            elif of is not None:
+                target = self.account(of, conn)
+            else:
+                raise Invalid("name a handle or a message_id to report", "handle")
+            return enforcing.report(conn, self.policy, reporter, dict(target), reason.strip(),
+                                    self.now(), message_id)
+
+    def verify(self, handle: str) -> None:
+        """Mark an account verified; completing verification clears a flag."""
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            now = self.now()
+            repo.update_account(conn, account["id"], verified=True)
+            repo.audit(conn, now, "verify", account["id"], account["id"])
+            enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+
+    def _actor(self, conn: sa.Connection, actor: str | None) -> int | None:
+        return self.account(actor, conn)["id"] if actor else None
+
+    def ban(self, handle: str, seconds: float | None, scope: str = "messaging",
+            actor: str | None = None, reason: str | None = None) -> int:
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            now = self.now()
+            until = None if seconds is None else now + seconds
+            return enforcing.add_ban(conn, account["id"], scope, until, now, "moderator",
+                                     self._actor(conn, actor), reason=reason)
+
+    def unban(self, handle: str, actor: str | None = None, reason: str | None = None) -> list[int]:
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            return enforcing.lift_bans(conn, account["id"], self.now(), self._actor(conn, actor),
+                                       reason or "lifted by a moderator")
+
+    def strike(self, handle: str, category: str, actor: str | None = None,
+               note: str | None = None) -> int:
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            return enforcing.add_strike(conn, self.policy, account["id"], category, "moderator",
+                                        self.now(), self._actor(conn, actor), note=note)
+
+    def flag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        with self._tx() as conn:
+            enforcing.set_flag(conn, self.account(handle, conn), "moderator", self.now(),
+                               self._actor(conn, actor), reason)
+
+    def unflag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        with self._tx() as conn:
+            enforcing.clear_flag(conn, self.account(handle, conn), self.now(),
+                                 self._actor(conn, actor), reason or "cleared by a moderator")
+
+    def release(self, message_id: int, actor: str | None = None) -> dict[str, Any]:
+        """Show a held message to its recipient."""
+        with self._tx() as conn:
+            message = repo.message_by_id(conn, message_id)
+            if message is None or message["visible"]:
+                raise NotFound(f"no held message {message_id}", "message")
+            now, actor_id = self.now(), self._actor(conn, actor)
+            conversation = repo.conversation_by_id(conn, message["conversation_id"]) or {}
+            is_request = (conversation.get("state") != "accepted"
+                          and conversation.get("started_by") == message["sender_id"])
+            outcome = "requested" if is_request else "delivered"
+            conn.execute(sa.text("UPDATE messages SET visible = :t, released_at = :now, "
+                                 "released_by = :actor WHERE id = :id"),
+                         {"t": True, "now": now, "actor": actor_id, "id": message_id})
+            if not is_request and conversation.get("state") != "accepted":
+                repo.update_conversation(conn, conversation["id"], state="accepted")
+            repo.audit(conn, now, "release", message["sender_id"], actor_id,
+                       message_id=message_id, outcome=outcome)
+            sender = repo.handles_by_ids(conn, [message["sender_id"]])[message["sender_id"]]
+            payload = {"message": {**self._message_json(message), "outcome": outcome},
+                       "from": sender}
+            repo.insert_event(conn, message["recipient_id"], now,
+                              "request" if is_request else "message", payload)
+            return payload["message"]
+
+    def held(self) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            rows = repo.held_messages(conn)
+            names = repo.handles_by_ids(conn, [r["sender_id"] for r in rows]
+                                        + [r["recipient_id"] for r in rows])
+            return [{"id": r["id"], "from": names[r["sender_id"]], "to": names[r["recipient_id"]],
+                     "text": r["text"], "sent_at": to_iso(r["sent_at"]), "reasons": r["reasons"]}
+                    for r in rows]
+
+    # -- appeals -----------------------------------------------------------------------
+
+    def last_target(self, handle: str, kind: str) -> int:
+        """The id of an account's newest ban or strike (scenarios say last_ban, last_strike)."""
+        with self._read() as conn:
+            account = self.account(handle, conn)
+            rows = (repo.bans_of(conn, account["id"]) if kind == "ban"
+                    else repo.strikes_of(conn, account["id"]))
+            if not rows:
+                raise NotFound(f"@{handle} has no {kind}", "target")
+            return rows[-1]["id"]
+
+    def appeal(self, by: str, target: str, statement: str) -> int:
+        """Appeal `ban:<id>` or `strike:<id>` (one appeal each)."""
+        kind, _, raw_id = str(target).partition(":")
+        if kind in ("last_ban", "last_strike") and not raw_id:
+            kind, raw_id = kind.removeprefix("last_"), str(self.last_target(by, kind[5:]))
+        if kind not in ("ban", "strike") or not raw_id.isdigit():
+            raise Invalid("target must be ban:<id> or strike:<id>", "target")
+        with self._tx() as conn:
+            account = self.account(by, conn)
+            return enforcing.appeal(conn, account["id"], kind, int(raw_id), statement, self.now())
+
+    def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
+                      note: str | None = None) -> dict[str, Any]:
+        with self._tx() as conn:
+            return enforcing.decide_appeal(conn, appeal_id, decision, self._actor(conn, actor),
+                                           self.now(), note)
+
+    def appeals(self, handle: str | None = None, state: str | None = None) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            account = self.account(handle, conn)["id"] if handle else None
+            rows = repo.appeals_of(conn, account, state)
+            names = repo.handles_by_ids(conn, [r["account_id"] for r in rows])
+            return [{"id": r["id"], "handle": names[r["account_id"]],
+                     "target": f"{r['target_kind']}:{r['target_id']}",
+                     "statement": r["statement"], "state": r["state"],
+                     "created_at": to_iso(r["created_at"]),
+                     "decided_at": to_iso(r["decided_at"]), "note": r["note"]} for r in rows]
+
+    # -- standing -------------------------------------------------------------------------
+
+    def status(self, handle: str) -> dict[str, Any]:
+        """An account's standing in numbers: what scenarios and moderators check."""
+        now = self.now()
+        with self._read() as conn:
+            row = self.account(handle, conn)
+            counts = repo.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+            facts = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+        rep = facts.reputation
+        return {
+            "handle": row["handle"],
+            "banned": facts.ban is not None,
+            "ban_scope": facts.ban.scope if facts.ban else None,
+            "ban_until": to_iso(facts.ban.until) if facts.ban else None,
+            "strikes": facts.active_strikes,
+            "flagged": facts.flagged,
+            "verified": facts.verified,
+            "reputation": round(rep.score, 4) if rep else None,
+            "reputation_band": band(rep.score) if rep else None,
+            "reputation_components": dict(rep.components) if rep else {},
+        }
+
+    def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            account = self.account(handle, conn)["id"] if handle else None
+            rows = repo.audit_entries(conn, account, limit)
+            names = repo.handles_by_ids(conn, [r["account_id"] for r in rows if r["account_id"]]
+                                        + [r["actor_id"] for r in rows if r["actor_id"]])
+            return [{"id": r["id"], "at": to_iso(r["at"]), "action": r["action"],
+                     "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
+                     "detail": r["detail"]} for r in rows]

@@ -1,0 +1,1 @@
+"""Storage: schema, migrations and the queries the service runs."""

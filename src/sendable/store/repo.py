@@ -1,0 +1,379 @@
+"""The queries the service runs. Plain functions over a connection, so that
+the service decides where a transaction begins and ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from sendable.store.schema import (
+    accounts,
+    appeals,
+    audit_log,
+    bans,
+    blocks,
+    conversations,
+    events,
+    follows,
+    messages,
+    reports,
+    strikes,
+)
+
+Row = Mapping[str, Any]
+
+
+class Conflict(Exception):
+    """A write that breaks a uniqueness rule (a taken handle, a second appeal)."""
+
+
+# -- accounts ---------------------------------------------------------------
+
+def insert_account(conn: sa.Connection, **values: Any) -> int:
+    values["handle_key"] = values["handle"].lower()
+    try:
+        with conn.begin_nested():
+            return conn.execute(sa.insert(accounts).values(**values)).inserted_primary_key[0]
+    except sa.exc.IntegrityError:
+        raise Conflict(f"the handle {values['handle']!r} is taken") from None
+
+
+def account_by_handle(conn: sa.Connection, handle: str) -> Row | None:
+    row = conn.execute(sa.select(accounts).where(accounts.c.handle_key == handle.lower()))
+    found = row.mappings().first()
+    return dict(found) if found else None
+
+
+def account_by_id(conn: sa.Connection, account_id: int) -> Row | None:
+    found = conn.execute(sa.select(accounts).where(accounts.c.id == account_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def accounts_by_handles(conn: sa.Connection, handles: Iterable[str]) -> dict[str, Row]:
+    keys = [h.lower() for h in handles]
+    rows = conn.execute(sa.select(accounts).where(accounts.c.handle_key.in_(keys))).mappings()
+    return {r["handle_key"]: dict(r) for r in rows}
+
+
+def handles_by_ids(conn: sa.Connection, ids: Iterable[int]) -> dict[int, str]:
+    ids = list(set(ids))
+    if not ids:
+        return {}
+    rows = conn.execute(sa.select(accounts.c.id, accounts.c.handle).where(accounts.c.id.in_(ids)))
+    return {r.id: r.handle for r in rows}
+
+
+def update_account(conn: sa.Connection, account_id: int, **values: Any) -> None:
+    conn.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
+
+
+# -- follows and blocks -------------------------------------------------------
+
+def follow_row(conn: sa.Connection, follower: int, followee: int) -> Row | None:
+    q = sa.select(follows).where(follows.c.follower_id == follower,
+                                 follows.c.followee_id == followee)
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def put_follow(conn: sa.Connection, follower: int, followee: int, approved: bool,
+               at: float) -> None:
+    if follow_row(conn, follower, followee):
+        conn.execute(sa.update(follows).where(
+            follows.c.follower_id == follower, follows.c.followee_id == followee,
+        ).values(approved=approved))
+    else:
+        conn.execute(sa.insert(follows).values(follower_id=follower, followee_id=followee,
+                                               approved=approved, created_at=at))
+
+
+def delete_follow(conn: sa.Connection, follower: int, followee: int) -> bool:
+    result = conn.execute(sa.delete(follows).where(follows.c.follower_id == follower,
+                                                   follows.c.followee_id == followee))
+    return result.rowcount > 0
+
+
+def pending_followers(conn: sa.Connection, followee: int) -> list[Row]:
+    q = (sa.select(accounts.c.handle, follows.c.created_at)
+         .join(accounts, accounts.c.id == follows.c.follower_id)
+         .where(follows.c.followee_id == followee, follows.c.approved.is_(False))
+         .order_by(follows.c.created_at))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def is_blocked(conn: sa.Connection, blocker: int, blocked: int) -> bool:
+    q = sa.select(blocks.c.blocker_id).where(blocks.c.blocker_id == blocker,
+                                             blocks.c.blocked_id == blocked)
+    return conn.execute(q).first() is not None
+
+
+def put_block(conn: sa.Connection, blocker: int, blocked: int, at: float) -> None:
+    if not is_blocked(conn, blocker, blocked):
+        conn.execute(sa.insert(blocks).values(blocker_id=blocker, blocked_id=blocked,
+                                              created_at=at))
+
+
+def delete_block(conn: sa.Connection, blocker: int, blocked: int) -> bool:
+    result = conn.execute(sa.delete(blocks).where(blocks.c.blocker_id == blocker,
+                                                  blocks.c.blocked_id == blocked))
+    return result.rowcount > 0
+
+
+def blocked_handles(conn: sa.Connection, blocker: int) -> list[str]:
+    q = (sa.select(accounts.c.handle).join(blocks, blocks.c.blocked_id == accounts.c.id)
+         .where(blocks.c.blocker_id == blocker).order_by(accounts.c.handle))
+    return [r.handle for r in conn.execute(q)]
+
+
+def pair_links(conn: sa.Connection, a: int, b: int) -> dict[str, Any]:
+    """Follows and blocks between two accounts, both ways, in one round trip."""
+    q = sa.union_all(
+        sa.select(sa.literal("follow").label("kind"), follows.c.follower_id.label("src"),
+                  follows.c.approved.label("approved"))
+        .where(sa.or_(sa.and_(follows.c.follower_id == a, follows.c.followee_id == b),
+                      sa.and_(follows.c.follower_id == b, follows.c.followee_id == a))),
+        sa.select(sa.literal("block").label("kind"), blocks.c.blocker_id.label("src"),
+                  sa.literal(True).label("approved"))
+        .where(sa.or_(sa.and_(blocks.c.blocker_id == a, blocks.c.blocked_id == b),
+                      sa.and_(blocks.c.blocker_id == b, blocks.c.blocked_id == a))),
+    )
+    out = {"a_follows": False, "a_follow_pending": False, "b_follows": False,
+           "a_blocked": False, "b_blocked": False}
+    for kind, src, approved in conn.execute(q):
+        who = "a" if src == a else "b"
+        if kind == "block":
+            out[f"{who}_blocked"] = True
+        elif approved:
+            out[f"{who}_follows"] = True
+        elif who == "a":
+            out["a_follow_pending"] = True
+    return out
+
+
+# -- conversations and messages -------------------------------------------------
+
+def conversation_between(conn: sa.Connection, a: int, b: int) -> Row | None:
+    low, high = min(a, b), max(a, b)
+    q = sa.select(conversations).where(conversations.c.low_id == low,
+                                       conversations.c.high_id == high)
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def conversation_by_id(conn: sa.Connection, conversation_id: int) -> Row | None:
+    q = sa.select(conversations).where(conversations.c.id == conversation_id)
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def insert_conversation(conn: sa.Connection, a: int, b: int, started_by: int,
+                        at: float) -> int:
+    return conn.execute(sa.insert(conversations).values(
+        low_id=min(a, b), high_id=max(a, b), started_by=started_by, state="requested",
+        created_at=at, updated_at=at, last_seq=0, request_count=0,
+    )).inserted_primary_key[0]
+
+
+def update_conversation(conn: sa.Connection, conversation_id: int, **values: Any) -> None:
+    conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
+                 .values(**values))
+
+
+def insert_message(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(sa.insert(messages).values(**values)).inserted_primary_key[0]
+
+
+def message_by_id(conn: sa.Connection, message_id: int) -> Row | None:
+    found = conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def message_by_client_id(conn: sa.Connection, sender: int, client_msg_id: str) -> Row | None:
+    q = sa.select(messages).where(messages.c.sender_id == sender,
+                                  messages.c.client_msg_id == client_msg_id)
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def conversations_of(conn: sa.Connection, account: int) -> list[Row]:
+    q = (sa.select(conversations)
+         .where(sa.or_(conversations.c.low_id == account, conversations.c.high_id == account))
+         .order_by(conversations.c.updated_at.desc(), conversations.c.id.desc()))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def messages_in(conn: sa.Connection, conversation_id: int, after_seq: int, limit: int,
+                viewer: int | None = None) -> list[Row]:
+    q = sa.select(messages).where(messages.c.conversation_id == conversation_id,
+                                  messages.c.seq > after_seq)
+    if viewer is not None:  # a held message is seen by its sender only
+        q = q.where(sa.or_(messages.c.visible.is_(True), messages.c.sender_id == viewer))
+    q = q.order_by(messages.c.seq).limit(limit)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def last_message(conn: sa.Connection, conversation_id: int, viewer: int) -> Row | None:
+    q = (sa.select(messages).where(messages.c.conversation_id == conversation_id,
+                                   sa.or_(messages.c.visible.is_(True),
+                                          messages.c.sender_id == viewer))
+         .order_by(messages.c.seq.desc()).limit(1))
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def recent_messages_of(conn: sa.Connection, since: float) -> list[Row]:
+    """Stored messages since a time, oldest first (to warm the counters)."""
+    q = (sa.select(messages.c.id, messages.c.sender_id, messages.c.recipient_id,
+                   messages.c.sent_at, messages.c.stranger, messages.c.new_conversation,
+                   messages.c.fingerprint)
+         .where(messages.c.sent_at > since).order_by(messages.c.sent_at, messages.c.id))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def held_messages(conn: sa.Connection) -> list[Row]:
+    q = (sa.select(messages).where(messages.c.outcome == "held", messages.c.visible.is_(False))
+         .order_by(messages.c.sent_at))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# -- enforcement -------------------------------------------------------------------
+
+def active_ban(conn: sa.Connection, account: int, now: float) -> Row | None:
+    """The ban in force, the one that ends last (permanent first)."""
+    q = (sa.select(bans).where(bans.c.account_id == account, bans.c.lifted_at.is_(None),
+                               sa.or_(bans.c.until.is_(None), bans.c.until > now))
+         .order_by(bans.c.until.is_(None).desc(), bans.c.until.desc()).limit(1))
+    found = conn.execute(q).mappings().first()
+    return dict(found) if found else None
+
+
+def active_strikes(conn: sa.Connection, account: int, now: float) -> list[Row]:
+    q = (sa.select(strikes).where(strikes.c.account_id == account,
+                                  strikes.c.removed_at.is_(None), strikes.c.expires_at > now)
+         .order_by(strikes.c.created_at, strikes.c.id))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def standing_counts(conn: sa.Connection, account: int, now: float,
+                    report_since: float) -> dict[str, int]:
+    """Counts behind reputation and flags, in one round trip."""
+    q = sa.select(
+        sa.select(sa.func.count()).select_from(strikes)
+        .where(strikes.c.account_id == account, strikes.c.removed_at.is_(None),
+               strikes.c.expires_at > now).scalar_subquery().label("strikes"),
+        sa.select(sa.func.count(sa.distinct(reports.c.reporter_id)))
+        .where(reports.c.account_id == account).scalar_subquery().label("reporters"),
+        sa.select(sa.func.count(sa.distinct(reports.c.reporter_id)))
+        .where(reports.c.account_id == account, reports.c.created_at > report_since)
+        .scalar_subquery().label("recent_reporters"),
+        sa.select(sa.func.count()).select_from(blocks)
+        .where(blocks.c.blocked_id == account).scalar_subquery().label("blocks"),
+        sa.select(sa.func.count()).select_from(conversations)
+        .where(conversations.c.started_by == account, conversations.c.state == "accepted")
+        .scalar_subquery().label("replies"),
+    )
+    row = conn.execute(q).mappings().one()
+    return {k: int(v or 0) for k, v in row.items()}
+
+
+def insert_strike(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(sa.insert(strikes).values(**values)).inserted_primary_key[0]
+
+
+def insert_ban(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(sa.insert(bans).values(**values)).inserted_primary_key[0]
+
+
+def strike_by_id(conn: sa.Connection, strike_id: int) -> Row | None:
+    found = conn.execute(sa.select(strikes).where(strikes.c.id == strike_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def ban_by_id(conn: sa.Connection, ban_id: int) -> Row | None:
+    found = conn.execute(sa.select(bans).where(bans.c.id == ban_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def bans_of(conn: sa.Connection, account: int) -> list[Row]:
+    q = sa.select(bans).where(bans.c.account_id == account).order_by(bans.c.id)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def strikes_of(conn: sa.Connection, account: int) -> list[Row]:
+    q = sa.select(strikes).where(strikes.c.account_id == account).order_by(strikes.c.id)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def update_strike(conn: sa.Connection, strike_id: int, **values: Any) -> None:
+    conn.execute(sa.update(strikes).where(strikes.c.id == strike_id).values(**values))
+
+
+def update_ban(conn: sa.Connection, ban_id: int, **values: Any) -> None:
+    conn.execute(sa.update(bans).where(bans.c.id == ban_id).values(**values))
+
+
+def insert_report(conn: sa.Connection, **values: Any) -> int:
+    return conn.execute(sa.insert(reports).values(**values)).inserted_primary_key[0]
+
+
+def open_reports(conn: sa.Connection) -> list[Row]:
+    q = sa.select(reports).where(reports.c.resolved_at.is_(None)).order_by(reports.c.created_at)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def insert_appeal(conn: sa.Connection, **values: Any) -> int:
+    try:
+        with conn.begin_nested():
+            return conn.execute(sa.insert(appeals).values(**values)).inserted_primary_key[0]
+    except sa.exc.IntegrityError:
+        raise Conflict("this has already been appealed; one appeal per ban or strike") from None
+
+
+def appeal_by_id(conn: sa.Connection, appeal_id: int) -> Row | None:
+    found = conn.execute(sa.select(appeals).where(appeals.c.id == appeal_id)).mappings().first()
+    return dict(found) if found else None
+
+
+def appeals_of(conn: sa.Connection, account: int | None = None,
+               state: str | None = None) -> list[Row]:
+    q = sa.select(appeals).order_by(appeals.c.created_at, appeals.c.id)
+    if account is not None:
+        q = q.where(appeals.c.account_id == account)
+    if state is not None:
+        q = q.where(appeals.c.state == state)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def update_appeal(conn: sa.Connection, appeal_id: int, **values: Any) -> None:
+    conn.execute(sa.update(appeals).where(appeals.c.id == appeal_id).values(**values))
+
+
+def audit(conn: sa.Connection, at: float, action: str, account: int | None,
+          actor: int | None, **detail: Any) -> None:
+    """Append to the audit log; entries are never edited in place."""
+    conn.execute(sa.insert(audit_log).values(at=at, action=action, account_id=account,
+                                             actor_id=actor, detail=detail))
+
+
+def audit_entries(conn: sa.Connection, account: int | None = None,
+                  limit: int = 200) -> list[Row]:
+    q = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit)
+    if account is not None:
+        q = q.where(audit_log.c.account_id == account)
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# -- the live stream ---------------------------------------------------------------
+
+def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
+                 payload: dict[str, Any]) -> int:
+    return conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
+                                                 payload=payload)).inserted_primary_key[0]
+
+
+def events_after(conn: sa.Connection, account: int, cursor: int, limit: int = 500) -> list[Row]:
+    q = (sa.select(events).where(events.c.account_id == account, events.c.id > cursor)
+         .order_by(events.c.id).limit(limit))
+    return [dict(r) for r in conn.execute(q).mappings()]
