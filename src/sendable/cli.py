@@ -122,5 +122,37 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
             console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
 
 
+@app.command()
+def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+          db: DbOption = "sendable.db", policy: PolicyOption = None,
+          demo: Annotated[bool, typer.Option("--demo", help="Load demo accounts.")] = False,
+          poll: Annotated[float, typer.Option(
+              "--poll", help="Seconds between stream checks for other nodes' events.")] = 2.0,
+          quiet: Annotated[bool, typer.Option("--quiet", help="No request log lines.")] = False,
+          ) -> None:
+    """Serve the HTTP API and live stream (migrations are applied on start)."""
+    import logging
+
+    import uvicorn
+
+    from sendable.accounts import Auth
+    from sendable.api import create_app
+    from sendable.api.observe import configure_logging
+
+    service = open_service(db, policy)
+    auth = Auth(service)
+    if demo:
+        from sendable.demo import load_demo
+
+        for line in load_demo(service, auth):
+            typer.echo(line.replace("PORT", str(port)))
+    configure_logging(logging.WARNING if quiet else logging.INFO)
+    typer.echo(f"sendable serving on http://{host}:{port} (db {db}; "
+               f"policy {service.policy.digest()})")
+    uvicorn.run(create_app(service, auth=auth, poll_seconds=poll), host=host, port=port,
+                log_level="warning", access_log=False, ws_ping_interval=20.0)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -7,9 +7,10 @@ apply effects (store the message, count it, record strikes, push events).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -74,6 +75,7 @@ class Service:
         # One writer at a time per process: a send's read-decide-write must
         # not interleave with another's, or two could both pass a limit.
         self._write_lock = threading.RLock()
+        self._event_listeners: list[Callable[[set[int]], None]] = []
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -89,8 +91,25 @@ class Service:
 
     @contextmanager
     def _tx(self) -> Iterator[sa.Connection]:
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        with self._write_lock:
+            with self.engine.begin() as conn:
+                conn.info.pop(repo.EVENT_ACCOUNTS, None)  # left over from a rolled-back write
+                yield conn
+                touched = conn.info.pop(repo.EVENT_ACCOUNTS, None)
+            if touched:
+                self._wake(touched)
+
+    def add_event_listener(self, listener: Callable[[set[int]], None]) -> None:
+        """Call `listener(account_ids)` after each commit that added events for them
+        (live streams wake on it; a scale-out notifier can publish it to other nodes)."""
+        self._event_listeners.append(listener)
+
+    def _wake(self, accounts: set[int]) -> None:
+        for listener in self._event_listeners:
+            try:
+                listener(accounts)
+            except Exception:  # a listener must never undo a committed write
+                logging.getLogger(__name__).exception("event listener failed")
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -304,12 +323,13 @@ class Service:
             "reasons": render_all(decision.findings, "moderator") if held else None,
         }
         values["id"] = repo.insert_message(conn, **values)
-        message = self._message_json(values)
-        repo.insert_event(conn, sender["id"], now, "message", {"message": message})
+        message = {**self._message_json(values), "text": text}  # streams carry the text
+        repo.insert_event(conn, sender["id"], now, "message", {
+            "message": message, "from": sender["handle"], "to": recipient["handle"]})
         if not held:
             kind = "request" if rel.is_request else "message"
             repo.insert_event(conn, recipient["id"], now, kind, {
-                "message": message, "from": sender["handle"]})
+                "message": message, "from": sender["handle"], "to": recipient["handle"]})
         return values
 
     def _count(self, sender: int, recipient: int, message: dict[str, Any], facts: Any,
@@ -501,7 +521,8 @@ class Service:
             repo.audit(conn, now, "release", message["sender_id"], actor_id,
                        message_id=message_id, outcome=outcome)
             sender = repo.handles_by_ids(conn, [message["sender_id"]])[message["sender_id"]]
-            payload = {"message": {**self._message_json(message), "outcome": outcome},
+            payload = {"message": {**self._message_json(message), "outcome": outcome,
+                                   "text": message["text"]},
                        "from": sender}
             repo.insert_event(conn, message["recipient_id"], now,
                               "request" if is_request else "message", payload)
@@ -588,3 +609,68 @@ class Service:
             return [{"id": r["id"], "at": to_iso(r["at"]), "action": r["action"],
                      "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
                      "detail": r["detail"]} for r in rows]
+
+    # -- the account holder's view, the moderator's queue, the live stream ---------------
+
+    def standing(self, handle: str) -> dict[str, Any]:
+        """An account's standing as its holder sees it: restrictions (as the reasons the
+        gate would give), strikes, bans with their ends, the reputation band (never the
+        number) and appeals."""
+        from sendable.gate.checks import account as account_check
+        from sendable.gate.checks import ban as ban_check
+        from sendable.gate.facts import Facts
+
+        now = self.now()
+        with self._read() as conn:
+            row = self.account(handle, conn)
+            counts = repo.standing_counts(conn, row["id"], now,
+                                          now - self.policy.flags.report_window)
+            me = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            strikes, bans = repo.strikes_of(conn, row["id"]), repo.bans_of(conn, row["id"])
+        # The checks about the sender's own account, asked of the account alone.
+        alone = Facts(now=now, sender=me, recipient=me)
+        findings = ban_check.check(alone, self.policy) + account_check.check(alone, self.policy)
+        appeals = self.appeals(handle)
+        appealed = {a["target"]: a["state"] for a in appeals}
+        return {
+            "handle": row["handle"],
+            "restrictions": render_all(findings, "sender"),
+            "strikes": [{"id": s["id"], "category": s["category"], "source": s["source"],
+                         "created_at": to_iso(s["created_at"]),
+                         "expires_at": to_iso(s["expires_at"]),
+                         "removed_at": to_iso(s["removed_at"]),
+                         "active": s["removed_at"] is None and s["expires_at"] > now,
+                         "appeal_target": f"strike:{s['id']}",
+                         "appeal": appealed.get(f"strike:{s['id']}")} for s in strikes],
+            "bans": [{"id": b["id"], "scope": b["scope"], "created_at": to_iso(b["created_at"]),
+                      "until": to_iso(b["until"]), "lifted_at": to_iso(b["lifted_at"]),
+                      "active": b["lifted_at"] is None and (b["until"] is None
+                                                            or b["until"] > now),
+                      "appeal_target": f"ban:{b['id']}",
+                      "appeal": appealed.get(f"ban:{b['id']}")} for b in bans],
+            "flagged": me.flagged,
+            "verified": me.verified,
+            "reputation_band": band(me.reputation.score) if me.reputation else None,
+            "appeals": appeals,
+        }
+
+    def open_reports(self) -> list[dict[str, Any]]:
+        """Reports no moderator has resolved yet, oldest first."""
+        with self._read() as conn:
+            rows = repo.open_reports(conn)
+            names = repo.handles_by_ids(conn, [r["reporter_id"] for r in rows]
+                                        + [r["account_id"] for r in rows])
+            return [{"id": r["id"], "by": names[r["reporter_id"]], "of": names[r["account_id"]],
+                     "message_id": r["message_id"], "reason": r["reason"],
+                     "created_at": to_iso(r["created_at"])} for r in rows]
+
+    def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        """An account's stream after a cursor, in id order: {id, kind, at, payload}."""
+        with self._read() as conn:
+            return [{"id": r["id"], "kind": r["kind"], "at": to_iso(r["at"]),
+                     "payload": r["payload"]}
+                    for r in repo.events_after(conn, account_id, after, limit)]
+
+    def latest_event_id(self, account_id: int) -> int:
+        with self._read() as conn:
+            return repo.latest_event_id(conn, account_id)

@@ -1,0 +1,37 @@
+"""Who is asking: bearer tokens from the Authorization header (or, for browsers'
+WebSockets, a `token` query parameter)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
+
+from sendable.accounts import Auth, Principal
+from sendable.errors import Forbidden
+from sendable.service import Service
+
+
+def bearer_token(conn: HTTPConnection) -> str | None:
+    header = conn.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def service_of(conn: HTTPConnection) -> Service:
+    return conn.app.state.service
+
+
+def auth_of(conn: HTTPConnection) -> Auth:
+    return conn.app.state.auth
+
+
+def current(request: Request) -> Principal:
+    return auth_of(request).authenticate(bearer_token(request))
+
+
+def moderator(me: Principal = Depends(current)) -> Principal:
+    if me.role != "moderator":
+        raise Forbidden("this needs a moderator account", "role")
+    return me
