@@ -35,7 +35,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
         yield
 
     app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
-                  default_response_class=JSON, max_body_size=max_body,
+                  default_response_class=JSON,
                   description="Direct messages that explain every send attempt. "
                               "Auth: `Authorization: Bearer <token>` from POST /v1/sessions.")
     app.state.service = service
@@ -47,5 +47,5 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     for module in (accounts, social, messages, safety, mod, meta):
         app.include_router(module.router)
     app.include_router(stream_router)
-    app.add_middleware(RequestObserver, metrics=app.state.metrics)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body)
     return app

@@ -59,8 +59,11 @@ def _field(loc: Sequence[Any]) -> str | None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSON:
-        headers = ({"Retry-After": str(error.retry_after)} if isinstance(error, Throttled)
-                   else None)
+        headers = None
+        if isinstance(error, Throttled):
+            headers = {"Retry-After": str(error.retry_after)}
+        elif error.status == 401:
+            headers = {"WWW-Authenticate": "Bearer"}
         return error_response(request, error.status, error.message, error.field, headers)
 
     @app.exception_handler(RequestValidationError)
@@ -76,6 +79,8 @@ def install(app: FastAPI) -> None:
         message = error.detail if isinstance(error.detail, str) else "request failed"
         if error.status_code == 413:
             message = "the request body is too large"
+        elif error.status_code == 404:
+            message = "no such endpoint"
         return error_response(request, error.status_code, message,
                               headers=getattr(error, "headers", None))
 

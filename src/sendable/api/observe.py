@@ -13,6 +13,7 @@ import time
 import uuid
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sendable.api.metrics import Metrics
@@ -22,18 +23,21 @@ _SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
         self.app = app
         self.metrics = metrics
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        rid = ""
+        rid, length = "", 0
         for name, value in scope["headers"]:
             if name == b"x-request-id" and _SANE_ID.match(value):
                 rid = value.decode()
+            elif name == b"content-length" and value.isdigit():
+                length = int(value)
         rid = rid or uuid.uuid4().hex[:16]
         scope.setdefault("state", {})["request_id"] = rid
         scope["request_id"] = rid
@@ -50,8 +54,23 @@ class RequestObserver:
                 status = 403 if message.get("code") == 1008 else 101
             await send(message)
 
+        received = 0
+
+        async def receive_bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413)  # FastAPI passes it on to the error handlers
+            return message
+
         try:
-            await self.app(scope, receive, send_with_id)
+            if length > self.max_body:
+                await self._too_large(rid, send_with_id)
+            else:
+                await self.app(scope, receive_bounded if scope["type"] == "http" else receive,
+                               send_with_id)
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
@@ -63,6 +82,16 @@ class RequestObserver:
                     "path": scope["path"], "route": route, "status": status,
                     "ms": round(seconds * 1000, 2),
                 }).decode())
+
+
+    async def _too_large(self, rid: str, send: Send) -> None:
+        body = orjson.dumps({"error": {"code": "too_large", "field": None, "request_id": rid,
+                                       "message": f"the request body is over {self.max_body} "
+                                                  "bytes"}})
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def configure_logging(level: int = logging.INFO) -> None:
