@@ -238,6 +238,13 @@ class Service:
         with self._read() as conn:
             return repo.blocked_handles(conn, self.account(handle, conn)["id"])
 
+    def follow_state(self, follower: str, followee: str) -> str | None:
+        """'following', 'pending' (a private account has not approved yet) or None."""
+        with self._read() as conn:
+            a, b = self.account(follower, conn), self.account(followee, conn)
+            row = repo.follow_row(conn, a["id"], b["id"])
+            return None if row is None else ("following" if row["approved"] else "pending")
+
     # -- send and why -----------------------------------------------------------
 
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],

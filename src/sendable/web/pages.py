@@ -162,6 +162,8 @@ def _conversation_page(request: Request, me: Principal, handle: str, *, status: 
         messages = service.messages(me.handle, conversation["id"], after, HISTORY)
     return page(request, "conversation.html", status=status, title=f"@{other['handle']}",
                 other=other["handle"], conversation=conversation, messages=messages,
+                following=service.follow_state(me.handle, other["handle"]),
+                blocked=other["handle"] in service.blocked_accounts(me.handle),
                 text=text, refusal=refusal, error=error, reasons=REPORT_REASONS,
                 client_msg_id=secrets.token_urlsafe(12))
 

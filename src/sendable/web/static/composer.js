@@ -96,7 +96,8 @@
       clearTimeout(timer);
       timer = setTimeout(ask, DEBOUNCE_MS);
     });
-    ask();
+    // Just refused: the refusal panel already says why, until the text changes.
+    if (!document.getElementById("refusal")) ask();
   }
 
   function setupLive(view) {
