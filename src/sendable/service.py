@@ -17,18 +17,20 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sendable import enforcing, loading
+from sendable import enforcing, loading, verification
 from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
-from sendable.errors import Conflict, Invalid, NotFound
+from sendable.errors import Conflict, Invalid, NotFound, Unavailable
 from sendable.gate import Decision, decide
+from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
 from sendable.store import repo
 from sendable.store.engine import connect, migrate
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
 WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
 ROLES = ("member", "moderator")
@@ -65,8 +67,9 @@ def check_handle(handle: Any, field: str = "handle") -> str:
 
 class Service:
     def __init__(self, engine: sa.Engine, policy: Policy, clock: Clock | None = None,
-                 counters: Counters | None = None) -> None:
+                 counters: Counters | None = None, mailer: Mailer | None = None) -> None:
         self.engine = engine
+        self.mailer = mailer or ConsoleMailer()
         self.policy = policy
         self.clock = clock or SystemClock()
         self.counters = counters or open_counters(None)
@@ -77,10 +80,10 @@ class Service:
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
-             counters_uri: str | None = None) -> Service:
+             counters_uri: str | None = None, mailer: Mailer | None = None) -> Service:
         engine = connect(db)
         migrate(engine)
-        service = cls(engine, policy, clock, open_counters(counters_uri))
+        service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
         service.warm_counters()
         return service
 
@@ -439,13 +442,53 @@ class Service:
                                     self.now(), message_id)
 
     def verify(self, handle: str) -> None:
-        """Mark an account verified; completing verification clears a flag."""
+        """Mark an account verified; completing verification clears an automatic flag."""
+        with self._tx() as conn:
+            self._verified(conn, self.account(handle, conn), self.now(), "direct")
+
+    def _verified(self, conn: sa.Connection, account: dict[str, Any], now: float,
+                  method: str) -> None:
+        repo.update_account(conn, account["id"], verified=True)
+        repo.audit(conn, now, "verify", account["id"], account["id"], method=method)
+        if account["flag_source"] != "moderator":  # a moderator's flag is theirs to clear
+            enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+
+    def set_email(self, handle: str, email: str) -> None:
+        """Set the address verification codes go to."""
+        if (not isinstance(email, str) or len(email) > 320
+                or not EMAIL_PATTERN.match(email.strip())):
+            raise Invalid("email must be an address like name@example.org", "email")
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            repo.update_account(conn, account["id"], email=email.strip())
+
+    def start_verification(self, handle: str) -> None:
+        """Mail a fresh six-digit code to the account's address (see verification.py)."""
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            if not account["email"]:
+                raise Invalid(f"@{handle} has no email address to send a code to", "email")
+            if account["verified"] and account["flagged_at"] is None:
+                raise Conflict(f"@{handle} is already verified", "handle")
+            now = self.now()
+            code = verification.issue(conn, account["id"], now)
+            repo.audit(conn, now, "verification_sent", account["id"], account["id"])
+        try:  # outside the transaction: a slow mail server must not hold the write lock
+            self.mailer.send(verification.code_mail(account["email"], account["handle"], code))
+        except MailError as error:
+            raise Unavailable(f"the code could not be sent: {error}", "email") from None
+
+    def confirm_verification(self, handle: str, code: str) -> bool:
+        """Check a code; a match verifies the account (and clears an automatic flag)."""
+        typed = verification.normalise_code(code)
         with self._tx() as conn:
             account = self.account(handle, conn)
             now = self.now()
-            repo.update_account(conn, account["id"], verified=True)
-            repo.audit(conn, now, "verify", account["id"], account["id"])
-            enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+            if not verification.check(conn, account["id"], typed, now):
+                repo.audit(conn, now, "verification_failed", account["id"], account["id"])
+                return False
+            self._verified(conn, account, now, "code")
+            return True
 
     def _actor(self, conn: sa.Connection, actor: str | None) -> int | None:
         return self.account(actor, conn)["id"] if actor else None
