@@ -22,7 +22,7 @@ from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
-from sendable.errors import Conflict, Invalid, NotFound, Unavailable
+from sendable.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from sendable.gate import Decision, decide
 from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
@@ -491,7 +491,16 @@ class Service:
             return True
 
     def _actor(self, conn: sa.Connection, actor: str | None) -> int | None:
-        return self.account(actor, conn)["id"] if actor else None
+        """The moderator acting (None: the system or an operator at the command line)."""
+        if not actor:
+            return None
+        try:
+            row = self.account(actor, conn)
+        except NotFound:
+            raise NotFound(f"no account @{actor}", "by") from None
+        if row["role"] != "moderator":
+            raise Forbidden(f"@{actor} is not a moderator", "by")
+        return row["id"]
 
     def ban(self, handle: str, seconds: float | None, scope: str = "messaging",
             actor: str | None = None, reason: str | None = None) -> int:
