@@ -17,7 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sendable import enforcing, loading, verification
+from sendable import enforcing, loading, moderation, verification
 from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
@@ -567,6 +567,30 @@ class Service:
             return [{"id": r["id"], "from": names[r["sender_id"]], "to": names[r["recipient_id"]],
                      "text": r["text"], "sent_at": to_iso(r["sent_at"]), "reasons": r["reasons"]}
                     for r in rows]
+
+    def mod_queue(self) -> list[dict[str, Any]]:
+        """Held messages, open reports per account and open appeals, most urgent first.
+
+        Ordering (moderation.queue): an appeal of a ban in force 100, a held
+        message 80, another appeal 60, reports 20 + 15 per distinct reporter
+        (up to 5) + 10 when a message is named; every item +2 per hour waited
+        (up to +48); ties go oldest first. Each item says how it was scored.
+        """
+        with self._read() as conn:
+            return moderation.queue(conn, self.now())
+
+    def resolve_reports(self, handle: str, actor: str | None = None,
+                        note: str | None = None) -> list[int]:
+        """Close the open reports about an account; returns their ids."""
+        with self._tx() as conn:
+            return moderation.resolve_reports(conn, self.account(handle, conn),
+                                              self._actor(conn, actor), self.now(), note)
+
+    def explain_restrictions(self, handle: str) -> list[dict[str, Any]]:
+        """Why the account is restricted now: each ban, strike and flag in force, in words,
+        with the audit ids that record its cause (empty when nothing restricts it)."""
+        with self._read() as conn:
+            return moderation.explain(conn, self.policy, self.account(handle, conn), self.now())
 
     # -- appeals -----------------------------------------------------------------------
 
