@@ -154,9 +154,10 @@ def _when(ts: float | None) -> str:
 
 
 def _span(seconds: float) -> str:
+    """A span for people: 7d, 1.5d, 23.5h, 5m, 30s."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
-            return f"{math.ceil(seconds / size)}{unit}" if unit != "d" else f"{seconds / size:g}d"
+            return f"{round(seconds / size, 1):g}{unit}"
     return f"{math.ceil(seconds)}s"
 
 
