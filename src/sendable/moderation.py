@@ -243,10 +243,11 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
         ids = [flag["id"]] if flag else []
         source = account["flag_source"]
         if source == "reports":
-            start = max(account["flagged_at"] - policy.flags.report_window,
-                        account["flag_cleared_at"] or 0.0)
-            counted = [e for e in entries if e["action"] == "report"
-                       and start < e["at"] <= account["flagged_at"]]
+            start = account["flagged_at"] - policy.flags.report_window
+            mark = account["flag_cleared_report"] or 0
+            flag_id = flag["id"] if flag else math.inf
+            counted = [e for e in entries if e["action"] == "report" and e["id"] < flag_id
+                       and e["at"] > start and e["detail"].get("report_id", 0) > mark]
             reporters = sorted({who(e) for e in counted})
             text = (f"Flagged on {_when(account['flagged_at'])} after reports from "
                     f"{len(reporters)} distinct accounts ({', '.join(reporters)}) within "

@@ -164,3 +164,18 @@ def test_reputation_pure_guarantees(verified: bool) -> None:
                                                     **counts)).score
                 assert 0.0 <= score < previous, (field, n)
                 previous = score
+
+
+def test_reports_in_the_same_instant_as_the_clearing(w: World) -> None:
+    """The clock does not move between these steps: ids, not times, tell before from after."""
+    r = _people(w, 4)
+    for who in r[:3]:
+        w.service.report(who, "spam", of="alice")
+    w.service.verify("alice")
+    for who in r[:2]:  # two re-report after the clearing: the earlier three do not count
+        w.service.report(who, "spam", of="alice")
+    assert not _flagged(w, "alice")
+    w.service.report(r[3], "spam", of="alice")
+    assert _flagged(w, "alice")
+    [entry] = w.service.explain_restrictions("alice")
+    assert "3 distinct accounts (@r0, @r1, @r3)" in entry["text"]
