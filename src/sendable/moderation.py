@@ -161,6 +161,13 @@ def _span(seconds: float) -> str:
     return f"{math.ceil(seconds)}s"
 
 
+def _step_words(detail: dict[str, Any]) -> str:
+    if detail.get("ladder_step") != "ban":
+        return str(detail.get("ladder_step") or "nothing recorded")
+    seconds = detail.get("ban_seconds")
+    return "a permanent ban" if seconds is None else f"a {_span(seconds)} ban"
+
+
 def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
             now: float) -> list[dict[str, Any]]:
     """Every restriction on the account now, each traced to the audit entries behind it.
@@ -220,7 +227,7 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
 
     for n, strike in enumerate(strikes_now, start=1):
         entry = _first(entries, "strike", strike_id=strike["id"])
-        step = (entry["detail"].get("ladder_step") if entry else None) or "?"
+        step = _step_words(entry["detail"]) if entry else "unknown (no audit entry)"
         text = (f"Strike {strike['id']} ({strike['category']}, {strike['source']}, "
                 f"by {who(entry)}) on {_when(strike['created_at'])}; counts until "
                 f"{_when(strike['expires_at'])}. Active strike {n} of {len(strikes_now)}; "
