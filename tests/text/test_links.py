@@ -90,8 +90,10 @@ def test_shortener_flag() -> None:
         ("https://x.prizes.example", ["x.prizes.example"], "x.prizes.example"),
         ("https://prizes.example", ["x.prizes.example"], None),
         ("https://prizes.example", [], None),
-        # A Cyrillic look-alike host is a different domain, not the blocked one.
-        ("https://prіzes.example", ["prizes.example"], None),
+        # Look-alike letters (Cyrillic і, Greek ο) imitate the blocked domain.
+        ("https://prіzes.example/x", ["prizes.example"], "prizes.example"),
+        ("https://win.prizeѕ.example", ["prizes.example"], "prizes.example"),
+        ("https://nοtprizes.example", ["prizes.example"], None),
     ],
 )
 def test_blocked_domain_matches_on_label_boundaries(

@@ -8,6 +8,7 @@ never call its ``update``), tldextract uses its bundled public-suffix snapshot
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 import idna
 import tldextract
 from urlextract import URLExtract
+
+from sendable.text._fold import fold_table
 
 # RFC 2606 / 6761 reserved TLDs. Not in IANA's list, but they are what docs,
 # tests and scenarios use, and a real client would still render them as links.
@@ -189,10 +192,28 @@ def extract_links(text: str) -> list[Link]:
     return links
 
 
+def skeleton_host(host: str) -> str:
+    """``host`` with look-alike letters folded to Latin ("prіzes.example" with a
+    Cyrillic і → "prizes.example"); ASCII hosts are returned unchanged."""
+    if "xn--" not in host and host.isascii():
+        return host
+    try:
+        uni = idna.decode(host)
+    except idna.IDNAError:
+        return host
+    folded = unicodedata.normalize("NFKC", uni).casefold().translate(fold_table())
+    return folded.rstrip(".")
+
+
 def blocked_domain(link: Link, blocked_domains: Iterable[str]) -> str | None:
-    """The entry of ``blocked_domains`` that ``link``'s host is, or is under; else None."""
+    """The entry of ``blocked_domains`` that ``link``'s host is, or is under; else None.
+
+    A host spelled with look-alike letters counts as the domain it imitates:
+    nobody links to a Cyrillic copy of a blocked domain by accident.
+    """
+    hosts = {link.host, skeleton_host(link.host)}
     for entry in blocked_domains:
         domain = canonical_host(entry)
-        if domain and _is_subdomain_or_same(link.host, domain):
+        if domain and any(_is_subdomain_or_same(h, domain) for h in hosts):
             return entry
     return None
