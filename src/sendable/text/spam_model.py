@@ -19,7 +19,7 @@ _FORMAT = 1
 _ALPHA = 1.0  # Laplace smoothing
 # Below this many examples of EITHER class the model abstains: a model that
 # has seen only spam would call everything spam.
-MIN_EXAMPLES_PER_CLASS = 10
+MIN_EXAMPLES_PER_CLASS = 20
 
 _MONEY = re.compile(r"[$£€]\s?\d[\d,.]*k?|\d[\d,.]*\s?(?:usd|usdt|eur|gbp|dollars|pounds|euros)\b")
 _NUMBER = re.compile(r"\d[\d,.]*")
@@ -82,25 +82,29 @@ class SpamModel:
         for is_spam, text in rows:
             self.update(text, is_spam)
 
-    def prob_spam(self, text: str) -> float | None:
-        """P(spam | text), or None while the model is not :attr:`ready`.
+    def log_odds(self, text: str) -> float | None:
+        """log P(spam|text)/P(ham|text), clipped to ±50; None while not :attr:`ready`.
 
         Class priors are taken as equal: what moderators confirm says little
         about how much of all traffic is spam.
         """
         if not self.ready:
             return None
-        vocab = self._vocab
-        denom_s = self._totals[True] + _ALPHA * vocab
-        denom_h = self._totals[False] + _ALPHA * vocab
+        denom_s = self._totals[True] + _ALPHA * self._vocab
+        denom_h = self._totals[False] + _ALPHA * self._vocab
+        spam, ham = self._counts[True], self._counts[False]
         llr = 0.0
         for tok in tokens(text):
-            cs, ch = self._counts[True][tok], self._counts[False][tok]
+            cs, ch = spam[tok], ham[tok]
             if cs == 0 and ch == 0:
                 continue  # unseen words say nothing
             llr += math.log((cs + _ALPHA) / denom_s) - math.log((ch + _ALPHA) / denom_h)
-        llr = max(-50.0, min(50.0, llr))
-        return 1.0 / (1.0 + math.exp(-llr))
+        return max(-50.0, min(50.0, llr))
+
+    def prob_spam(self, text: str) -> float | None:
+        """P(spam | text), or None while the model is not :attr:`ready`."""
+        llr = self.log_odds(text)
+        return None if llr is None else 1.0 / (1.0 + math.exp(-llr))
 
     def to_json(self) -> str:
         return json.dumps(
