@@ -130,48 +130,64 @@ def _quote(items: Sequence[str], limit: int = 5) -> str:
 
 
 def _digits(s: str) -> int:
-    return sum(c.isdigit() for c in s)
+    return sum(map(str.isdigit, s))
 
 
-def _text_features(text: str) -> list[SpamFeature]:
-    feats: list[SpamFeature] = []
-
-    phrases = spam_phrases()
+def _phrase_features(text: str) -> list[SpamFeature]:
     found = _phrase_matcher().find(text)
-    if found:
-        weight = min(PHRASES_CAP, sum(phrases.get(p, PHRASE_DEFAULT) for p in found))
-        feats.append(SpamFeature("promo_phrases", weight, _quote(found)))
+    if not found:
+        return []
+    phrases = spam_phrases()
+    weight = min(PHRASES_CAP, sum(phrases.get(p, PHRASE_DEFAULT) for p in found))
+    return [SpamFeature("promo_phrases", round(weight, 3), _quote(found))]
 
-    if m := _MONEY_SYMBOLS_RE.findall(text):
-        feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
+
+def _number_features(text: str, digits: int) -> list[SpamFeature]:
+    """Money, returns, discounts, wallets, phone numbers: all need digits."""
+    feats: list[SpamFeature] = []
     if (m := _MONEY_RATE_RE.search(text)) and _EARN_RE.search(text):
         feats.append(SpamFeature("income_claim", MONEY_RATE, repr(m.group().strip())))
     elif amounts := _MONEY_RE.findall(text):
         feats.append(SpamFeature("money", MONEY, _quote([a.strip() for a in amounts])))
-    if m := _MULTIPLIER_RE.search(text):
-        feats.append(SpamFeature("returns_claim", BIG_MULTIPLIER, repr(m.group())))
-    if m := _DISCOUNT_RE.search(text):
+    if "%" in text or "x" in text.lower() or "back" in text.lower():
+        if m := _MULTIPLIER_RE.search(text):
+            feats.append(SpamFeature("returns_claim", BIG_MULTIPLIER, repr(m.group())))
+    if "%" in text and (m := _DISCOUNT_RE.search(text)):
         feats.append(SpamFeature("discount", DISCOUNT, repr(m.group())))
-
     if wallets := _WALLET_RE.findall(text):
         feats.append(SpamFeature("wallet_address", WALLET, _quote(wallets)))
-    elif m := _CRYPTO_RE.search(text):
-        feats.append(SpamFeature("crypto", CRYPTO, repr(m.group())))
-
-    phones = [p.strip() for p in _PHONE_RE.findall(text) if _digits(p) >= 7]
-    if phones:
-        feats.append(SpamFeature("phone_number", PHONE, _quote(phones)))
-
-    letters = [c for c in text if c.isalpha()]
-    upper = sum(c.isupper() for c in letters)
-    if len(letters) >= 12 and upper >= 0.6 * len(letters):
-        feats.append(SpamFeature("shouting", SHOUTING, f"{upper}/{len(letters)} letters capital"))
-    runs = _BANG_RUN_RE.findall(text)
-    if len(runs) >= 2:
-        feats.append(SpamFeature("exclamations", BANGS_MANY, f"{len(runs)} runs of '!!'"))
-    elif runs and len(runs[0]) >= 3:
-        feats.append(SpamFeature("exclamations", BANGS, repr(runs[0])))
+    if digits >= 7:
+        phones = [p.strip() for p in _PHONE_RE.findall(text) if _digits(p) >= 7]
+        if phones:
+            feats.append(SpamFeature("phone_number", PHONE, _quote(phones)))
     return feats
+
+
+def _style_features(text: str) -> list[SpamFeature]:
+    feats: list[SpamFeature] = []
+    letters = sum(map(str.isalpha, text))
+    upper = sum(map(str.isupper, text))
+    if letters >= 12 and upper >= 0.6 * letters:
+        feats.append(SpamFeature("shouting", SHOUTING, f"{upper}/{letters} letters capital"))
+    if "!!" in text:
+        runs = _BANG_RUN_RE.findall(text)
+        if len(runs) >= 2:
+            feats.append(SpamFeature("exclamations", BANGS_MANY, f"{len(runs)} runs of '!!'"))
+        elif len(runs[0]) >= 3:
+            feats.append(SpamFeature("exclamations", BANGS, repr(runs[0])))
+    return feats
+
+
+def _text_features(text: str) -> list[SpamFeature]:
+    feats = _phrase_features(text)
+    if m := _MONEY_SYMBOLS_RE.findall(text):
+        feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
+    digits = _digits(text)
+    if digits:
+        feats += _number_features(text, digits)
+    if "wallet_address" not in {f.name for f in feats} and (m := _CRYPTO_RE.search(text)):
+        feats.append(SpamFeature("crypto", CRYPTO, repr(m.group())))
+    return feats + _style_features(text)
 
 
 def _link_features(links: Sequence[Link]) -> list[SpamFeature]:
