@@ -99,9 +99,10 @@ _WALLET_RE = re.compile(
 # 7+ digits in phone shape, with optional +country and separators.
 _PHONE_RE = re.compile(r"(?<![\w$£€])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?(?:[\s.-]?\d{2,5}){1,4}(?!\w)")
 _BANG_RUN_RE = re.compile(r"!{2,}")
+# Substrings of the host name ("win" is left out: windows, wine, twin).
 _BAIT_HOST_WORDS = re.compile(
     r"login|verify|secure|account|unlock|update|billing|support|appeal|claim|prize|"
-    r"reward|bonus|giveaway|free|win|cash|refund|gift|voucher|loan",
+    r"reward|bonus|giveaway|free|winner|cash|refund|gift|voucher|loan",
 )
 
 
