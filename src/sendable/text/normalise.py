@@ -31,9 +31,12 @@ _MATCH_TABLE = str.maketrans(
 
 _LEET_SYMS = re.escape("".join(LEET))
 _LEET_CHAR = re.compile(rf"[{_LEET_SYMS}]")
-# A whole token that contains a leet symbol; "@" and "$" join tokens ("@$$hole").
-# The look-behind/lazy look-ahead keep this linear (no backtracking per position).
-_LEET_TOKEN = re.compile(rf"(?<![\w@$])(?=[\w@$]*?[{_LEET_SYMS}])[\w@$]+")
+# A whole token holding a leet symbol and a letter: only those are leetspeak,
+# so "455" or "$5" stay numbers while "@$$hole" and "k1ll" are words. The
+# look-behind and lazy look-aheads keep this linear (no backtracking).
+_LEET_TOKEN = re.compile(
+    rf"(?<![\w@$])(?=[\w@$]*?[^\W\d_])(?=[\w@$]*?[{_LEET_SYMS}])[\w@$]+"
+)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W_]+")
 _SQUEEZE = re.compile(r"(.)\1+")
@@ -62,14 +65,11 @@ def _fold(text: str) -> str:
 
 
 def _canon_token(m: re.Match[str]) -> str:
-    tok = m[0]
-    # Only tokens with a letter are leetspeak; "455" or "$5" stay numbers.
-    return tok.translate(_CANON_TABLE) if _HAS_LETTER.search(tok) else tok
+    return m[0].translate(_CANON_TABLE)
 
 
 def _match_token(m: re.Match[str]) -> str:
-    tok = m[0]
-    return tok.translate(_MATCH_TABLE) if _HAS_LETTER.search(tok) else tok
+    return m[0].translate(_MATCH_TABLE)
 
 
 def normalise(text: str) -> str:
