@@ -10,8 +10,6 @@ from __future__ import annotations
 import unicodedata
 from functools import cache
 
-from confusable_homoglyphs.confusables import confusables_data
-
 _LATIN = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 # Generic combining diacritics (incl. "zalgo" stacks): dropped so "ïdïöt" reads "idiot".
@@ -30,9 +28,17 @@ _SCAN_RANGES = ((0x00A0, 0x058F), (0x1D00, 0x1FFF), (0x2100, 0x24FF),
 _OVERRIDES = {"η": "n", "ω": "w", "п": "n", "μ": "u"}
 
 
+@cache
+def _confusables() -> dict:
+    # Imported here: the package parses its ~900 kB JSON at import time.
+    from confusable_homoglyphs.confusables import confusables_data
+
+    return confusables_data
+
+
 def _direct(ch: str) -> str | None:
     """A lowercase Latin letter that Unicode lists as confusable with ``ch``."""
-    for glyph in confusables_data.get(ch, ()):
+    for glyph in _confusables().get(ch, ()):
         c = glyph["c"]
         if len(c) == 1 and c.lower() in _LATIN:
             return c.lower()
@@ -52,7 +58,7 @@ def _latin_for(ch: str) -> str | None:
         if found:
             return found
     # One more hop: "к" → "ĸ" (kra) → "k".
-    for glyph in confusables_data.get(ch, ()):
+    for glyph in _confusables().get(ch, ()):
         c = glyph["c"]
         if len(c) == 1 and not c.isascii():
             found = _direct(c)
@@ -89,7 +95,7 @@ def fold_table() -> dict[int, str | None]:
             elif base != ch:
                 table[code] = base
     # Any other non-ASCII letter that Unicode says looks like a Latin letter.
-    for ch in confusables_data:
+    for ch in _confusables():
         if len(ch) == 1 and ord(ch) not in table and ch.casefold() == ch:
             target = _latin_for(ch)
             if target is not None:

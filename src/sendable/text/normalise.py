@@ -31,16 +31,26 @@ _MATCH_TABLE = str.maketrans(
 
 _LEET_SYMS = re.escape("".join(LEET))
 _LEET_CHAR = re.compile(rf"[{_LEET_SYMS}]")
-# A whole token that contains a leet symbol; "@" and "$" join tokens ("@$$hole").
-# The look-behind/lazy look-ahead keep this linear (no backtracking per position).
-_LEET_TOKEN = re.compile(rf"(?<![\w@$])(?=[\w@$]*?[{_LEET_SYMS}])[\w@$]+")
+# A whole token holding a leet symbol and a letter: only those are leetspeak,
+# so "455" or "$5" stay numbers while "@$$hole" and "k1ll" are words. The
+# look-behind and lazy look-aheads keep this linear (no backtracking).
+_LEET_TOKEN = re.compile(
+    rf"(?<![\w@$])(?=[\w@$]*?[^\W\d_])(?=[\w@$]*?[{_LEET_SYMS}])[\w@$]+"
+)
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W_]+")
 _SQUEEZE = re.compile(r"(.)\1+")
 _PUNCT = re.compile(r"[^\w\s]|_")
 
+# Chat shorthand that TermMatcher also reads as the full word ("kill u").
+SHORTHAND: dict[str, str] = {"u": "you", "yu": "you", "ya": "you", "ur": "your", "r": "are"}
+
 # More ambiguous symbols in one word than this and we stop trying every reading.
 _MAX_AMBIGUOUS_PER_WORD = 6
+# Letters spelled out one by one ("k y s", "f.a.g"): a run of single-character
+# words. Only such runs of at most this many letters are re-joined.
+_SPACED_RUN = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])(?:[\W_]{1,3}[^\W_](?![^\W_])){2,}")
+_MAX_SPACED_LETTERS = 16
 
 
 def _deleet(text: str, repl: Callable[[re.Match[str]], str]) -> str:
@@ -55,14 +65,11 @@ def _fold(text: str) -> str:
 
 
 def _canon_token(m: re.Match[str]) -> str:
-    tok = m[0]
-    # Only tokens with a letter are leetspeak; "455" or "$5" stay numbers.
-    return tok.translate(_CANON_TABLE) if _HAS_LETTER.search(tok) else tok
+    return m[0].translate(_CANON_TABLE)
 
 
 def _match_token(m: re.Match[str]) -> str:
-    tok = m[0]
-    return tok.translate(_MATCH_TABLE) if _HAS_LETTER.search(tok) else tok
+    return m[0].translate(_MATCH_TABLE)
 
 
 def normalise(text: str) -> str:
@@ -87,17 +94,39 @@ def _word_info(word: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
 
     Cached: chat vocabulary repeats, and squeezing by regex per word is the
     slowest step otherwise. A word has one reading unless it holds ambiguous
-    symbols ("ki11" reads kiii, kiil, kili, kill).
+    symbols ("ki11" reads kiii, kiil, kili, kill), is a lone ambiguous symbol
+    ("1 will" reads as "i will" too) or is shorthand ("u" also reads "you").
     """
-    if not _HAS_LETTER.search(word) or not any(sym in word for sym in _AMBIGUOUS):
-        key = _SQUEEZE.sub(r"\1", word)
-        return frozenset((key,)), ((key, word),)
-    choices = [_AMBIGUOUS.get(ch, ch) for ch in word]
-    if sum(len(c) > 1 for c in choices) > _MAX_AMBIGUOUS_PER_WORD:
-        choices = [c[0] for c in choices]
-    spelled = sorted({"".join(p) for p in product(*choices)})
+    spelled = [word]
+    if word in _AMBIGUOUS:
+        spelled += list(_AMBIGUOUS[word])
+    elif word in SHORTHAND:
+        spelled.append(SHORTHAND[word])
+    elif _HAS_LETTER.search(word) and any(sym in word for sym in _AMBIGUOUS):
+        choices = [_AMBIGUOUS.get(ch, ch) for ch in word]
+        if sum(len(c) > 1 for c in choices) > _MAX_AMBIGUOUS_PER_WORD:
+            choices = [c[0] for c in choices]
+        spelled = sorted({"".join(p) for p in product(*choices)})
     readings = tuple((_SQUEEZE.sub(r"\1", w), w) for w in spelled)
     return frozenset(k for k, _ in readings), readings
+
+
+def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
+    """Extra readings that join spelled-out letters: "f u c k" → "fuck"."""
+    extra: dict[int, list[tuple[int, str, str]]] = {}
+    i, n = 0, len(words)
+    while i < n:
+        j = i
+        while j < n and len(words[j]) == 1:
+            j += 1
+        if j - i >= 3:
+            for a in range(i, j):
+                for b in range(a + 3, min(j, a + _MAX_SPACED_LETTERS) + 1):
+                    joined = "".join(words[a:b])
+                    for key, spelled in _word_info(joined)[1]:
+                        extra.setdefault(a, []).append((b, key, spelled))
+        i = max(j, i + 1)
+    return extra
 
 
 class TermMatcher:
@@ -135,41 +164,69 @@ class TermMatcher:
         """The original terms found in ``text``, in the order they were given."""
         if not self._terms:
             return []
-        words = _WORD.findall(_deleet(_fold(text), _match_token))
+        s = _deleet(_fold(text), _match_token)
+        words = _WORD.findall(s)
         if not words:
             return []
         infos = list(map(_word_info, words))
         root_keys = self._root.keys()
+        spaced = _spaced_edges(words) if _SPACED_RUN.search(s) else {}
         # Most messages stop here: no word starts any term.
-        if all(root_keys.isdisjoint(keys) for keys, _ in infos):
+        if not spaced and all(root_keys.isdisjoint(keys) for keys, _ in infos):
             return []
-        readings = [r for _, r in infos]
+        return [self._terms[i] for i in sorted(self._walk(infos, spaced))]
+
+    def _walk(
+        self,
+        infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> set[int]:
+        """Indexes of the terms spelled by consecutive words from any start word.
+
+        From word i the text reads as any of its readings (word i + 1 follows)
+        or, for spelled-out letters, as a joined word (see _spaced_edges).
+        """
         root = self._root
+        root_keys = root.keys()
         found: set[int] = set()
-        n = len(words)
-        for i in range(n):
-            if root_keys.isdisjoint(infos[i][0]):
+        n = len(infos)
+        for start in range(n):
+            if start not in spaced and root_keys.isdisjoint(infos[start][0]):
                 continue
-            frontier = [(root, ())]
-            j = i
-            while frontier and j < n:
-                step = []
-                for node, path in frontier:
-                    for key, spelled in readings[j]:
-                        child = node.get(key)
-                        if child is None:
-                            continue
-                        p = (*path, spelled)
-                        ends = child.get(None)
-                        if ends:
-                            got = tuple(_runs(w) for w in p)
-                            for need, idx in ends:
-                                if all(
-                                    all(g >= r for g, r in zip(gw, nw, strict=True))
-                                    for gw, nw in zip(got, need, strict=True)
-                                ):
-                                    found.add(idx)
-                        step.append((child, p))
-                frontier = step
-                j += 1
-        return [self._terms[i] for i in sorted(found)]
+            stack: list[tuple[dict, tuple[str, ...], int]] = []
+            self._push(stack, root, (), start, infos, spaced)
+            while stack:
+                node, path, pos = stack.pop()
+                ends = node.get(None)
+                if ends:
+                    got = [_runs(w) for w in path]
+                    for need, idx in ends:
+                        # Every letter run in the text at least as long as in the term.
+                        if all(
+                            g >= r
+                            for gw, nw in zip(got, need, strict=True)
+                            for g, r in zip(gw, nw, strict=True)
+                        ):
+                            found.add(idx)
+                if pos < n and len(node) > (1 if ends else 0):
+                    self._push(stack, node, path, pos, infos, spaced)
+        return found
+
+    @staticmethod
+    def _push(
+        stack: list[tuple[dict, tuple[str, ...], int]],
+        node: dict,
+        path: tuple[str, ...],
+        pos: int,
+        infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> None:
+        """Push every child of ``node`` that the text at word ``pos`` reads into."""
+        for key, spelled in infos[pos][1]:
+            child = node.get(key)
+            if child is not None:
+                stack.append((child, (*path, spelled), pos + 1))
+        for nxt, key, spelled in spaced.get(pos, ()):
+            child = node.get(key)
+            if child is not None:
+                stack.append((child, (*path, spelled), nxt))
