@@ -23,7 +23,7 @@ class ContentAnalyser:
             offensive_threshold=policy.guidelines.offensive_threshold)
         terms = policy.spam.blocked_terms
         self.blocked_terms = TermMatcher(terms) if terms else None
-        self.spam_model = spam_model
+        self.spam_model = spam_model or SpamModel()  # an untrained model adds nothing
 
     def analyse(self, text: str) -> Content:
         if not text.strip():  # a `why` without text: nothing to read

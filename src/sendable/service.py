@@ -28,6 +28,7 @@ from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
 from sendable.store import hot, repo
 from sendable.store.engine import connect, migrate
+from sendable.text.spam import SpamModel
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
 WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
@@ -70,7 +71,7 @@ class Service:
         self.policy = policy
         self.clock = clock or SystemClock()
         self.counters = counters or open_counters(None)
-        self.analyser = ContentAnalyser(policy)
+        self.analyser = ContentAnalyser(policy, self._load_spam_model())
         # One writer at a time per process: a send's read-decide-write must
         # not interleave with another's, or two could both pass a limit. The
         # writer keeps its connection, so a send pays no pool checkout.
@@ -111,6 +112,36 @@ class Service:
 
     def now(self) -> float:
         return self.clock.now()
+
+    # -- the spam model, learned from moderators ---------------------------------
+
+    def _load_spam_model(self) -> SpamModel:
+        with self._read() as conn:
+            stored = repo.spam_model_data(conn)
+        return SpamModel.from_json(stored) if stored else SpamModel()
+
+    def _save_spam_model(self, conn: sa.Connection) -> None:
+        repo.save_spam_model(conn, self.analyser.spam_model.to_json(), self.now())
+
+    def train_spam(self, rows: list[tuple[bool, str]]) -> dict[str, int]:
+        """Teach the content model labelled examples (True = spam); it is kept in the store."""
+        with self._tx() as conn:
+            self.analyser.spam_model.train(rows)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_train", None, None, examples=len(rows))
+        spam, ham = self.analyser.spam_model.class_counts
+        return {"examples": spam + ham, "spam": spam, "ham": ham}
+
+    def label_message(self, message_id: int, is_spam: bool, actor: str | None = None) -> None:
+        """A moderator's verdict on a stored message: the content model learns from it."""
+        with self._tx() as conn:
+            message = repo.message_by_id(conn, message_id)
+            if message is None:
+                raise NotFound(f"no message {message_id}", "message_id")
+            self.analyser.spam_model.update(message["text"], is_spam)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_label", message["sender_id"],
+                       self._actor(conn, actor), message_id=message_id, is_spam=is_spam)
 
     # -- accounts -----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from sendable.store.schema import (
     follows,
     messages,
     reports,
+    spam_model,
     strikes,
 )
 
@@ -311,3 +312,16 @@ def events_after(conn: sa.Connection, account: int, cursor: int, limit: int = 50
     q = (sa.select(events).where(events.c.account_id == account, events.c.id > cursor)
          .order_by(events.c.id).limit(limit))
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+# -- the spam model -------------------------------------------------------------------
+
+def spam_model_data(conn: sa.Connection) -> str | None:
+    return conn.execute(sa.select(spam_model.c.data).where(spam_model.c.id == 1)).scalar()
+
+
+def save_spam_model(conn: sa.Connection, data: str, at: float) -> None:
+    updated = conn.execute(sa.update(spam_model).where(spam_model.c.id == 1)
+                           .values(data=data, updated_at=at))
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(spam_model).values(id=1, data=data, updated_at=at))
