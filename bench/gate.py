@@ -62,9 +62,9 @@ def build(tmp: Path, pairs: int, mutual: bool) -> tuple[Service, FixedClock]:
 def pure_gate(service: Service, seconds: float) -> tuple[int, float]:
     with service.engine.connect() as conn:
         sender, recipient = service.account("s0", conn), service.account("r0", conn)
-        facts, _ = loading.load_facts(conn, service.counters, service.policy, sender, recipient,
-                                   service.analyser.analyse(TEXT), loading.parse_client(None),
-                                   service.now())
+        facts, _ = loading.load_facts(conn, service.counters, service.policy, service.analyser,
+                                      sender, recipient, TEXT, loading.parse_client(None),
+                                      service.now())
     policy = service.policy
     return timed(lambda: decide(facts, policy), seconds)
 

@@ -25,7 +25,9 @@ class ContentAnalyser:
         self.blocked_terms = TermMatcher(terms) if terms else None
         self.spam_model = spam_model or SpamModel()  # an untrained model adds nothing
 
-    def analyse(self, text: str) -> Content:
+    def analyse(self, text: str, stranger: bool = True) -> Content:
+        """`stranger`: the message would go to someone who doesn't know the sender;
+        only such messages are compared as near-duplicates, so only they need a fingerprint."""
         if not text.strip():  # a `why` without text: nothing to read
             return Content(text=text)
         links = tuple(extract_links(text))
@@ -34,5 +36,5 @@ class ContentAnalyser:
             links=links,
             guideline_matches=self.guidelines.classify(text),
             spam=score_content(text, links, self.blocked_terms, self.spam_model),
-            fingerprint=fingerprint(text),
+            fingerprint=fingerprint(text) if stranger else None,
         )

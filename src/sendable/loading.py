@@ -13,13 +13,13 @@ from typing import Any
 import semver
 import sqlalchemy as sa
 
+from sendable.content import ContentAnalyser
 from sendable.counters import Counters
 from sendable.enforcement.reputation import ReputationInputs, reputation
 from sendable.gate.facts import (
     AccountFacts,
     BanFacts,
     ClientFacts,
-    Content,
     Facts,
     History,
     Relation,
@@ -110,13 +110,14 @@ def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
 
 
 def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
-               sender_row: Mapping[str, Any], recipient_row: Mapping[str, Any],
-               content: Content, client: ClientFacts,
+               analyser: ContentAnalyser, sender_row: Mapping[str, Any],
+               recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
                now: float) -> tuple[Facts, dict[str, Any]]:
     """The facts for one attempt, and the pair's stored state (for the effects)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = hot.pair_state(conn, sender_id, recipient_id)
     rel = relation_from(pair, recipient_id)
+    content = analyser.analyse(text, stranger=rel.is_request)
     bans = hot.active_bans(conn, sender_id, recipient_id, now)
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = (hot.standing_counts(conn, sender_id, now, now - policy.flags.report_window)

@@ -277,9 +277,9 @@ class Service:
 
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
                 text: str, client: str | None, now: float) -> tuple[Decision, Facts, dict]:
-        content = self.analyser.analyse(text)
-        facts, pair = loading.load_facts(conn, self.counters, self.policy, sender, recipient,
-                                         content, loading.parse_client(client), now)
+        facts, pair = loading.load_facts(conn, self.counters, self.policy, self.analyser,
+                                         sender, recipient, text, loading.parse_client(client),
+                                         now)
         return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
