@@ -11,7 +11,8 @@ from sendable.errors import NotFound
 
 @pytest.fixture
 def w(make_world) -> World:
-    world = make_world({"guidelines": {"actions": {"misinformation": "hold"}},
+    world = make_world({"guidelines": {"actions": {"misinformation": "hold"},
+                                       "extra_terms": {"misinformation": ["the moon is cheese"]}},
                         "enforcement": {"ladder": ["warning", "24h", "permanent"]}})
     world.account("mod", role="moderator")
     for handle in ("alice", "bob", "carol", "dave", "erin"):
@@ -19,17 +20,11 @@ def w(make_world) -> World:
     return world
 
 
-def _hold(world: World, sender: str, to: str, text: str) -> int:
-    """Store a held message through the service's own write path."""
-    from sendable.gate import Decision
-    from sendable.reasons import Finding
-
-    service = world.service
-    with service._tx() as conn:  # the classifier that holds is wired in by the lead
-        a, b = service.account(sender, conn), service.account(to, conn)
-        decision, facts = service._decide(conn, a, b, text, None, world.clock.now())
-        held = Decision("held", (Finding("guidelines.misinformation", effect="hold"),))
-        return service._store(conn, a, b, text, held, facts, None, world.clock.now())["id"]
+def _hold(world: World, sender: str, to: str, text: str = "the moon is cheese") -> int:
+    """A held message, sent through the real send path (misinformation is held)."""
+    result = world.service.send(sender, to, f"{text}, honestly")
+    assert result.outcome == "held", result.reasons("moderator")
+    return result.message["id"]
 
 
 def test_queue_orders_by_priority_with_reasons(w: World) -> None:
@@ -62,7 +57,7 @@ def test_many_reporters_and_named_messages_rise(w: World) -> None:
     w.service.report("alice", "spam", message_id=message)
     for who in ("bob", "carol", "erin", "mod"):
         w.service.report(who, "spam", of="dave")
-    _hold(w, "bob", "carol", "x")
+    _hold(w, "bob", "carol")
     [first, second] = w.service.mod_queue()
     assert first["kind"] == "reports" and first["priority"] == 20 + 15 * 5 + 10
     assert "names a message" in first["priority_reason"]
@@ -73,7 +68,7 @@ def test_many_reporters_and_named_messages_rise(w: World) -> None:
 def test_older_items_rise(w: World) -> None:
     w.service.report("alice", "spam", of="dave")
     w.advance(10 * HOUR)
-    _hold(w, "bob", "carol", "x")
+    _hold(w, "bob", "carol")
     queue = w.service.mod_queue()
     assert queue[0]["kind"] == "held_message" and queue[0]["priority"] == 80
     assert queue[1]["priority"] == 35 + 20 and "waiting 10h" in queue[1]["priority_reason"]
@@ -93,7 +88,7 @@ def test_an_appeal_of_an_ended_ban_is_not_urgent(w: World) -> None:
 
 
 def test_released_decided_and_resolved_items_leave_the_queue(w: World) -> None:
-    held = _hold(w, "bob", "alice", "x")
+    held = _hold(w, "bob", "alice")
     w.service.report("alice", "spam", of="dave")
     strike = w.service.strike("erin", "hate", "mod")
     appeal = w.service.appeal("erin", f"strike:{strike}", "no")
@@ -211,7 +206,7 @@ def test_service_never_updates_or_deletes_audit_rows(w: World) -> None:
     ban = s.ban("bob", DAY, "account", "mod")
     s.decide_appeal(s.appeal("bob", f"ban:{ban}", "y"), "uphold", "mod")
     s.unban("bob", "mod")
-    s.release(_hold(w, "carol", "dave", "x"), "mod")
+    s.release(_hold(w, "carol", "dave"), "mod")
     s.resolve_reports("alice", "mod")
     s.mod_queue()
     s.explain_restrictions("alice")
@@ -238,3 +233,22 @@ def _rows(w: World) -> list[tuple]:
     with w.service.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(
             "SELECT id, at, action, account_id, actor_id, detail FROM audit_log ORDER BY id"))]
+
+
+def test_explain_an_automatic_strike_and_the_held_reasons(make_world) -> None:
+    world = make_world({"guidelines": {"extra_terms": {"harassment": ["you absolute turnip"],
+                                                       "misinformation": ["flat earth proof"]}},
+                        "enforcement": {"ladder": ["24h"]}})
+    world.account("troll")
+    world.account("victim")
+    world.service.follow("victim", "troll")
+    refused = world.send("troll", "victim", "you absolute turnip")
+    assert refused.outcome == "refused"
+    [ban, strike] = world.service.explain_restrictions("troll")
+    assert "automatic, by the system" in ban["text"] and "harassment" in strike["text"]
+    world.account("third")
+    held = world.send("victim", "third", "here is the flat earth proof")
+    assert held.outcome == "held"
+    [item] = world.service.mod_queue()
+    assert item["kind"] == "held_message"
+    assert [r["code"] for r in item["reasons"]] == ["guidelines.misinformation"]
