@@ -178,9 +178,9 @@ def mod_queue(db: DbOption = "sendable.db", policy: PolicyOption = None,
         else:
             what = f"appeal {item['id']} by @{item['handle']} of {item['target']}: " \
                    f"{item['statement']!r}"
-        console.print(f"[bold]{item['priority']:>4}[/bold] {what}", highlight=False)
-        console.print(f"      {item['priority_reason']}; since {item['created_at']}",
-                      highlight=False)
+        # user text is printed as is: never read as Rich markup
+        typer.echo(f"{item['priority']:>4} {what}")
+        typer.echo(f"      {item['priority_reason']}; since {item['created_at']}")
 
 
 @mod_app.command("ban")

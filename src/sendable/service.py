@@ -515,7 +515,8 @@ class Service:
             account = self.account(handle, conn)
             if not account["email"]:
                 raise Invalid(f"@{handle} has no email address to send a code to", "email")
-            if account["verified"] and account["flagged_at"] is None:
+            if account["verified"] and account["flag_source"] != "reports":
+                # verifying again would change nothing (a moderator's flag is theirs to clear)
                 raise Conflict(f"@{handle} is already verified", "handle")
             now = self.now()
             code = verification.issue(conn, account["id"], now)

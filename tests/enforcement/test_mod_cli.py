@@ -102,8 +102,10 @@ def test_appeals_and_decide(db: str) -> None:
 
 def test_resolve_reports(db: str) -> None:
     service = Service.open(db, build_policy({}))
-    service.report("bob", "spam", of="carol")
+    service.report("bob", "[/bold] odd [red]markup", of="carol")
     service.close()
+    code, out = mod(db, "queue")
+    assert code == 0 and "[/bold] odd [red]markup" in out
     assert data(db, "queue")[0]["kind"] == "reports"
     assert len(data(db, "resolve", "carol", "--by", "mod")["resolved"]) == 1
     assert data(db, "queue") == []

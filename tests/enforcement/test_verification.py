@@ -152,7 +152,11 @@ def test_codes_per_hour_are_capped(world: World) -> None:
 
 
 def test_verified_and_unflagged_needs_no_code(world: World) -> None:
+    world.account("mod", role="moderator")
     world.account("alice", verified=True, email="alice@example.org")
+    with pytest.raises(Conflict):
+        world.service.start_verification("alice")
+    world.service.flag("alice", "mod")  # verification would not clear a moderator's flag
     with pytest.raises(Conflict):
         world.service.start_verification("alice")
 
