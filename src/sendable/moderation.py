@@ -161,10 +161,10 @@ def _span(seconds: float) -> str:
     return f"{math.ceil(seconds)}s"
 
 
-def _step_words(detail: dict[str, Any]) -> str:
-    if detail.get("ladder_step") != "ban":
-        return str(detail.get("ladder_step") or "nothing recorded")
-    seconds = detail.get("ban_seconds")
+def _step_words(kind: str | None, seconds: float | None) -> str:
+    """A ladder step in words: "a warning", "a 1d ban", "a permanent ban"."""
+    if kind != "ban":
+        return f"a {kind}" if kind else "nothing recorded"
     return "a permanent ban" if seconds is None else f"a {_span(seconds)} ban"
 
 
@@ -227,7 +227,8 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
 
     for n, strike in enumerate(strikes_now, start=1):
         entry = _first(entries, "strike", strike_id=strike["id"])
-        step = _step_words(entry["detail"]) if entry else "unknown (no audit entry)"
+        step = (_step_words(entry["detail"].get("ladder_step"), entry["detail"].get("ban_seconds"))
+                if entry else "unknown (no audit entry)")
         text = (f"Strike {strike['id']} ({strike['category']}, {strike['source']}, "
                 f"by {who(entry)}) on {_when(strike['created_at'])}; counts until "
                 f"{_when(strike['expires_at'])}. Active strike {n} of {len(strikes_now)}; "
@@ -236,10 +237,7 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
             text = text[:-1] + f"; note: {strike['note']}."
         nxt = step_for(policy.enforcement.ladder, len(strikes_now) + 1)
         if n == len(strikes_now):
-            text += (" A further strike now would bring "
-                     + ("a warning" if nxt.kind == "warning" else
-                        "a permanent ban" if nxt.seconds is None else
-                        f"a {_span(nxt.seconds)} ban") + ".")
+            text += f" A further strike now would bring {_step_words(nxt.kind, nxt.seconds)}."
         note, more = appeal_note("strike", strike["id"])
         out.append({"restriction": "strike", "id": strike["id"], "category": strike["category"],
                     "since": to_iso(strike["created_at"]), "until": to_iso(strike["expires_at"]),

@@ -127,7 +127,7 @@ def test_explain_a_ladder_ban_back_to_its_strike(w: World) -> None:
     assert ban["audit_ids"] == [strike_audit["id"], *ban_audit]
     assert f"strike {second}" in ban["text"] and "active strike 2" in ban["text"]
     assert "@mod" in ban["text"] and "1d left" in ban["text"]
-    assert "counts until" in entries[1]["text"] and "warning" in entries[1]["text"]
+    assert "counts until" in entries[1]["text"] and "it brought: a warning" in entries[1]["text"]
     assert "it brought: a 1d ban" in entries[2]["text"]
     assert "would bring a permanent ban" in entries[2]["text"]  # a further strike
     # once the ban lapses it is no longer explained; the strikes still are
