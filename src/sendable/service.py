@@ -489,7 +489,7 @@ class Service:
                                     self.now(), message_id)
 
     def verify(self, handle: str) -> None:
-        """Mark an account verified; completing verification clears an automatic flag."""
+        """Mark an account verified; completing verification clears a flag (CONTRACT.md §3)."""
         with self._tx() as conn:
             self._verified(conn, self.account(handle, conn), self.now(), "direct")
 
@@ -497,8 +497,9 @@ class Service:
                   method: str) -> None:
         repo.update_account(conn, account["id"], verified=True)
         repo.audit(conn, now, "verify", account["id"], account["id"], method=method)
-        if account["flag_source"] != "moderator":  # a moderator's flag is theirs to clear
-            enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+        # The contract: a flagged account is restricted "until it completes
+        # verification or a moderator clears the flag", whoever raised it.
+        enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
 
     def set_email(self, handle: str, email: str) -> None:
         """Set the address verification codes go to."""
@@ -515,9 +516,8 @@ class Service:
             account = self.account(handle, conn)
             if not account["email"]:
                 raise Invalid(f"@{handle} has no email address to send a code to", "email")
-            if account["verified"] and account["flag_source"] != "reports":
-                # verifying again would change nothing (a moderator's flag is theirs to clear)
-                raise Conflict(f"@{handle} is already verified", "handle")
+            if account["verified"] and account["flagged_at"] is None:
+                raise Conflict(f"@{handle} is already verified", "handle")  # nothing would change
             now = self.now()
             code = verification.issue(conn, account["id"], now)
             repo.audit(conn, now, "verification_sent", account["id"], account["id"])
@@ -527,7 +527,7 @@ class Service:
             raise Unavailable(f"the code could not be sent: {error}", "email") from None
 
     def confirm_verification(self, handle: str, code: str) -> bool:
-        """Check a code; a match verifies the account (and clears an automatic flag)."""
+        """Check a code; a match verifies the account (and clears a flag)."""
         typed = verification.normalise_code(code)
         with self._tx() as conn:
             account = self.account(handle, conn)

@@ -156,9 +156,8 @@ def test_verified_and_unflagged_needs_no_code(world: World) -> None:
     world.account("alice", verified=True, email="alice@example.org")
     with pytest.raises(Conflict):
         world.service.start_verification("alice")
-    world.service.flag("alice", "mod")  # verification would not clear a moderator's flag
-    with pytest.raises(Conflict):
-        world.service.start_verification("alice")
+    world.service.flag("alice", "mod")  # now verifying again would clear the flag
+    world.service.start_verification("alice")
 
 
 def test_verification_clears_a_flag_from_reports(world: World) -> None:
@@ -174,14 +173,16 @@ def test_verification_clears_a_flag_from_reports(world: World) -> None:
     assert unflag and unflag[0]["detail"]["reason"] == "verification completed"
 
 
-def test_verification_does_not_clear_a_moderators_flag(world: World) -> None:
+def test_verification_clears_a_moderators_flag_too(world: World) -> None:
+    # CONTRACT.md §3: restricted "until it completes verification or a moderator
+    # clears the flag", whoever raised it.
     world.account("mod", role="moderator")
     world.account("alice", verified=False, email="alice@example.org")
-    world.service.flag("alice", "mod", "ban evasion")
+    world.service.flag("alice", "mod", "suspected automation")
     world.service.start_verification("alice")
     assert world.service.confirm_verification("alice", _code(world)) is True
     status = world.status("alice")
-    assert status["verified"] is True and status["flagged"] is True
+    assert status["verified"] is True and status["flagged"] is False
 
 
 def test_mail_failure_is_a_clear_error(world: World, tmp_path) -> None:
