@@ -46,6 +46,12 @@ def _when(iso: str | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _epoch(seconds: float | int | str | None) -> str:
+    if not isinstance(seconds, int | float):
+        return str(seconds or "")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def _duration(seconds: float | int | None) -> str:
     if seconds is None:
         return ""
@@ -59,6 +65,7 @@ def _duration(seconds: float | int | None) -> str:
 
 templates.env.filters["when"] = _when
 templates.env.filters["duration"] = _duration
+templates.env.filters["epoch"] = _epoch
 
 
 def security_headers(request: Request) -> dict[str, str]:
