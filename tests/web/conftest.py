@@ -56,6 +56,7 @@ class Server:
     url: str
     db: Path
     process: subprocess.Popen
+    log: Path  # the server's output; its console mailer prints verification mails here
 
 
 def _make_moderator(db: Path, policy: Path) -> None:
@@ -98,7 +99,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.kill()
             raise RuntimeError(f"server did not start:\n{log.read_text()}")
         time.sleep(0.1)
-    yield Server(url, db, process)
+    yield Server(url, db, process, log)
     process.terminate()
     try:
         process.wait(timeout=10)

@@ -104,10 +104,10 @@ def test_error_pages_say_what_to_do(browserish, ui) -> None:
                                             "password": ui.password})
     assert bad.status_code == 422  # the form again, the field named and marked
     assert 'aria-invalid="true" aria-describedby="handle-hint handle-error"' in bad.text
-    assert 'id="handle-error">handle must be' in bad.text
+    assert 'id="handle-error">Handle must be' in bad.text
 
     sign_up(browserish, ui.unique("member"), ui.password)
     forbidden = browserish.get("/mod")
     assert forbidden.status_code == 403 and "needs a moderator account" in forbidden.text
     nobody = browserish.get("/with/nobody_here_at_all")
-    assert nobody.status_code == 404 and "no account @nobody_here_at_all" in nobody.text
+    assert nobody.status_code == 404 and "No account @nobody_here_at_all" in nobody.text

@@ -31,9 +31,8 @@ def moderator(me: Principal = Depends(signed_in)) -> Principal:
 
 @router.get("")
 def queue(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
-    service = service_of(request)
-    return page(request, "mod_queue.html", title="Moderation queue", held=service.held(),
-                reports=service.open_reports(), appeals=service.appeals(state="open"))
+    return page(request, "mod_queue.html", title="Moderation queue",
+                items=service_of(request).mod_queue())
 
 
 @router.get("/find")
@@ -59,6 +58,7 @@ def _account_page(request: Request, handle: str, status: int = 200,
     return page(request, "mod_account.html", status=status, title=f"@{account['handle']}",
                 account=account, status_=service.status(account["handle"]),
                 standing=service.standing(account["handle"]),
+                explained=service.explain_restrictions(account["handle"]),
                 audit=service.audit_log(account["handle"], 50), why=why, why_text=text,
                 categories=STRIKE_CATEGORIES, lengths=BAN_LENGTHS, error=error)
 
@@ -88,13 +88,15 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
             service.flag(handle, me.handle, reason)
         elif action == "unflag":
             service.unflag(handle, me.handle, reason)
+        elif action == "resolve-reports":
+            service.resolve_reports(handle, me.handle, reason)
         else:
             raise NotFound("no such moderator action", "action")
     except NotFound:
         raise
     except ServiceError as error:
         return _account_page(request, handle, error.status, error)
-    return redirect(f"/mod/accounts/{handle}", "done")
+    return redirect(safe_next(form.get("next"), f"/mod/accounts/{handle}"), "done")
 
 
 @router.post("/held/{message_id}/release")
@@ -109,7 +111,7 @@ def decide(appeal_id: int, request: Request, form: dict[str, str] = Depends(chec
            me: Principal = Depends(moderator)) -> Response:
     service_of(request).decide_appeal(appeal_id, form.get("decision", ""), me.handle,
                                       form.get("note", "").strip() or None)
-    return redirect(safe_next(form.get("next"), "/mod#appeals"), "done")
+    return redirect(safe_next(form.get("next"), "/mod"), "done")
 
 
 @router.get("/audit")

@@ -280,8 +280,7 @@ def _standing_page(request: Request, me: Principal, status: int = 200,
     service = service_of(request)
     return page(request, "standing.html", status=status, title="Account standing",
                 standing=service.standing(me.handle), error=error, values=values or {},
-                account=service.account(me.handle),
-                can_verify=hasattr(service, "start_verification"))
+                account=service.account(me.handle))
 
 
 @router.get("/standing")
@@ -302,10 +301,8 @@ def appeal(request: Request, form: dict[str, str] = Depends(checked_form),
 @router.post("/standing/verification")
 def verification(request: Request, form: dict[str, str] = Depends(checked_form),
                  me: Principal = Depends(signed_in)) -> Response:
-    """Start verification (email a code) or confirm a code, where the service offers it."""
-    service: Any = service_of(request)
-    if not hasattr(service, "start_verification"):
-        raise NotFound("verification is not available on this server", "verification")
+    """Email a verification code (to a new address if one is given), or confirm a code."""
+    service = service_of(request)
     try:
         if form.get("code"):
             if not service.confirm_verification(me.handle, form["code"]):

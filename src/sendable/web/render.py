@@ -46,6 +46,12 @@ def _when(iso: str | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _sentence(text: object) -> str:
+    """Service messages are lower-case clauses; on a page they start a sentence."""
+    text = str(text or "")
+    return text[:1].upper() + text[1:]
+
+
 def _epoch(seconds: float | int | str | None) -> str:
     if not isinstance(seconds, int | float):
         return str(seconds or "")
@@ -66,6 +72,7 @@ def _duration(seconds: float | int | None) -> str:
 templates.env.filters["when"] = _when
 templates.env.filters["duration"] = _duration
 templates.env.filters["epoch"] = _epoch
+templates.env.filters["sentence"] = _sentence
 
 
 def security_headers(request: Request) -> dict[str, str]:
