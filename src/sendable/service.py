@@ -737,7 +737,7 @@ class Service:
                      "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
                      "detail": r["detail"]} for r in rows]
 
-    # -- the account holder's view, the moderator's queue, the live stream ---------------
+    # -- the account holder's view and the live stream ------------------------------------
 
     def standing(self, handle: str) -> dict[str, Any]:
         """An account's standing as its holder sees it: restrictions (as the reasons the
