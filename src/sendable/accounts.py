@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sendable.errors import Invalid, ServiceError
 from sendable.gate.windows import wait_for_room
-from sendable.service import Service
+from sendable.service import EMAIL_PATTERN, Service
 from sendable.store import sessions
 
 MIN_PASSWORD = 8
@@ -84,8 +84,9 @@ class Auth:
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise Invalid(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
                           "password")
-        if email is not None and (len(email) > 320 or "@" not in email.strip("@")):
-            raise Invalid("email must look like name@example.org", "email")
+        if email is not None and (len(email) > 320 or not EMAIL_PATTERN.match(email.strip())):
+            raise Invalid("email must be an address like name@example.org", "email")
+        email = email.strip() if email else None
         return self.service.create_account(handle, password_hash=self.hash_password(password),
                                            birthdate=birthdate, email=email)
 
@@ -125,16 +126,26 @@ class Auth:
             sessions.insert(conn, token_hash(token), row["id"], now, expires_at)
         return token, expires_at
 
+    def cached(self, token: str | None) -> Principal | None:
+        """The principal for a token validated in the last few seconds; no I/O."""
+        if not token:
+            return None
+        now = self.service.now()
+        with self._cache_lock:
+            cached = self._cache.get(token_hash(token))
+        if cached and cached[1] > now and cached[0].expires_at > now:
+            return cached[0]
+        return None
+
     def authenticate(self, token: str | None) -> Principal:
         """The principal behind a bearer token. Valid tokens are remembered for a few
         seconds, so a logout on another node takes at most that long to bite."""
         if not token:
             raise Unauthorized("sign in first: send Authorization: Bearer <token>", "token")
+        cached = self.cached(token)
+        if cached is not None:
+            return cached
         digest, now = token_hash(token), self.service.now()
-        with self._cache_lock:
-            cached = self._cache.get(digest)
-        if cached and cached[1] > now and cached[0].expires_at > now:
-            return cached[0]
         with self.service.engine.connect() as conn:
             row = sessions.live(conn, digest, now)
         if row is None or row["deactivated"]:

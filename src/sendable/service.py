@@ -107,11 +107,11 @@ class Service:
             if self._writer.in_transaction():  # a nested call inside a transaction
                 yield self._writer
                 return
-            self._writer.info.pop(repo.EVENT_ACCOUNTS, None)  # left by a rolled-back write
+            self._writer.info.pop(hot.EVENT_ACCOUNTS, None)  # left by a rolled-back write
             with self._writer.begin():
                 yield self._writer
-            touched = self._writer.info.pop(repo.EVENT_ACCOUNTS, None)
-        if touched:
+            touched = self._writer.info.pop(hot.EVENT_ACCOUNTS, None)
+        if touched:  # after commit and outside the lock: streams read what is committed
             self._wake(touched)
 
     def add_event_listener(self, listener: Callable[[set[int]], None]) -> None:
@@ -378,15 +378,15 @@ class Service:
             "released_at": None, "released_by": None,
         }
         values["id"] = hot.insert_message(conn, values)
-        message = {**self._message_json(values), "text": text}  # streams carry the text
-        payload = {"message": message, "from": sender["handle"], "to": recipient["handle"]}
+        # Streams carry the text, so a client shows a message without fetching it.
+        payload = {"message": {**self._message_json(values), "text": text},
+                   "from": sender["handle"], "to": recipient["handle"]}
         events = [{"account_id": sender["id"], "at": now, "kind": "message", "payload": payload}]
         if not held:
             events.append({"account_id": recipient["id"], "at": now,
                            "kind": "request" if rel.is_request else "message",
                            "payload": payload})
         hot.insert_events(conn, events)
-        conn.info.setdefault(repo.EVENT_ACCOUNTS, set()).update(e["account_id"] for e in events)
         return values
 
     def _count(self, sender: int, recipient: int, message: dict[str, Any]) -> None:
@@ -714,9 +714,7 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = hot.standing_counts(conn, row["id"], now,
-                                         now - self.policy.flags.report_window)
-            facts = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            facts = self._account_facts(conn, row, now)
         rep = facts.reputation
         return {
             "handle": row["handle"],
@@ -731,6 +729,11 @@ class Service:
             "reputation_components": dict(rep.components) if rep else {},
         }
 
+    def _account_facts(self, conn: sa.Connection, row: dict[str, Any], now: float) -> Any:
+        """An account's own facts (ban, strikes, flag, reputation) as the gate sees them."""
+        counts = hot.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+        return loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+
     def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         with self._read() as conn:
             account = self.account(handle, conn)["id"] if handle else None
@@ -741,7 +744,7 @@ class Service:
                      "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
                      "detail": r["detail"]} for r in rows]
 
-    # -- the account holder's view, the moderator's queue, the live stream ---------------
+    # -- the account holder's view and the live stream ------------------------------------
 
     def standing(self, handle: str) -> dict[str, Any]:
         """An account's standing as its holder sees it: restrictions (as the reasons the
@@ -754,9 +757,7 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = hot.standing_counts(conn, row["id"], now,
-                                         now - self.policy.flags.report_window)
-            me = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            me = self._account_facts(conn, row, now)
             strikes, bans = repo.strikes_of(conn, row["id"]), repo.bans_of(conn, row["id"])
         # The checks about the sender's own account, asked of the account alone.
         alone = Facts(now=now, sender=me, recipient=me)
@@ -784,16 +785,6 @@ class Service:
             "reputation_band": band(me.reputation.score) if me.reputation else None,
             "appeals": appeals,
         }
-
-    def open_reports(self) -> list[dict[str, Any]]:
-        """Reports no moderator has resolved yet, oldest first."""
-        with self._read() as conn:
-            rows = repo.open_reports(conn)
-            names = repo.handles_by_ids(conn, [r["reporter_id"] for r in rows]
-                                        + [r["account_id"] for r in rows])
-            return [{"id": r["id"], "by": names[r["reporter_id"]], "of": names[r["account_id"]],
-                     "message_id": r["message_id"], "reason": r["reason"],
-                     "created_at": to_iso(r["created_at"])} for r in rows]
 
     def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """An account's stream after a cursor, in id order: {id, kind, at, payload}."""

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sendable.clock import to_iso
+from sendable.store import hot
 from sendable.store.schema import (
     accounts,
     appeals,
@@ -317,15 +318,12 @@ def audit_entries(conn: sa.Connection, account: int | None = None,
 
 # -- the live stream ---------------------------------------------------------------
 
-EVENT_ACCOUNTS = "sendable.event_accounts"  # conn.info key: accounts with new events
-
-
 def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
                  payload: dict[str, Any]) -> int:
     """Append to an account's stream; the service wakes its listeners after commit."""
     event_id = conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
                                                      payload=payload)).inserted_primary_key[0]
-    conn.info.setdefault(EVENT_ACCOUNTS, set()).add(account)
+    hot.note_events(conn, {account})
     return event_id
 
 
