@@ -63,7 +63,8 @@ if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 
 fi
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]; then
     say "creating database $DATABASE"
-    psql_admin -c "CREATE DATABASE \"$DATABASE\" OWNER \"$ROLE\"" >&2
+    # C collation: text sorts byte-wise, as SQLite sorts it.
+    psql_admin -c "CREATE DATABASE \"$DATABASE\" OWNER \"$ROLE\" TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'" >&2
 fi
 DB_URL="postgresql://$ROLE:$PASSWORD@127.0.0.1:$PG_PORT/$DATABASE"
 PGPASSWORD="$PASSWORD" psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U "$ROLE" -d "$DATABASE" \
