@@ -48,6 +48,7 @@ def pytest_report_header(config: pytest.Config) -> str:
 @pytest.fixture(scope="session")
 def backends() -> tuple[str | None, str | None]:
     """The servers this run was asked to use; fails (never skips) when one is down."""
+    problem = None
     try:
         if TEST_DB:
             if not is_server_db(TEST_DB):
@@ -57,7 +58,9 @@ def backends() -> tuple[str | None, str | None]:
         if TEST_REDIS:
             check_redis(TEST_REDIS)
     except BackendUnreachable as error:
-        pytest.fail(f"asked-for test backend unavailable: {error}", pytrace=False)
+        problem = str(error)
+    if problem:
+        pytest.fail(f"asked-for test backend unavailable: {problem}", pytrace=False)
     return TEST_DB, TEST_REDIS
 
 
