@@ -151,3 +151,23 @@ def test_scenarios_give_the_same_results_on_every_backend() -> None:
                 for r in run_paths(folders, db, redis)]
 
     assert outcome(test_db, test_redis) == outcome(None, None)
+
+
+def test_ids_that_grow_with_traffic_are_64_bit(make_service) -> None:  # type: ignore[no-untyped-def]
+    service = make_service(clock=FixedClock(NOW))
+    _people(service, "ann", "bob")
+    if service.engine.dialect.name == "postgresql":  # move the sequences past 32 bits
+        with service.engine.begin() as conn:
+            for table in ("conversations", "messages", "events", "audit_log"):
+                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                     f"{2**31 + 5})"))
+    else:  # SQLite: the next rowid follows the largest
+        with service.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO audit_log (id, at, action, detail) "
+                                 f"VALUES ({2**31 + 5}, 0, 'seed', '{{}}')"))
+    sent = service.send("ann", "bob", "past two billion")
+    assert sent.message["conversation_id"] > 2**31 or service.engine.dialect.name == "sqlite"
+    service.report("bob", "spam", message_id=sent.message["id"])
+    assert service.audit_log("ann")[0]["id"] > 2**31
+    [shown] = service.messages("bob", sent.message["conversation_id"])
+    assert shown["id"] == sent.message["id"]

@@ -388,6 +388,7 @@ def audit_entries(conn: sa.Connection, account: int | None = None,
 
 def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
                  payload: dict[str, Any]) -> int:
+    lock_accounts(conn, account)  # ids commit in order per account (see lock_accounts)
     return conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
                                                  payload=payload)).inserted_primary_key[0]
 
