@@ -14,14 +14,18 @@ and does not answer fails every test with the reason: never a skip.
 Fixtures for tests in any folder:
 - `db_url`: a fresh database (a path or URL to pass to `Service.open` or `--db`);
 - `counters_uri`: fresh counters (None for in-process, or a Redis URL for `--redis`);
-- `make_service(policy=None, clock=None)`: a migrated `Service` on both, closed after;
-- `backend_name`: "sqlite" or "postgresql" (+ "/redis"), for messages and reports.
+- `open_service(policy=None, clock=None)`: a migrated `Service` on both (every call
+  on the same two, like several nodes of one deployment), closed after;
+- `scratch_backend()`: another fresh (database, counters) pair on each call;
+- `backends`: (SENDABLE_TEST_DB, SENDABLE_TEST_REDIS) as given, for `run_paths` and
+  the like, which make their own scratch storage.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -70,11 +74,6 @@ def _backends_answer(backends: tuple[str | None, str | None]) -> None:
 
 
 @pytest.fixture
-def backend_name() -> str:
-    return ("postgresql" if TEST_DB else "sqlite") + ("/redis" if TEST_REDIS else "")
-
-
-@pytest.fixture
 def db_url() -> Iterator[str]:
     with scratch_db(TEST_DB) as url:
         yield url
@@ -87,7 +86,17 @@ def counters_uri() -> Iterator[str | None]:
 
 
 @pytest.fixture
-def make_service(db_url: str, counters_uri: str | None) -> Iterator[Callable[..., Any]]:
+def scratch_backend() -> Iterator[Callable[[], tuple[str, str | None]]]:
+    with ExitStack() as stack:
+        def make() -> tuple[str, str | None]:
+            return (stack.enter_context(scratch_db(TEST_DB)),
+                    stack.enter_context(scratch_counters(TEST_REDIS)))
+
+        yield make
+
+
+@pytest.fixture
+def open_service(db_url: str, counters_uri: str | None) -> Iterator[Callable[..., Any]]:
     """Open Services on this test's database and counters (all share them, like nodes)."""
     from sendable.policy import build_policy
     from sendable.service import Service

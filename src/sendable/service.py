@@ -23,11 +23,12 @@ from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
 from sendable.errors import Conflict, Invalid, NotFound
-from sendable.gate import Decision, decide
+from sendable.gate import Decision, Facts, decide
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
-from sendable.store import repo
+from sendable.store import hot, repo
 from sendable.store.engine import connect, migrate
+from sendable.text.spam import SpamModel
 
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
 WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
@@ -80,10 +81,12 @@ class Service:
         self.policy = policy
         self.clock = clock or SystemClock()
         self.counters = counters or open_counters(None)
-        self.analyser = ContentAnalyser(policy)
+        self.analyser = ContentAnalyser(policy, self._load_spam_model())
         # One writer at a time per process: a send's read-decide-write must
-        # not interleave with another's, or two could both pass a limit.
+        # not interleave with another's, or two could both pass a limit. The
+        # writer keeps its connection, so a send pays no pool checkout.
         self._write_lock = threading.RLock()
+        self._writer: sa.Connection | None = None
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -95,6 +98,10 @@ class Service:
         return service
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
         close_counters = getattr(self.counters, "close", None)
         if close_counters is not None:
@@ -102,8 +109,14 @@ class Service:
 
     @contextmanager
     def _tx(self) -> Iterator[sa.Connection]:
-        with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        with self._write_lock:
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                self._writer = self.engine.connect()
+            if self._writer.in_transaction():  # a nested call inside a transaction
+                yield self._writer
+                return
+            with self._writer.begin():
+                yield self._writer
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -112,6 +125,36 @@ class Service:
 
     def now(self) -> float:
         return self.clock.now()
+
+    # -- the spam model, learned from moderators ---------------------------------
+
+    def _load_spam_model(self) -> SpamModel:
+        with self._read() as conn:
+            stored = repo.spam_model_data(conn)
+        return SpamModel.from_json(stored) if stored else SpamModel()
+
+    def _save_spam_model(self, conn: sa.Connection) -> None:
+        repo.save_spam_model(conn, self.analyser.spam_model.to_json(), self.now())
+
+    def train_spam(self, rows: list[tuple[bool, str]]) -> dict[str, int]:
+        """Teach the content model labelled examples (True = spam); it is kept in the store."""
+        with self._tx() as conn:
+            self.analyser.spam_model.train(rows)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_train", None, None, examples=len(rows))
+        spam, ham = self.analyser.spam_model.class_counts
+        return {"examples": spam + ham, "spam": spam, "ham": ham}
+
+    def label_message(self, message_id: int, is_spam: bool, actor: str | None = None) -> None:
+        """A moderator's verdict on a stored message: the content model learns from it."""
+        with self._tx() as conn:
+            message = repo.message_by_id(conn, message_id)
+            if message is None:
+                raise NotFound(f"no message {message_id}", "message_id")
+            self.analyser.spam_model.update(message["text"], is_spam)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_label", message["sender_id"],
+                       self._actor(conn, actor), message_id=message_id, is_spam=is_spam)
 
     # -- accounts -----------------------------------------------------------
 
@@ -235,22 +278,30 @@ class Service:
 
     # -- send and why -----------------------------------------------------------
 
+    def _pair(self, conn: sa.Connection, sender: str, to: str) -> tuple[dict, dict]:
+        found = hot.accounts_for(conn, sender, to) if isinstance(to, str) else {}
+        a, b = found.get(str(sender).lower()), found.get(str(to).lower())
+        if a is None:
+            raise NotFound(f"no account @{sender}", "from")
+        if b is None:
+            raise NotFound(f"no account @{to}", "to")
+        if a["id"] == b["id"]:
+            raise Invalid("you cannot message yourself", "to")
+        return a, b
+
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-                text: str, client: str | None, now: float) -> tuple[Decision, Any]:
-        content = self.analyser.analyse(text)
-        facts = loading.load_facts(conn, self.counters, self.policy, sender, recipient,
-                                   content, loading.parse_client(client), now)
-        return decide(facts, self.policy), facts
+                text: str, client: str | None, now: float) -> tuple[Decision, Facts, dict]:
+        facts, pair = loading.load_facts(conn, self.counters, self.policy, self.analyser,
+                                         sender, recipient, text, loading.parse_client(client),
+                                         now)
+        return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
         """Every reason that applies to sending `text` now, without sending it."""
         _check_text(text, allow_empty=True)
         with self._read() as conn:
-            a, b = self.account(sender, conn), self.account(to, conn)
-            if a["id"] == b["id"]:
-                raise Invalid("you cannot message yourself", "to")
-            decision, _ = self._decide(conn, a, b, text, client, self.now())
-            return decision
+            a, b = self._pair(conn, sender, to)
+            return self._decide(conn, a, b, text, client, self.now())[0]
 
     def send(self, sender: str, to: str, text: str, client: str | None = None,
              client_msg_id: str | None = None) -> SendResult:
@@ -260,25 +311,23 @@ class Service:
                                           or "\x00" in client_msg_id):
             raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
         with self._tx() as conn:
-            a, b = self.account(sender, conn), self.account(to, conn)
-            if a["id"] == b["id"]:
-                raise Invalid("you cannot message yourself", "to")
+            a, b = self._pair(conn, sender, to)
             repo.lock_accounts(conn, a["id"], b["id"])
             if client_msg_id is not None:
-                first = repo.message_by_client_id(conn, a["id"], client_msg_id)
+                first = hot.message_by_client_id(conn, a["id"], client_msg_id)
                 if first is not None:
                     return SendResult(first["outcome"], Decision(first["outcome"], ()),
                                       self._message_json(first), replayed=True)
             now = self.now()
-            decision, facts = self._decide(conn, a, b, text, client, now)
+            decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:
                 findings = self._enforce_refusal(conn, a, decision, text, now)
                 return SendResult("refused", Decision("refused", findings))
-            message = self._store(conn, a, b, text, decision, facts, client_msg_id, now)
+            message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
             # Counted before the commit, while the sender is locked: the next send
             # (on any node) sees it. A commit that then fails leaves one extra event
             # in the window: erring towards the limit, never past it.
-            self._count(a["id"], b["id"], message, facts, now)
+            self._count(a["id"], b["id"], message)
         return SendResult(decision.outcome, decision, self._message_json(message))
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
@@ -296,47 +345,45 @@ class Service:
                      if f in blocks else f for f in decision.findings)
 
     def _store(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-               text: str, decision: Decision, facts: Any, client_msg_id: str | None,
-               now: float) -> dict[str, Any]:
+               text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
+               client_msg_id: str | None, now: float) -> dict[str, Any]:
         rel = facts.relation
-        conversation = (repo.conversation_by_id(conn, rel.conversation_id)
-                        if rel.conversation_id else None)
-        if conversation is None:
-            conversation_id = repo.insert_conversation(conn, sender["id"], recipient["id"],
-                                                       sender["id"], now)
-            conversation = {"id": conversation_id, "state": "requested", "last_seq": 0,
-                            "request_count": 0, "started_by": sender["id"]}
+        conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
+        if conversation_id is None:
+            conversation_id = hot.insert_conversation(conn, sender["id"], recipient["id"],
+                                                      sender["id"], now)
         held = decision.outcome == "held"
-        seq = conversation["last_seq"] + 1
-        updates: dict[str, Any] = {"last_seq": seq, "updated_at": now}
-        if rel.is_request:
-            updates["request_count"] = conversation["request_count"] + 1
-        elif not held and conversation["state"] != "accepted":
-            updates["state"] = "accepted"  # a reply, or a message from someone they follow
-        repo.update_conversation(conn, conversation["id"], **updates)
+        seq = last_seq + 1
+        state = pair["conversation_state"] or "requested"
+        if not rel.is_request and not held:
+            state = "accepted"  # a reply, or a message from someone they follow
+        hot.advance_conversation(conn, conversation_id, seq, now,
+                                 rel.unanswered + 1 if rel.is_request else rel.unanswered, state)
         values = {
-            "conversation_id": conversation["id"], "seq": seq, "sender_id": sender["id"],
+            "conversation_id": conversation_id, "seq": seq, "sender_id": sender["id"],
             "recipient_id": recipient["id"], "text": text, "outcome": decision.outcome,
             "visible": not held, "sent_at": now, "client_msg_id": client_msg_id,
             "stranger": rel.is_request, "new_conversation": rel.new_conversation,
             "fingerprint": facts.content.fingerprint,
             "reasons": render_all(decision.findings, "moderator") if held else None,
+            "released_at": None, "released_by": None,
         }
-        values["id"] = repo.insert_message(conn, **values)
+        values["id"] = hot.insert_message(conn, values)
         message = self._message_json(values)
-        repo.insert_event(conn, sender["id"], now, "message", {"message": message})
+        events = [{"account_id": sender["id"], "at": now, "kind": "message",
+                   "payload": {"message": message, "to": recipient["handle"]}}]
         if not held:
-            kind = "request" if rel.is_request else "message"
-            repo.insert_event(conn, recipient["id"], now, kind, {
-                "message": message, "from": sender["handle"]})
+            events.append({"account_id": recipient["id"], "at": now,
+                           "kind": "request" if rel.is_request else "message",
+                           "payload": {"message": message, "from": sender["handle"]}})
+        hot.insert_events(conn, events)
         return values
 
-    def _count(self, sender: int, recipient: int, message: dict[str, Any], facts: Any,
-               now: float) -> None:
+    def _count(self, sender: int, recipient: int, message: dict[str, Any]) -> None:
         """Count a stored message toward the sender's moving windows."""
         msg_key, conv_key, stranger_key = loading.counter_keys(sender)
         keep_msg, keep_conv, keep_stranger = loading.counter_keep(self.policy)
-        member = str(message["id"])
+        member, now = str(message["id"]), message["sent_at"]
         self.counters.add(msg_key, now, member, keep_msg)
         if message["new_conversation"]:
             self.counters.add(conv_key, now, member, keep_conv)
@@ -351,7 +398,7 @@ class Service:
         with self._read() as conn:
             rows = repo.recent_messages_of(conn, now - max(loading.counter_keep(self.policy)))
         for row in rows:
-            self._count(row["sender_id"], row["recipient_id"], row, None, row["sent_at"])
+            self._count(row["sender_id"], row["recipient_id"], row)
 
     @staticmethod
     def _message_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -593,7 +640,8 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = repo.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+            counts = hot.standing_counts(conn, row["id"], now,
+                                         now - self.policy.flags.report_window)
             facts = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
         rep = facts.reputation
         return {

@@ -55,10 +55,10 @@ def test_redis_key_expires_after_keep(redis_counters: RedisCounters) -> None:
     assert 60_000 < ttl <= (60 + 60) * 1000  # keep plus the margin, in Redis's own time
 
 
-def test_redis_scores_are_the_injected_clock_not_redis_time(make_service,
+def test_redis_scores_are_the_injected_clock_not_redis_time(open_service,
                                                            redis_counters: RedisCounters) -> None:
     clock = FixedClock(946_684_800.25)  # 2000-01-01: far from Redis's clock
-    service = make_service(clock=clock)
+    service = open_service(clock=clock)
     service.create_account("ann", created_at=clock.now() - 30 * 86400)
     service.create_account("bob", created_at=clock.now() - 30 * 86400)
     service.follow("bob", "ann")

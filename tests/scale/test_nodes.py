@@ -16,14 +16,14 @@ from sendable.clock import FixedClock
 NOW = 1_780_000_000.0
 
 
-def _nodes(db_url: str, counters_uri: str | None, make_service: Callable[..., Any],
+def _nodes(db_url: str, counters_uri: str | None, open_service: Callable[..., Any],
            policy: dict[str, Any], need_redis: bool) -> tuple[Any, Any]:
     if not db_url.startswith("postgresql"):
         pytest.skip("several nodes need PostgreSQL: set SENDABLE_TEST_DB")
     if need_redis and not counters_uri:
         pytest.skip("shared limits need Redis: set SENDABLE_TEST_REDIS")
     clock = FixedClock(NOW)
-    a, b = make_service(policy, clock), make_service(policy, clock)
+    a, b = open_service(policy, clock), open_service(policy, clock)
     return a, b
 
 
@@ -56,8 +56,8 @@ def _hammer(jobs: list[Callable[[], Any]]) -> list[Any]:
     return results
 
 
-def test_a_limit_hit_on_one_node_holds_on_the_other(db_url, counters_uri, make_service) -> None:  # type: ignore[no-untyped-def]
-    node_a, node_b = _nodes(db_url, counters_uri, make_service,
+def test_a_limit_hit_on_one_node_holds_on_the_other(db_url, counters_uri, open_service) -> None:  # type: ignore[no-untyped-def]
+    node_a, node_b = _nodes(db_url, counters_uri, open_service,
                             {"rate_limits": {"messages": ["3/minute"]}}, need_redis=True)
     _friends(node_a, "chatty", "pal")
     for i in range(3):
@@ -69,8 +69,8 @@ def test_a_limit_hit_on_one_node_holds_on_the_other(db_url, counters_uri, make_s
 
 
 def test_concurrent_sends_on_two_nodes_never_pass_a_limit(db_url, counters_uri,  # type: ignore[no-untyped-def]
-                                                          make_service) -> None:
-    node_a, node_b = _nodes(db_url, counters_uri, make_service,
+                                                          open_service) -> None:
+    node_a, node_b = _nodes(db_url, counters_uri, open_service,
                             {"rate_limits": {"messages": ["5/minute"]}}, need_redis=True)
     _friends(node_a, "chatty", "pal")
     jobs = [(lambda n=n, i=i: n.send("chatty", "pal", f"burst {i}"))
@@ -82,8 +82,8 @@ def test_concurrent_sends_on_two_nodes_never_pass_a_limit(db_url, counters_uri, 
 
 
 def test_concurrent_sends_in_one_conversation_from_both_ends(db_url, counters_uri,  # type: ignore[no-untyped-def]
-                                                             make_service) -> None:
-    node_a, node_b = _nodes(db_url, counters_uri, make_service, {}, need_redis=False)
+                                                             open_service) -> None:
+    node_a, node_b = _nodes(db_url, counters_uri, open_service, {}, need_redis=False)
     _friends(node_a, "ann", "bob")
     jobs = []
     for i in range(12):

@@ -56,8 +56,8 @@ def test_postgresql_column_types(db_url: str) -> None:
     assert types["messages", "fingerprint"] == "bytea"
 
 
-def test_send_round_trip(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_send_round_trip(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann", "bob", "cy")
     service.follow("ann", "bob")
     service.follow("bob", "ann")
@@ -77,8 +77,8 @@ def test_send_round_trip(make_service) -> None:  # type: ignore[no-untyped-def]
     assert not decision.sendable
 
 
-def test_booleans_and_json_survive(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_booleans_and_json_survive(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann")
     service.create_account("shy", private=True, created_at=NOW - 86400)
     assert service.follow("ann", "shy") == "pending"
@@ -91,8 +91,8 @@ def test_booleans_and_json_survive(make_service) -> None:  # type: ignore[no-unt
     assert entries[0]["action"] == "flag" and entries[0]["detail"]["reason"] == "looks odd"
 
 
-def test_savepoints_keep_the_transaction_usable(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_savepoints_keep_the_transaction_usable(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann")
     with pytest.raises(Conflict):
         service.create_account("ANN")
@@ -104,8 +104,8 @@ def test_savepoints_keep_the_transaction_usable(make_service) -> None:  # type: 
     assert len(service.appeals("bob")) == 1
 
 
-def test_the_ban_that_ends_last_is_in_force(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_the_ban_that_ends_last_is_in_force(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann")
     service.ban("ann", 3600)
     permanent = service.ban("ann", None)
@@ -117,8 +117,8 @@ def test_the_ban_that_ends_last_is_in_force(make_service) -> None:  # type: igno
     assert service.last_target("ann", "ban") > permanent
 
 
-def test_text_the_store_cannot_hold_is_refused_by_name(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_text_the_store_cannot_hold_is_refused_by_name(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann", "bob")
     for call, field in [(lambda: service.send("ann", "bob", "a\x00b"), "text"),
                         (lambda: service.send("ann", "bob", "ok", client_msg_id="x\x00"),
@@ -153,8 +153,8 @@ def test_scenarios_give_the_same_results_on_every_backend() -> None:
     assert outcome(test_db, test_redis) == outcome(None, None)
 
 
-def test_ids_that_grow_with_traffic_are_64_bit(make_service) -> None:  # type: ignore[no-untyped-def]
-    service = make_service(clock=FixedClock(NOW))
+def test_ids_that_grow_with_traffic_are_64_bit(open_service) -> None:  # type: ignore[no-untyped-def]
+    service = open_service(clock=FixedClock(NOW))
     _people(service, "ann", "bob")
     if service.engine.dialect.name == "postgresql":  # move the sequences past 32 bits
         with service.engine.begin() as conn:

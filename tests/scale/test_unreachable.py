@@ -28,8 +28,8 @@ def test_checks_name_the_unreachable_server() -> None:
                                            ("SENDABLE_TEST_REDIS", DEAD_REDIS)])
 def test_suite_fails_when_its_backend_is_down(tmp_path: Path, variable: str, url: str) -> None:
     tests = Path(__file__).resolve().parents[1]
-    (tmp_path / "test_probe.py").write_text("def test_probe(make_service):\n"
-                                            "    make_service()\n")
+    (tmp_path / "test_probe.py").write_text("def test_probe(open_service):\n"
+                                            "    open_service()\n")
     env = {k: v for k, v in os.environ.items()
            if k not in ("SENDABLE_TEST_DB", "SENDABLE_TEST_REDIS")}
     env[variable] = url
