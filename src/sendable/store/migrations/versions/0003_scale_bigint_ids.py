@@ -5,15 +5,15 @@ sequences, which SERIAL made 32-bit), as do the columns that point at them. At
 100k messages/s a 32-bit id runs out in about six hours. SQLite's INTEGER
 PRIMARY KEY is 64-bit already: nothing to do there.
 
-Revision ID: 0002_scale
-Revises: 0001
+Revision ID: 0003_scale
+Revises: 0002_enforcement
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_scale'
-down_revision = '0001'
+revision = '0003_scale'
+down_revision = '0002_enforcement'
 branch_labels = None
 depends_on = None
 
