@@ -434,13 +434,20 @@ class Service:
     def decline_conversation(self, handle: str, conversation_id: int) -> None:
         self.decline(handle, self._other_party(handle, conversation_id))
 
+    @staticmethod
+    def _conversation_of(conn: sa.Connection, me: dict[str, Any],
+                         conversation_id: int) -> dict[str, Any]:
+        """A conversation `me` is part of; anyone else's reads as missing."""
+        conversation = repo.conversation_by_id(conn, conversation_id)
+        if conversation is None or me["id"] not in (conversation["low_id"],
+                                                    conversation["high_id"]):
+            raise NotFound("no such conversation", "conversation_id")
+        return conversation
+
     def _other_party(self, handle: str, conversation_id: int) -> str:
         with self._read() as conn:
             me = self.account(handle, conn)
-            conversation = repo.conversation_by_id(conn, conversation_id)
-            if conversation is None or me["id"] not in (conversation["low_id"],
-                                                        conversation["high_id"]):
-                raise NotFound("no such conversation", "conversation_id")
+            conversation = self._conversation_of(conn, me, conversation_id)
             other = (conversation["high_id"] if conversation["low_id"] == me["id"]
                      else conversation["low_id"])
             return repo.handles_by_ids(conn, [other])[other]
@@ -478,10 +485,7 @@ class Service:
             raise Invalid("limit must be between 1 and 200", "limit")
         with self._read() as conn:
             me = self.account(handle, conn)
-            conversation = repo.conversation_by_id(conn, conversation_id)
-            if conversation is None or me["id"] not in (conversation["low_id"],
-                                                        conversation["high_id"]):
-                raise NotFound("no such conversation", "conversation_id")
+            conversation = self._conversation_of(conn, me, conversation_id)
             rows = repo.messages_in(conn, conversation_id, after_seq, limit, viewer=me["id"])
             names = repo.handles_by_ids(conn, [conversation["low_id"], conversation["high_id"]])
             return [{**self._message_json(r), "from": names[r["sender_id"]], "text": r["text"]}
