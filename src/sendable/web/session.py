@@ -24,6 +24,7 @@ from sendable.errors import ServiceError
 SESSION_COOKIE = "sendable_session"
 ANON_CSRF_COOKIE = "sendable_csrf"
 CSRF_FIELD = "csrf"
+_UNSET = object()
 
 
 class SignInFirst(Exception):
@@ -44,8 +45,9 @@ def session_token(request: Request) -> str | None:
 
 def viewer(request: Request) -> Principal | None:
     """Who the session cookie belongs to, or None (no cookie, expired, signed out)."""
-    if "viewer" in request.state._state:
-        return request.state.viewer
+    known = getattr(request.state, "viewer", _UNSET)
+    if known is not _UNSET:
+        return known
     token, me = session_token(request), None
     if token:
         try:
