@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -127,6 +128,52 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         console.print(f"    remedy: {reason['remedy']}")
         if audience == "moderator" and reason.get("detail"):
             console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+          db: DbOption = "sendable.db", policy: PolicyOption = None,
+          demo: Annotated[bool, typer.Option("--demo", help="Load demo accounts.")] = False,
+          poll: Annotated[float, typer.Option(
+              "--poll", help="Seconds between stream checks for other nodes' events.")] = 2.0,
+          quiet: Annotated[bool, typer.Option("--quiet", help="No request log lines.")] = False,
+          mail: Annotated[str, typer.Option(
+              "--mail", help="Where verification codes go: console, file:PATH, smtp://…")]
+          = "console",
+          ) -> None:
+    """Serve the HTTP API and live stream (migrations are applied on start)."""
+    import logging
+
+    import uvicorn
+
+    from sendable.accounts import Auth
+    from sendable.api import create_app
+    from sendable.api.observe import configure_logging
+    from sendable.mailer import mailer_from_url
+    from sendable.service import Service
+
+    try:
+        mailer = mailer_from_url(mail)
+    except ValueError as error:
+        fail(f"--mail: {error}")
+        return
+    service = Service.open(db, policy_or_exit(policy), mailer=mailer)
+    auth = Auth(service)
+    if demo:
+        from sendable.demo import load_demo
+
+        for line in load_demo(service, auth):
+            typer.echo(line.replace("PORT", str(port)))
+    configure_logging(logging.WARNING if quiet else logging.INFO)
+    # Sends run on a writer thread beside the event loop; each SQLite call hands the
+    # GIL back and forth, and the default 5 ms switch interval makes every hand-back a
+    # wait. A short interval keeps the two threads from convoying.
+    sys.setswitchinterval(float(os.environ.get("SENDABLE_SWITCH_INTERVAL", "0.0005")))
+    typer.echo(f"sendable serving on http://{host}:{port} (db {db}; "
+               f"policy {service.policy.digest()})")
+    uvicorn.run(create_app(service, auth=auth, poll_seconds=poll), host=host, port=port,
+                log_level="warning", access_log=False, ws_ping_interval=20.0)
 
 
 def main() -> None:  # pragma: no cover

@@ -7,9 +7,10 @@ apply effects (store the message, count it, record strikes, push events).
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -90,6 +91,7 @@ class Service:
         # writer keeps its connection, so a send pays no pool checkout.
         self._write_lock = threading.RLock()
         self._writer: sa.Connection | None = None
+        self._event_listeners: list[Callable[[set[int]], None]] = []
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -118,8 +120,24 @@ class Service:
             if self._writer.in_transaction():  # a nested call inside a transaction
                 yield self._writer
                 return
+            self._writer.info.pop(hot.EVENT_ACCOUNTS, None)  # left by a rolled-back write
             with self._writer.begin():
                 yield self._writer
+            touched = self._writer.info.pop(hot.EVENT_ACCOUNTS, None)
+        if touched:  # after commit and outside the lock: streams read what is committed
+            self._wake(touched)
+
+    def add_event_listener(self, listener: Callable[[set[int]], None]) -> None:
+        """Call `listener(account_ids)` after each commit that added events for them
+        (live streams wake on it; a scale-out notifier can publish it to other nodes)."""
+        self._event_listeners.append(listener)
+
+    def _wake(self, accounts: set[int]) -> None:
+        for listener in self._event_listeners:
+            try:
+                listener(accounts)
+            except Exception:  # a listener must never undo a committed write
+                logging.getLogger(__name__).exception("event listener failed")
 
     @contextmanager
     def _read(self) -> Iterator[sa.Connection]:
@@ -372,13 +390,14 @@ class Service:
             "released_at": None, "released_by": None,
         }
         values["id"] = hot.insert_message(conn, values)
-        message = self._message_json(values)
-        events = [{"account_id": sender["id"], "at": now, "kind": "message",
-                   "payload": {"message": message, "to": recipient["handle"]}}]
+        # Streams carry the text, so a client shows a message without fetching it.
+        payload = {"message": {**self._message_json(values), "text": text},
+                   "from": sender["handle"], "to": recipient["handle"]}
+        events = [{"account_id": sender["id"], "at": now, "kind": "message", "payload": payload}]
         if not held:
             events.append({"account_id": recipient["id"], "at": now,
                            "kind": "request" if rel.is_request else "message",
-                           "payload": {"message": message, "from": sender["handle"]}})
+                           "payload": payload})
         hot.insert_events(conn, events)
         return values
 
@@ -633,7 +652,8 @@ class Service:
             repo.audit(conn, now, "release", message["sender_id"], actor_id,
                        message_id=message_id, outcome=outcome)
             sender = repo.handles_by_ids(conn, [message["sender_id"]])[message["sender_id"]]
-            payload = {"message": {**self._message_json(message), "outcome": outcome},
+            payload = {"message": {**self._message_json(message), "outcome": outcome,
+                                   "text": message["text"]},
                        "from": sender}
             repo.insert_event(conn, message["recipient_id"], now,
                               "request" if is_request else "message", payload)
@@ -721,9 +741,7 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = hot.standing_counts(conn, row["id"], now,
-                                         now - self.policy.flags.report_window)
-            facts = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            facts = self._account_facts(conn, row, now)
         rep = facts.reputation
         return {
             "handle": row["handle"],
@@ -738,6 +756,11 @@ class Service:
             "reputation_components": dict(rep.components) if rep else {},
         }
 
+    def _account_facts(self, conn: sa.Connection, row: dict[str, Any], now: float) -> Any:
+        """An account's own facts (ban, strikes, flag, reputation) as the gate sees them."""
+        counts = hot.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+        return loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+
     def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         with self._read() as conn:
             account = self.account(handle, conn)["id"] if handle else None
@@ -747,3 +770,56 @@ class Service:
             return [{"id": r["id"], "at": to_iso(r["at"]), "action": r["action"],
                      "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
                      "detail": r["detail"]} for r in rows]
+
+    # -- the account holder's view and the live stream ------------------------------------
+
+    def standing(self, handle: str) -> dict[str, Any]:
+        """An account's standing as its holder sees it: restrictions (as the reasons the
+        gate would give), strikes, bans with their ends, the reputation band (never the
+        number) and appeals."""
+        from sendable.gate.checks import account as account_check
+        from sendable.gate.checks import ban as ban_check
+        from sendable.gate.facts import Facts
+
+        now = self.now()
+        with self._read() as conn:
+            row = self.account(handle, conn)
+            me = self._account_facts(conn, row, now)
+            strikes, bans = repo.strikes_of(conn, row["id"]), repo.bans_of(conn, row["id"])
+        # The checks about the sender's own account, asked of the account alone.
+        alone = Facts(now=now, sender=me, recipient=me)
+        findings = ban_check.check(alone, self.policy) + account_check.check(alone, self.policy)
+        appeals = self.appeals(handle)
+        appealed = {a["target"]: a["state"] for a in appeals}
+        return {
+            "handle": row["handle"],
+            "restrictions": render_all(findings, "sender"),
+            "strikes": [{"id": s["id"], "category": s["category"], "source": s["source"],
+                         "created_at": to_iso(s["created_at"]),
+                         "expires_at": to_iso(s["expires_at"]),
+                         "removed_at": to_iso(s["removed_at"]),
+                         "active": s["removed_at"] is None and s["expires_at"] > now,
+                         "appeal_target": f"strike:{s['id']}",
+                         "appeal": appealed.get(f"strike:{s['id']}")} for s in strikes],
+            "bans": [{"id": b["id"], "scope": b["scope"], "created_at": to_iso(b["created_at"]),
+                      "until": to_iso(b["until"]), "lifted_at": to_iso(b["lifted_at"]),
+                      "active": b["lifted_at"] is None and (b["until"] is None
+                                                            or b["until"] > now),
+                      "appeal_target": f"ban:{b['id']}",
+                      "appeal": appealed.get(f"ban:{b['id']}")} for b in bans],
+            "flagged": me.flagged,
+            "verified": me.verified,
+            "reputation_band": band(me.reputation.score) if me.reputation else None,
+            "appeals": appeals,
+        }
+
+    def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
+        """An account's stream after a cursor, in id order: {id, kind, at, payload}."""
+        with self._read() as conn:
+            return [{"id": r["id"], "kind": r["kind"], "at": to_iso(r["at"]),
+                     "payload": r["payload"]}
+                    for r in repo.events_after(conn, account_id, after, limit)]
+
+    def latest_event_id(self, account_id: int) -> int:
+        with self._read() as conn:
+            return repo.latest_event_id(conn, account_id)

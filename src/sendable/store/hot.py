@@ -95,6 +95,15 @@ def standing_counts(conn: sa.Connection, account: int, now: float,
 
 def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     conn.execute(_INSERT_EVENT, rows)
+    note_events(conn, {r["account_id"] for r in rows})
+
+
+EVENT_ACCOUNTS = "sendable.event_accounts"  # conn.info key: accounts with new events
+
+
+def note_events(conn: sa.Connection, accounts: set[int]) -> None:
+    """Remember whose streams to wake once this transaction commits (Service._tx)."""
+    conn.info.setdefault(EVENT_ACCOUNTS, set()).update(accounts)
 
 
 def message_by_client_id(conn: sa.Connection, sender: int, client_msg_id: str) -> dict | None:

@@ -8,6 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sendable.clock import to_iso
+from sendable.store import hot
 from sendable.store.schema import (
     accounts,
     appeals,
@@ -304,11 +306,25 @@ def update_appeal(conn: sa.Connection, appeal_id: int, **values: Any) -> None:
     conn.execute(sa.update(appeals).where(appeals.c.id == appeal_id).values(**values))
 
 
+# Audited actions that change the standing of the account they name; each also
+# becomes a `standing` event on that account's live stream.
+STANDING_ACTIONS = frozenset({"strike", "ban", "unban", "flag", "unflag", "verify",
+                              "appeal_upheld", "appeal_overturned"})
+# What of an audit entry's detail the account itself may see on its stream (no
+# reporters, no moderator notes): enough to know what changed and refetch standing.
+_STANDING_DETAIL = ("ban_id", "strike_id", "appeal_id", "scope", "until", "category")
+
+
 def audit(conn: sa.Connection, at: float, action: str, account: int | None,
           actor: int | None, **detail: Any) -> None:
     """Append to the audit log; entries are never edited in place."""
     conn.execute(sa.insert(audit_log).values(at=at, action=action, account_id=account,
                                              actor_id=actor, detail=detail))
+    if account is not None and action in STANDING_ACTIONS:
+        shown = {k: detail[k] for k in _STANDING_DETAIL if detail.get(k) is not None}
+        if "until" in shown:
+            shown["until"] = to_iso(shown["until"])
+        insert_event(conn, account, at, "standing", {"change": action, **shown})
 
 
 def audit_entries(conn: sa.Connection, account: int | None = None,
@@ -323,15 +339,23 @@ def audit_entries(conn: sa.Connection, account: int | None = None,
 
 def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
                  payload: dict[str, Any]) -> int:
+    """Append to an account's stream; the service wakes its listeners after commit."""
     lock_accounts(conn, account)  # ids commit in order per account (see lock_accounts)
-    return conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
-                                                 payload=payload)).inserted_primary_key[0]
+    event_id = conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
+                                                     payload=payload)).inserted_primary_key[0]
+    hot.note_events(conn, {account})
+    return event_id
 
 
 def events_after(conn: sa.Connection, account: int, cursor: int, limit: int = 500) -> list[Row]:
     q = (sa.select(events).where(events.c.account_id == account, events.c.id > cursor)
          .order_by(events.c.id).limit(limit))
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def latest_event_id(conn: sa.Connection, account: int) -> int:
+    q = sa.select(sa.func.max(events.c.id)).where(events.c.account_id == account)
+    return int(conn.execute(q).scalar() or 0)
 
 
 # -- the spam model -------------------------------------------------------------------

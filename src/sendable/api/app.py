@@ -1,0 +1,54 @@
+"""The app factory: `create_app(service)` wires routes, errors, metrics, the stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sendable import __version__
+from sendable.accounts import Auth
+from sendable.api import errors
+from sendable.api.metrics import Metrics
+from sendable.api.observe import RequestObserver
+from sendable.api.responses import JSON
+from sendable.api.routes import accounts, messages, meta, mod, safety, social
+from sendable.api.stream import LocalNotifier
+from sendable.api.stream import router as stream_router
+from sendable.service import Service
+
+MAX_BODY = 64 * 1024
+
+
+def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: float = 2.0,
+               max_body: int = MAX_BODY) -> FastAPI:
+    """An ASGI app over `service`. `poll_seconds` bounds how late a stream sees events
+    written by another node when no shared notifier wakes it."""
+    notifier = LocalNotifier()
+    service.add_event_listener(notifier.wake)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        notifier.bind(asyncio.get_running_loop())
+        yield
+        app.state.writer.shutdown(wait=True)
+
+    app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
+                  default_response_class=JSON,
+                  description="Direct messages that explain every send attempt. "
+                              "Auth: `Authorization: Bearer <token>` from POST /v1/sessions.")
+    app.state.service = service
+    app.state.auth = auth or Auth(service)
+    app.state.metrics = Metrics()
+    app.state.notifier = notifier
+    app.state.writer = ThreadPoolExecutor(1, thread_name_prefix="sendable-writer")
+    app.state.poll_seconds = poll_seconds
+    errors.install(app)
+    for module in (accounts, social, messages, safety, mod, meta):
+        app.include_router(module.router)
+    app.include_router(stream_router)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body)
+    return app

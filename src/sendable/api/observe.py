@@ -1,0 +1,107 @@
+"""Per-request plumbing: a request id, latency metrics and one JSON log line.
+
+A pure ASGI middleware (no per-request task or body buffering). The request id
+comes from an incoming `X-Request-ID` when it looks sane, else a fresh one; it is
+echoed in the response header, in every error body and in the log line.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import secrets
+import time
+
+import orjson
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sendable.api.metrics import Metrics
+
+access_log = logging.getLogger("sendable.access")
+_SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+# Request ids: a random prefix per process and a counter (cheaper than uuid4 per request).
+_PREFIX = secrets.token_hex(4) + "-"
+_serial = itertools.count(1)
+
+
+class RequestObserver:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        rid, length = "", 0
+        for name, value in scope["headers"]:
+            if name == b"x-request-id" and _SANE_ID.match(value):
+                rid = value.decode()
+            elif name == b"content-length" and value.isdigit():
+                length = int(value)
+        rid = rid or f"{_PREFIX}{next(_serial):x}"
+        scope.setdefault("state", {})["request_id"] = rid
+        scope["request_id"] = rid
+        started = time.perf_counter()
+        status = 500 if scope["type"] == "http" else 101
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
+            elif message["type"] == "websocket.close" and status == 101:
+                status = 403 if message.get("code") == 1008 else 101
+            await send(message)
+
+        received = 0
+
+        async def receive_bounded() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413)  # FastAPI passes it on to the error handlers
+            return message
+
+        try:
+            if length > self.max_body:
+                await self._too_large(rid, send_with_id)
+            else:
+                await self.app(scope, receive_bounded if scope["type"] == "http" else receive,
+                               send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            if scope["type"] == "http":
+                self.metrics.request(scope["method"], route, status, seconds)
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(orjson.dumps({
+                    "request_id": rid, "method": scope.get("method", "WS"),
+                    "path": scope["path"], "route": route, "status": status,
+                    "ms": round(seconds * 1000, 2),
+                }).decode())
+
+
+    async def _too_large(self, rid: str, send: Send) -> None:
+        body = orjson.dumps({"error": {"code": "too_large", "field": None, "request_id": rid,
+                                       "message": f"the request body is over {self.max_body} "
+                                                  "bytes"}})
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Request lines go to stderr as bare JSON, one per line."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access_log.handlers[:] = [handler]
+    access_log.setLevel(level)
+    access_log.propagate = False

@@ -1,0 +1,92 @@
+"""Accounts, sessions, the signed-in account, its standing and verification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from sendable.accounts import Principal
+from sendable.api.auth import auth_of, bearer_token, current, service_of
+from sendable.api.models import Login, NewAccount, Settings, VerificationCode
+from sendable.clock import to_iso
+from sendable.errors import Invalid, ServiceError
+
+router = APIRouter(tags=["accounts"])
+
+
+class NotAvailable(ServiceError):
+    status = 501
+
+
+def me_view(row: dict[str, Any]) -> dict[str, Any]:
+    birthdate = row.get("birthdate")
+    return {"handle": row["handle"], "created_at": to_iso(row["created_at"]),
+            "birthdate": birthdate.isoformat() if birthdate else None, "email": row["email"],
+            "verified": bool(row["verified"]), "role": row["role"],
+            "who_can_message": row["who_can_message"], "private": bool(row["private"]),
+            "flagged": row["flagged_at"] is not None}
+
+
+@router.post("/v1/accounts", status_code=201)
+def create_account(body: NewAccount, request: Request) -> dict[str, Any]:
+    """Create an account. Handles are unique whatever their case."""
+    row = auth_of(request).register(body.handle, body.password, body.birthdate, body.email)
+    return me_view(row)
+
+
+@router.post("/v1/sessions", status_code=201)
+def login(body: Login, request: Request) -> dict[str, Any]:
+    """Sign in: a bearer token for `Authorization: Bearer <token>`. Failed attempts are
+    throttled per handle and per address (429 with Retry-After)."""
+    address = request.client.host if request.client else "unknown"
+    token, expires_at = auth_of(request).login(body.handle, body.password, address)
+    return {"token": token, "expires_at": to_iso(expires_at), "handle": body.handle}
+
+
+@router.delete("/v1/sessions", status_code=204)
+def logout(request: Request, me: Principal = Depends(current)) -> Response:
+    """Sign out: the token stops working."""
+    auth_of(request).logout(bearer_token(request) or "")
+    return Response(status_code=204)
+
+
+@router.get("/v1/me")
+def get_me(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    return me_view(service_of(request).account(me.handle))
+
+
+@router.patch("/v1/me/settings")
+def update_settings(body: Settings, request: Request,
+                    me: Principal = Depends(current)) -> dict[str, Any]:
+    """Who can message you, and whether follows need your approval."""
+    row = service_of(request).update_settings(me.handle, body.who_can_message, body.private)
+    return me_view(row)
+
+
+@router.get("/v1/me/standing")
+def standing(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    """Restrictions, strikes, bans (with their ends), reputation band, appeals."""
+    return service_of(request).standing(me.handle)
+
+
+@router.post("/v1/me/verification", status_code=202)
+def start_verification(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    """Send a verification code to the account's email."""
+    start = getattr(service_of(request), "start_verification", None)
+    if start is None:
+        raise NotAvailable("verification is not available on this server yet")
+    start(me.handle)
+    return {"sent": True}
+
+
+@router.post("/v1/me/verification/confirm")
+def confirm_verification(body: VerificationCode, request: Request,
+                         me: Principal = Depends(current)) -> dict[str, Any]:
+    """Confirm the code; a verified account's flag is lifted."""
+    confirm = getattr(service_of(request), "confirm_verification", None)
+    if confirm is None:
+        raise NotAvailable("verification is not available on this server yet")
+    if not confirm(me.handle, body.code):
+        raise Invalid("that code is wrong or has expired", "code")
+    return {"verified": True}

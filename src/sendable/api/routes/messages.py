@@ -1,0 +1,87 @@
+"""Sending, asking why, and reading conversations."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from sendable.accounts import Principal
+from sendable.api.auth import current, service_of, write
+from sendable.api.errors import refusal_response
+from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
+from sendable.api.responses import JSON
+from sendable.reasons import render_all
+
+router = APIRouter(tags=["messages"])
+
+NOTICES = {
+    "requested": [{"code": "requested", "message":
+                   "They don't follow you yet, so this is in their message requests "
+                   "until they accept it."}],
+    "held": [{"code": "held", "message":
+              "Held for review: a moderator will look at it before it is delivered."}],
+    "delivered": [],
+}
+REFUSED = {403: {"model": ErrorReply, "description": "refused: every reason, sender view"},
+           426: {"model": ErrorReply, "description": "refused: update the app"},
+           429: {"model": ErrorReply, "description": "refused: too fast (Retry-After)"}}
+
+
+@router.post("/v1/messages", status_code=201, response_model=None,
+             responses={201: {"model": SendReply}, **REFUSED})
+async def send(body: NewMessage, request: Request,
+               me: Principal = Depends(current)) -> Response:
+    """Send a message. Delivered, in their requests, held for review (201), or refused
+    with every reason. A repeated `client_msg_id` returns the first result."""
+    result = await write(request, service_of(request).send, me.handle, body.to, body.text,
+                         client=request.headers.get("sendable-client"),
+                         client_msg_id=body.client_msg_id)
+    if result.replayed:
+        return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
+                    status_code=201, headers={"Idempotent-Replayed": "true"})
+    request.app.state.metrics.decision(result.decision)
+    if result.outcome == "refused":
+        return refusal_response(request, result.decision.findings)
+    return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
+                status_code=201)
+
+
+@router.post("/v1/why", response_model=WhyReply)
+def why(body: WhyQuery, request: Request, me: Principal = Depends(current)) -> Response:
+    """Could I send this now? Every reason that applies, without sending."""
+    decision = service_of(request).why(me.handle, body.to, body.text,
+                                       client=request.headers.get("sendable-client"))
+    return JSON({"sendable": decision.sendable, "outcome": decision.outcome,
+                 "reasons": render_all(decision.findings, "sender")})
+
+
+@router.get("/v1/conversations")
+def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbox",
+                  me: Principal = Depends(current)) -> dict[str, Any]:
+    return {"folder": folder,
+            "conversations": service_of(request).conversations(me.handle, folder)}
+
+
+@router.get("/v1/conversations/{conversation_id}/messages")
+def messages(conversation_id: int, request: Request, after_seq: int = Query(0, ge=0),
+             limit: int = Query(50, ge=1, le=200),
+             me: Principal = Depends(current)) -> dict[str, Any]:
+    """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
+    rows = service_of(request).messages(me.handle, conversation_id, after_seq, limit)
+    return {"conversation_id": conversation_id, "messages": rows}
+
+
+@router.post("/v1/conversations/{conversation_id}/accept")
+def accept(conversation_id: int, request: Request,
+           me: Principal = Depends(current)) -> dict[str, Any]:
+    """Accept a message request: it moves to the inbox."""
+    service_of(request).accept_conversation(me.handle, conversation_id)
+    return {"conversation_id": conversation_id, "state": "accepted"}
+
+
+@router.post("/v1/conversations/{conversation_id}/decline")
+def decline(conversation_id: int, request: Request,
+            me: Principal = Depends(current)) -> dict[str, Any]:
+    service_of(request).decline_conversation(me.handle, conversation_id)
+    return {"conversation_id": conversation_id, "state": "declined"}

@@ -1,0 +1,75 @@
+"""Moderator endpoints (role=moderator, 403 otherwise)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from sendable.accounts import Principal
+from sendable.api.auth import moderator, service_of
+from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, WhyReply
+from sendable.api.responses import JSON
+from sendable.durations import parse_duration
+from sendable.errors import Invalid
+from sendable.reasons import render_all
+
+router = APIRouter(tags=["moderation"])
+
+
+@router.get("/v1/mod/queue")
+def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
+    """Held messages, open reports (per account) and open appeals, most urgent first;
+    each item says how its priority was scored."""
+    return {"items": service_of(request).mod_queue()}
+
+
+@router.post("/v1/mod/actions")
+def action(body: ModAction, request: Request,
+           me: Principal = Depends(moderator)) -> dict[str, Any]:
+    """ban (for, scope), unban, strike (category), flag, unflag, release (message_id)."""
+    service = service_of(request)
+    if body.action == "release":
+        if body.message_id is None:
+            raise Invalid("release needs a message_id", "message_id")
+        return {"action": "release", "message": service.release(body.message_id, me.handle)}
+    if not body.handle:
+        raise Invalid(f"{body.action} needs a handle", "handle")
+    result: dict[str, Any] = {"action": body.action, "handle": body.handle}
+    if body.action == "ban":
+        seconds = None
+        if body.length not in (None, "permanent"):
+            try:
+                seconds = parse_duration(body.length)
+            except ValueError as error:
+                raise Invalid(str(error), "for") from None
+        result["ban_id"] = service.ban(body.handle, seconds, body.scope, me.handle, body.reason)
+    elif body.action == "unban":
+        result["lifted"] = service.unban(body.handle, me.handle, body.reason)
+    elif body.action == "strike":
+        if not body.category:
+            raise Invalid("strike needs a category", "category")
+        result["strike_id"] = service.strike(body.handle, body.category, me.handle, body.reason)
+    elif body.action == "flag":
+        service.flag(body.handle, me.handle, body.reason)
+    else:
+        service.unflag(body.handle, me.handle, body.reason)
+    result["status"] = service.status(body.handle)
+    return result
+
+
+@router.post("/v1/mod/appeals/{appeal_id}")
+def decide(appeal_id: int, body: AppealDecision, request: Request,
+           me: Principal = Depends(moderator)) -> dict[str, Any]:
+    """Uphold or overturn; overturning removes the strike and lifts its ban."""
+    return service_of(request).decide_appeal(appeal_id, body.decision, me.handle, body.note)
+
+
+@router.post("/v1/mod/why", response_model=WhyReply)
+def mod_why(body: ModWhyQuery, request: Request,
+            me: Principal = Depends(moderator)) -> Response:
+    """Every reason, true codes and detail (blocks, underage recipients, scores)."""
+    decision = service_of(request).why(body.sender, body.to, body.text,
+                                       client=request.headers.get("sendable-client"))
+    return JSON({"sendable": decision.sendable, "outcome": decision.outcome,
+                 "reasons": render_all(decision.findings, "moderator")})

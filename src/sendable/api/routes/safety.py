@@ -1,0 +1,35 @@
+"""Reports and appeals, from the account holder's side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from sendable.accounts import Principal
+from sendable.api.auth import current, service_of
+from sendable.api.models import NewAppeal, NewReport
+
+router = APIRouter(tags=["safety"])
+
+
+@router.post("/v1/reports", status_code=201)
+def report(body: NewReport, request: Request,
+           me: Principal = Depends(current)) -> dict[str, Any]:
+    """Report an account, or a message you received."""
+    report_id = service_of(request).report(me.handle, body.reason, of=body.handle,
+                                           message_id=body.message_id)
+    return {"id": report_id}
+
+
+@router.post("/v1/appeals", status_code=201)
+def appeal(body: NewAppeal, request: Request,
+           me: Principal = Depends(current)) -> dict[str, Any]:
+    """Appeal a ban or strike (`ban:<id>`, `strike:<id>`): one appeal each."""
+    appeal_id = service_of(request).appeal(me.handle, body.target, body.statement)
+    return next(a for a in service_of(request).appeals(me.handle) if a["id"] == appeal_id)
+
+
+@router.get("/v1/appeals")
+def appeals(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    return {"appeals": service_of(request).appeals(me.handle)}

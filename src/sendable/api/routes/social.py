@@ -1,0 +1,60 @@
+"""Follows, follow requests and blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Path, Request, Response
+
+from sendable.accounts import Principal
+from sendable.api.auth import current, service_of
+
+router = APIRouter(tags=["social"])
+Handle = Path(max_length=64)
+
+
+@router.put("/v1/follows/{handle}")
+def follow(request: Request, handle: str = Handle,
+           me: Principal = Depends(current)) -> dict[str, Any]:
+    """Follow someone; a private account must approve (state `pending`)."""
+    return {"handle": handle, "state": service_of(request).follow(me.handle, handle)}
+
+
+@router.delete("/v1/follows/{handle}", status_code=204)
+def unfollow(request: Request, handle: str = Handle,
+             me: Principal = Depends(current)) -> Response:
+    service_of(request).unfollow(me.handle, handle)
+    return Response(status_code=204)
+
+
+@router.get("/v1/follow-requests")
+def follow_requests(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    """Who asked to follow your private account."""
+    return {"requests": service_of(request).follow_requests(me.handle)}
+
+
+@router.post("/v1/follow-requests/{handle}/approve")
+def approve(request: Request, handle: str = Handle,
+            me: Principal = Depends(current)) -> dict[str, Any]:
+    service_of(request).approve_follow(me.handle, handle)
+    return {"handle": handle, "state": "following"}
+
+
+@router.get("/v1/blocks")
+def blocks(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
+    return {"blocked": service_of(request).blocked_accounts(me.handle)}
+
+
+@router.put("/v1/blocks/{handle}")
+def block(request: Request, handle: str = Handle,
+          me: Principal = Depends(current)) -> dict[str, Any]:
+    """Block someone: follows between you go, both ways. They are not told."""
+    service_of(request).block(me.handle, handle)
+    return {"handle": handle, "blocked": True}
+
+
+@router.delete("/v1/blocks/{handle}", status_code=204)
+def unblock(request: Request, handle: str = Handle,
+            me: Principal = Depends(current)) -> Response:
+    service_of(request).unblock(me.handle, handle)
+    return Response(status_code=204)

@@ -1,0 +1,79 @@
+"""Demo accounts for `sendable serve --demo`: one signed-in view of every outcome.
+
+Log in as `alice` and message each of the others to meet delivered, requested and
+refused for several causes; log in as `mallory`, `fred` or `gus` to be refused for
+your own account's standing; `mod` sees the moderator queue. Loading twice changes
+nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sendable.accounts import Auth
+from sendable.errors import NotFound
+from sendable.service import Service
+
+PASSWORD = "sendable-demo"
+_YEAR = 365 * 86400.0
+
+
+@dataclass(frozen=True)
+class Example:
+    sender: str
+    to: str
+    text: str
+    expect: str  # what the sender is told
+
+
+EXAMPLES = (
+    Example("alice", "bob", "hi Bob!", "delivered (bob follows alice)"),
+    Example("alice", "bob", "vaccines cause autism", "held for review (a moderator releases it)"),
+    Example("alice", "carol", "hi Carol, we met at the meetup", "requested (carol doesn't follow alice)"),
+    Example("alice", "dave", "hello?", "refused 403 privacy.not_accepting (dave blocked alice; only a moderator sees privacy.blocked)"),
+    Example("alice", "erin", "hello", "refused 403 privacy.not_accepting (erin takes messages from mutuals)"),
+    Example("alice", "frank", "hello", "refused 403 privacy.private_account (frank is private)"),
+    Example("alice", "gus", "hello", "refused 403 privacy.not_accepting (gus is under the messaging age)"),
+    Example("mallory", "bob", "let me out", "refused 403 ban.temporary (7-day ban, appealable)"),
+    Example("fred", "carol", "hello", "refused 403 account.flagged (verify to lift)"),
+    Example("gus", "alice", "hi", "refused 403 account.underage"),
+)
+
+
+def _ensure(service: Service, auth: Auth, handle: str, **values: object) -> None:
+    try:
+        service.account(handle)
+    except NotFound:
+        service.create_account(handle, password_hash=auth.hash_password(PASSWORD),
+                               created_at=service.now() - _YEAR, verified=True,
+                               birthdate=values.pop("birthdate", date(1990, 1, 1)),
+                               **values)  # type: ignore[arg-type]
+
+
+def load_demo(service: Service, auth: Auth) -> list[str]:
+    """Create (or keep) the demo accounts; returns the lines to show the user."""
+    today = date.fromtimestamp(service.now())
+    for handle in ("alice", "bob", "carol", "dave", "mallory", "fred"):
+        _ensure(service, auth, handle)
+    _ensure(service, auth, "erin", who_can_message="mutuals")
+    _ensure(service, auth, "frank", private=True)
+    _ensure(service, auth, "gus", birthdate=today.replace(year=today.year - 12))
+    _ensure(service, auth, "mod", role="moderator")
+    service.follow("bob", "alice")
+    service.follow("alice", "bob")
+    service.block("dave", "alice")
+    if not service.status("mallory")["banned"]:
+        service.ban("mallory", 7 * 86400.0, "messaging", "mod", "demo: spamming")
+    if not service.status("fred")["flagged"]:
+        service.flag("fred", "mod", "demo: reported by several people")
+    lines = [f"Demo accounts loaded; every password is {PASSWORD!r}.",
+             "Log in:  curl -s -X POST localhost:PORT/v1/sessions "
+             f"-H 'content-type: application/json' "
+             f"-d '{{\"handle\": \"alice\", \"password\": \"{PASSWORD}\"}}'",
+             "Then POST /v1/messages {\"to\": ..., \"text\": ...} with Authorization: Bearer <token>:"]
+    lines += [f"  {e.sender} -> {e.to} {e.text!r}: {e.expect}" for e in EXAMPLES]
+    lines.append("  any -> any with header 'Sendable-Client: sendable-py/0.1' : refused 426 "
+                 "client.outdated")
+    lines.append("  'mod' is a moderator: GET /v1/mod/queue, POST /v1/mod/why")
+    return lines

@@ -1,0 +1,146 @@
+"""A real `sendable serve` process on loopback, shared by the API tests.
+
+The server runs on the system clock, so tests never wait for time to pass: the
+policy below has small limits that a test reaches by sending, and every test
+makes fresh accounts so that one test's counters never touch another's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+POLICY = """
+[new_accounts]
+days = 0
+
+[rate_limits]
+messages = ["8/hour"]
+new_conversations = ["100/hour"]
+"""
+PASSWORD = "correct horse battery"
+DEMO_PASSWORD = "sendable-demo"
+_counter = itertools.count(1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+    @property
+    def mail(self) -> Path:
+        return self.log.parent / "mail.jsonl"
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+
+def start_server(workdir: Path, *extra: str) -> Server:
+    port = free_port()
+    policy = workdir / "policy.toml"
+    policy.write_text(POLICY)
+    log = workdir / f"server-{port}.log"
+    cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
+           "--port", str(port), "--db", str(workdir / "api.db"), "--policy", str(policy),
+           "--poll", "0.5", "--mail", f"file:{workdir / 'mail.jsonl'}", *extra]
+    process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Server(url, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+
+
+def stop_server(server: Server) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = start_server(tmp_path_factory.mktemp("api"), "--demo")
+    yield srv
+    stop_server(srv)
+
+
+@pytest.fixture(scope="session")
+def http(server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield client
+
+
+@dataclass
+class User:
+    handle: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def login(http: httpx.Client, handle: str, password: str = PASSWORD) -> User:
+    r = http.post("/v1/sessions", json={"handle": handle, "password": password})
+    assert r.status_code == 201, r.text
+    return User(handle, r.json()["token"])
+
+
+@pytest.fixture
+def user(http: httpx.Client):  # type: ignore[no-untyped-def]
+    """Make a fresh signed-in account: user("name") -> User."""
+
+    def make(prefix: str = "u", **fields: object) -> User:
+        handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
+        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD, **fields})
+        assert r.status_code == 201, r.text
+        return login(http, handle)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def mod(http: httpx.Client) -> User:
+    return login(http, "mod", DEMO_PASSWORD)
+
+
+def mutual(http: httpx.Client, a: User, b: User) -> None:
+    for x, y in ((a, b), (b, a)):
+        assert http.put(f"/v1/follows/{y.handle}", headers=x.auth).status_code == 200
+
+
+def send(http: httpx.Client, sender: User, to: User | str, text: str = "hello",
+         **extra: object) -> httpx.Response:
+    handle = to if isinstance(to, str) else to.handle
+    headers = {**sender.auth, **extra.pop("headers", {})}  # type: ignore[dict-item]
+    return http.post("/v1/messages", json={"to": handle, "text": text, **extra}, headers=headers)
