@@ -176,6 +176,12 @@ def user(server: Server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def mod(server: Server) -> User:
+    """The demo moderator of the shared server."""
+    return login(server.url, "mod", DEMO_PASSWORD)
+
+
+@pytest.fixture
 def api():  # type: ignore[no-untyped-def]
     """api(method, url, path, user=None, **kw) -> httpx.Response, straight to a server."""
 
@@ -220,7 +226,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path.mkdir()
     monkeypatch.setenv("SENDABLE_HOME", str(path))
     for var in ("SENDABLE_SERVER", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy",
-                "https_proxy", "all_proxy"):
+                "https_proxy", "all_proxy", "NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
     return path
 
