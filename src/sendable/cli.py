@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -148,6 +149,10 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
         for line in load_demo(service, auth):
             typer.echo(line.replace("PORT", str(port)))
     configure_logging(logging.WARNING if quiet else logging.INFO)
+    # Sends run on a writer thread beside the event loop; each SQLite call hands the
+    # GIL back and forth, and the default 5 ms switch interval makes every hand-back a
+    # wait. A short interval keeps the two threads from convoying.
+    sys.setswitchinterval(float(os.environ.get("SENDABLE_SWITCH_INTERVAL", "0.0005")))
     typer.echo(f"sendable serving on http://{host}:{port} (db {db}; "
                f"policy {service.policy.digest()})")
     uvicorn.run(create_app(service, auth=auth, poll_seconds=poll), host=host, port=port,

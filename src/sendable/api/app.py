@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -33,6 +34,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
         yield
+        app.state.writer.shutdown(wait=True)
 
     app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
                   default_response_class=JSON,
@@ -42,6 +44,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
     app.state.notifier = notifier
+    app.state.writer = ThreadPoolExecutor(1, thread_name_prefix="sendable-writer")
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     for module in (accounts, social, messages, safety, mod, meta):

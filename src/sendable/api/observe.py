@@ -7,10 +7,11 @@ echoed in the response header, in every error body and in the log line.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
+import secrets
 import time
-import uuid
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -20,6 +21,9 @@ from sendable.api.metrics import Metrics
 
 access_log = logging.getLogger("sendable.access")
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
+# Request ids: a random prefix per process and a counter (cheaper than uuid4 per request).
+_PREFIX = secrets.token_hex(4) + "-"
+_serial = itertools.count(1)
 
 
 class RequestObserver:
@@ -38,7 +42,7 @@ class RequestObserver:
                 rid = value.decode()
             elif name == b"content-length" and value.isdigit():
                 length = int(value)
-        rid = rid or uuid.uuid4().hex[:16]
+        rid = rid or f"{_PREFIX}{next(_serial):x}"
         scope.setdefault("state", {})["request_id"] = rid
         scope["request_id"] = rid
         started = time.perf_counter()

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sendable.accounts import Principal
-from sendable.api.auth import current, service_of
+from sendable.api.auth import current, service_of, write
 from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
@@ -30,12 +30,13 @@ REFUSED = {403: {"model": ErrorReply, "description": "refused: every reason, sen
 
 @router.post("/v1/messages", status_code=201, response_model=None,
              responses={201: {"model": SendReply}, **REFUSED})
-def send(body: NewMessage, request: Request, me: Principal = Depends(current)) -> Response:
+async def send(body: NewMessage, request: Request,
+               me: Principal = Depends(current)) -> Response:
     """Send a message. Delivered, in their requests, held for review (201), or refused
     with every reason. A repeated `client_msg_id` returns the first result."""
-    result = service_of(request).send(me.handle, body.to, body.text,
-                                      client=request.headers.get("sendable-client"),
-                                      client_msg_id=body.client_msg_id)
+    result = await write(request, service_of(request).send, me.handle, body.to, body.text,
+                         client=request.headers.get("sendable-client"),
+                         client_msg_id=body.client_msg_id)
     if result.replayed:
         return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
                     status_code=201, headers={"Idempotent-Replayed": "true"})

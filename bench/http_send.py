@@ -1,0 +1,256 @@
+"""HTTP send throughput and WebSocket delivery latency against a real server.
+
+    python bench/http_send.py                 # starts `sendable serve` on a temp SQLite file
+    python bench/http_send.py --url http://127.0.0.1:8000 --pairs 50 --duration 10
+
+Creates N sender/recipient pairs that follow each other, then
+1. drives N concurrent senders (httpx, asyncio; --procs load processes) for a fixed
+   duration and prints accepted messages per second and p50/p99 latency;
+2. opens a stream for every recipient, sends at a paced rate (--ws-rate, 500/s by
+   default) and prints p50/p99 from the send starting to the event arriving.
+Prints the machine (cores, python) too. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import websockets
+
+POLICY = """
+[new_accounts]
+days = 0
+[rate_limits]
+messages = ["1000000/minute"]
+new_conversations = ["1000000/hour"]
+"""
+PASSWORD = "bench-password"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(workdir: Path, log_requests: bool) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    (workdir / "policy.toml").write_text(POLICY)
+    cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve", "--port",
+           str(port), "--db", str(workdir / "bench.db"), "--policy", str(workdir / "policy.toml")]
+    if not log_requests:
+        cmd.append("--quiet")
+    log = (workdir / "server.log").open("w")
+    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return url, process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+async def setup_pairs(url: str, pairs: int, tag: str) -> list[tuple[str, str, str, str]]:
+    """[(sender, sender_token, recipient, recipient_token)], following each other."""
+    async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+        sem = asyncio.Semaphore(8)
+
+        async def account(handle: str) -> str:
+            async with sem:
+                r = await client.post("/v1/accounts", json={"handle": handle,
+                                                            "password": PASSWORD})
+                assert r.status_code in (201, 409), r.text
+                r = await client.post("/v1/sessions", json={"handle": handle,
+                                                            "password": PASSWORD})
+                assert r.status_code == 201, r.text
+                return r.json()["token"]
+
+        handles = [(f"s{tag}_{i}", f"r{tag}_{i}") for i in range(pairs)]
+        tokens = await asyncio.gather(*(account(h) for pair in handles for h in pair))
+        out = []
+        for i, (s, r) in enumerate(handles):
+            st, rt = tokens[2 * i], tokens[2 * i + 1]
+            for token, other in ((st, r), (rt, s)):
+                res = await client.put(f"/v1/follows/{other}",
+                                       headers={"Authorization": f"Bearer {token}"})
+                assert res.status_code == 200, res.text
+            out.append((s, st, r, rt))
+        return out
+
+
+async def drive(url: str, pairs: list, duration: float, start_at: float) -> dict:
+    limits = httpx.Limits(max_connections=len(pairs), max_keepalive_connections=len(pairs))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        stop = time.perf_counter() + duration
+
+        async def sender(s: str, token: str, r: str) -> None:
+            headers = {"Authorization": f"Bearer {token}"}
+            n = 0
+            while time.perf_counter() < stop:
+                t0 = time.perf_counter()
+                try:
+                    res = await client.post("/v1/messages", headers=headers,
+                                            json={"to": r, "text": f"bench message {n}"})
+                    status = res.status_code
+                except httpx.HTTPError as error:
+                    status = type(error).__name__
+                latencies.append(time.perf_counter() - t0)
+                statuses[status] = statuses.get(status, 0) + 1
+                n += 1
+
+        await asyncio.gather(*(sender(s, st, r) for s, st, r, _ in pairs))
+    return {"latencies": latencies, "statuses": statuses}
+
+
+def drive_process(url: str, pairs: list, duration: float, start_at: float, out) -> None:
+    out.put(asyncio.run(drive(url, pairs, duration, start_at)))
+
+
+def throughput(url: str, pairs: list, duration: float, procs: int) -> None:
+    start_at = time.time() + 1.0
+    queue: mp.Queue = mp.Queue()
+    chunks = [pairs[i::procs] for i in range(procs)]
+    workers = [mp.Process(target=drive_process, args=(url, c, duration, start_at, queue))
+               for c in chunks if c]
+    for w in workers:
+        w.start()
+    results = [queue.get() for _ in workers]
+    for w in workers:
+        w.join()
+    latencies = [x for r in results for x in r["latencies"]]
+    statuses: dict[int, int] = {}
+    for r in results:
+        for k, v in r["statuses"].items():
+            statuses[k] = statuses.get(k, 0) + v
+    accepted = statuses.get(201, 0)
+    print(f"send: {len(pairs)} concurrent senders, {procs} load process(es), {duration:.0f} s")
+    print(f"  accepted {accepted} ({accepted / duration:.0f}/s), statuses {statuses}")
+    print(f"  latency p50 {pct(latencies, 50) * 1000:.1f} ms, p99 {pct(latencies, 99) * 1000:.1f} ms, "
+          f"max {max(latencies) * 1000:.1f} ms")
+
+
+async def delivery(url: str, pairs: list, rate: float, duration: float) -> None:
+    ws_url = url.replace("http://", "ws://") + "/v1/stream"
+    sent_at: dict[str, float] = {}
+    delays: list[float] = []
+    total = int(rate * duration)
+    done = asyncio.Event()
+
+    async def listen(token: str) -> None:
+        async with websockets.connect(ws_url, additional_headers={
+                "Authorization": f"Bearer {token}"}) as ws:
+            await ws.recv()  # ready
+            ready.release()
+            while True:
+                event = json.loads(await ws.recv())
+                text = event["payload"]["message"]["text"]
+                if text in sent_at:
+                    delays.append(time.perf_counter() - sent_at[text])
+                    if len(delays) >= total:
+                        done.set()
+
+    ready = asyncio.Semaphore(0)
+    listeners = [asyncio.create_task(listen(rt)) for _, _, _, rt in pairs]
+    for _ in pairs:
+        await ready.acquire()
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    statuses: dict[int, int] = {}
+    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+        async def one(i: int) -> None:
+            s, st, r, _ = pairs[i % len(pairs)]
+            text = f"ws {i}"
+            sent_at[text] = time.perf_counter()
+            try:
+                res = await client.post("/v1/messages", json={"to": r, "text": text},
+                                        headers={"Authorization": f"Bearer {st}"})
+                status = res.status_code
+            except httpx.HTTPError as error:
+                status = type(error).__name__
+            statuses[status] = statuses.get(status, 0) + 1
+
+        start = time.perf_counter()
+        tasks = []
+        for i in range(total):  # paced: message i leaves at start + i/rate
+            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+            tasks.append(asyncio.create_task(one(i)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - start
+        try:
+            await asyncio.wait_for(done.wait(), 10)
+        except TimeoutError:
+            pass
+    for task in listeners:
+        task.cancel()
+    print(f"stream: {len(pairs)} open streams, {total} messages at {total / elapsed:.0f}/s "
+          f"offered ({rate:.0f}/s target), statuses {statuses}")
+    print(f"  delivered {len(delays)}/{total}; send-to-receipt p50 {pct(delays, 50) * 1000:.1f} ms, "
+          f"p99 {pct(delays, 99) * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--url", help="target a running server (else start one)")
+    parser.add_argument("--pairs", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--procs", type=int, default=1, help="load generator processes")
+    parser.add_argument("--ws-rate", type=float, default=500.0)
+    parser.add_argument("--ws-duration", type=float, default=6.0)
+    parser.add_argument("--log-requests", action="store_true",
+                        help="keep the server's JSON request log on (to a file)")
+    parser.add_argument("--skip-stream", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, {platform.machine()}, python "
+          f"{platform.python_version()} ({platform.python_implementation()}), "
+          f"{platform.system()} {platform.release()}")
+    process = None
+    with tempfile.TemporaryDirectory(prefix="sendable-bench-") as tmp:
+        t0 = time.perf_counter()
+        url = args.url
+        if url is None:
+            url, process = start_server(Path(tmp), args.log_requests)
+            print(f"server: sendable serve on {url} (SQLite in {tmp}, request log "
+                  f"{'on' if args.log_requests else 'off'})")
+        try:
+            tag = str(int(time.time()) % 100000)
+            pairs = asyncio.run(setup_pairs(url, args.pairs, tag))
+            print(f"setup: {len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
+            throughput(url, pairs, args.duration, args.procs)
+            if not args.skip_stream:
+                asyncio.run(delivery(url, pairs, args.ws_rate, args.ws_duration))
+        finally:
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=10)
+                errors = [line for line in (Path(tmp) / "server.log").read_text().splitlines()
+                          if "Error" in line or "Traceback" in line]
+                if errors:
+                    print(f"server log: {len(errors)} error lines, first: {errors[0][:200]}")
+
+
+if __name__ == "__main__":
+    main()
