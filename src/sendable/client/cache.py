@@ -53,6 +53,7 @@ class Cache:
         self._db = sqlite3.connect(path, timeout=10, isolation_level=None)
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # a copy: no fsync per write
             self._db.executescript(SCHEMA)
             quick = self._db.execute("PRAGMA quick_check").fetchone()[0]
         except sqlite3.DatabaseError as error:

@@ -96,7 +96,13 @@ class Outbox:
                          (code, time.time(), client_msg_id))
 
     def remove(self, client_msg_id: str) -> None:
-        self._db.execute("DELETE FROM outbox WHERE client_msg_id = ?", (client_msg_id,))
+        """Without an fsync of its own: should a power cut undo the removal, the message
+        is sent again with the same id and the server answers with the first result."""
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        try:
+            self._db.execute("DELETE FROM outbox WHERE client_msg_id = ?", (client_msg_id,))
+        finally:
+            self._db.execute("PRAGMA synchronous=FULL")
 
     def integrity(self) -> str:
         """'ok', or what SQLite found wrong with the file."""
