@@ -183,7 +183,7 @@ async def delivery(url: str, pairs: list, rate: float, duration: float) -> None:
     async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
         async def one(i: int) -> None:
             s, st, r, _ = pairs[i % len(pairs)]
-            text = f"ws {i}"
+            text = f"delivery check number {i}"
             sent_at[text] = time.perf_counter()
             try:
                 res = await client.post("/v1/messages", json={"to": r, "text": text},

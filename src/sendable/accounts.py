@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sendable.errors import Invalid, ServiceError
 from sendable.gate.windows import wait_for_room
-from sendable.service import Service
+from sendable.service import EMAIL_PATTERN, Service
 from sendable.store import sessions
 
 MIN_PASSWORD = 8
@@ -84,8 +84,9 @@ class Auth:
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise Invalid(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
                           "password")
-        if email is not None and (len(email) > 320 or "@" not in email.strip("@")):
-            raise Invalid("email must look like name@example.org", "email")
+        if email is not None and (len(email) > 320 or not EMAIL_PATTERN.match(email.strip())):
+            raise Invalid("email must be an address like name@example.org", "email")
+        email = email.strip() if email else None
         return self.service.create_account(handle, password_hash=self.hash_password(password),
                                            birthdate=birthdate, email=email)
 

@@ -15,7 +15,7 @@ from sendable.errors import ServiceError
 from sendable.policy import Policy, PolicyError, load_policy
 
 app = typer.Typer(help="sendable: direct messages that explain every send attempt.",
-                  no_args_is_help=True, add_completion=False)
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 scenario_app = typer.Typer(help="Run scenario files.", no_args_is_help=True)
 policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
@@ -131,6 +131,9 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
           poll: Annotated[float, typer.Option(
               "--poll", help="Seconds between stream checks for other nodes' events.")] = 2.0,
           quiet: Annotated[bool, typer.Option("--quiet", help="No request log lines.")] = False,
+          mail: Annotated[str, typer.Option(
+              "--mail", help="Where verification codes go: console, file:PATH, smtp://…")]
+          = "console",
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import logging
@@ -140,8 +143,15 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
     from sendable.accounts import Auth
     from sendable.api import create_app
     from sendable.api.observe import configure_logging
+    from sendable.mailer import mailer_from_url
+    from sendable.service import Service
 
-    service = open_service(db, policy)
+    try:
+        mailer = mailer_from_url(mail)
+    except ValueError as error:
+        fail(f"--mail: {error}")
+        return
+    service = Service.open(db, policy_or_exit(policy), mailer=mailer)
     auth = Auth(service)
     if demo:
         from sendable.demo import load_demo
@@ -171,3 +181,304 @@ _register_client_commands()
 
 def main() -> None:  # pragma: no cover
     app()
+
+
+# -- sendable mod ----------------------------------------------------------------
+
+mod_app = typer.Typer(help="Moderation: the queue, actions, appeals and the audit log.",
+                      no_args_is_help=True)
+app.add_typer(mod_app, name="mod")
+
+ByOption = Annotated[str | None, typer.Option("--by", help="The moderator acting (a handle).")]
+HandleArg = Annotated[str, typer.Argument(metavar="HANDLE", help="The account.")]
+
+
+def _fail_service(error: ServiceError, args: dict[str, str]) -> None:
+    """Exit 2 naming the command-line argument behind the service's field."""
+    name = args.get(error.field or "", error.field or "error")
+    fail(f"{name}: {error.message}")
+
+
+def _mod(db: str, policy: Path | None, action, args: dict[str, str]):  # type: ignore[no-untyped-def]
+    service = open_service(db, policy)
+    try:
+        return action(service)
+    except ServiceError as error:
+        _fail_service(error, args)
+    finally:
+        service.close()
+
+
+def _done(as_json: bool, data: dict[str, Any], text: str) -> None:
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(text)
+
+
+@mod_app.command("queue")
+def mod_queue(db: DbOption = "sendable.db", policy: PolicyOption = None,
+              as_json: JsonOption = False) -> None:
+    """What needs a moderator, most urgent first (held messages, reports, appeals)."""
+    items = _mod(db, policy, lambda s: s.mod_queue(), {})
+    if as_json:
+        print_json(items)
+        return
+    if not items:
+        typer.echo("the queue is empty")
+    for item in items:
+        if item["kind"] == "held_message":
+            what = f"held message {item['id']} @{item['from']} → @{item['to']}: {item['text']!r}"
+        elif item["kind"] == "reports":
+            what = (f"reports about @{item['handle']}: {item['reports']} from "
+                    f"{item['distinct_reporters']} reporter(s) {item['reasons']}")
+        else:
+            what = f"appeal {item['id']} by @{item['handle']} of {item['target']}: " \
+                   f"{item['statement']!r}"
+        # user text is printed as is: never read as Rich markup
+        typer.echo(f"{item['priority']:>4} {what}")
+        typer.echo(f"      {item['priority_reason']}; since {item['created_at']}")
+
+
+@mod_app.command("ban")
+def mod_ban(handle: HandleArg,
+            length: Annotated[str | None, typer.Option(
+                "--for", help="How long, like 24h or 7d; leave out for a permanent ban.")] = None,
+            scope: Annotated[str, typer.Option("--scope", help="messaging or account.")]
+            = "messaging",
+            reason: Annotated[str | None, typer.Option("--reason")] = None,
+            by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+            as_json: JsonOption = False) -> None:
+    """Ban an account, for a while (--for 24h) or for good."""
+    from sendable.durations import parse_duration
+
+    seconds = None
+    if length is not None and length != "permanent":
+        try:
+            seconds = parse_duration(length)
+        except ValueError as error:
+            fail(f"--for: {error}")
+    if scope not in ("messaging", "account"):
+        fail(f"--scope: must be messaging or account, not {scope!r}")
+    ban_id = _mod(db, policy, lambda s: s.ban(handle, seconds, scope, by, reason),
+                  {"handle": "HANDLE", "scope": "--scope", "by": "--by"})
+    _done(as_json, {"ban_id": ban_id, "handle": handle, "scope": scope, "seconds": seconds},
+          f"banned @{handle} ({scope}) " + (f"for {length}" if seconds else "permanently")
+          + f": ban:{ban_id}")
+
+
+@mod_app.command("unban")
+def mod_unban(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
+              by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+              as_json: JsonOption = False) -> None:
+    """Lift every ban in force on an account."""
+    lifted = _mod(db, policy, lambda s: s.unban(handle, by, reason),
+                  {"handle": "HANDLE", "by": "--by"})
+    _done(as_json, {"handle": handle, "lifted": lifted},
+          f"lifted {len(lifted)} ban(s) on @{handle}" if lifted else f"@{handle} was not banned")
+
+
+@mod_app.command("strike")
+def mod_strike(handle: HandleArg,
+               category: Annotated[str, typer.Option(
+                   "--category", help="harassment, hate, violence, sexual, self_harm, "
+                                      "illegal or misinformation.")],
+               note: Annotated[str | None, typer.Option("--note")] = None,
+               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               as_json: JsonOption = False) -> None:
+    """Give a strike; the ladder step it reaches applies at once."""
+    def act(s):  # type: ignore[no-untyped-def]
+        strike_id = s.strike(handle, category, by, note)
+        return strike_id, s.status(handle)
+
+    strike_id, status = _mod(db, policy, act, {"handle": "HANDLE", "category": "--category",
+                                               "by": "--by"})
+    _done(as_json, {"strike_id": strike_id, "status": status},
+          f"strike:{strike_id} on @{handle}; active strikes {status['strikes']}"
+          + (f", banned ({status['ban_scope']}) until {status['ban_until'] or 'forever'}"
+             if status["banned"] else ""))
+
+
+@mod_app.command("flag")
+def mod_flag(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
+             by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+             as_json: JsonOption = False) -> None:
+    """Flag an account: it may message only accounts that follow it."""
+    _mod(db, policy, lambda s: s.flag(handle, by, reason), {"handle": "HANDLE", "by": "--by"})
+    _done(as_json, {"handle": handle, "flagged": True}, f"flagged @{handle}")
+
+
+@mod_app.command("unflag")
+def mod_unflag(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
+               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               as_json: JsonOption = False) -> None:
+    """Clear an account's flag."""
+    _mod(db, policy, lambda s: s.unflag(handle, by, reason), {"handle": "HANDLE", "by": "--by"})
+    _done(as_json, {"handle": handle, "flagged": False}, f"cleared the flag on @{handle}")
+
+
+@mod_app.command("release")
+def mod_release(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
+                by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+                as_json: JsonOption = False) -> None:
+    """Show a held message to its recipient."""
+    message = _mod(db, policy, lambda s: s.release(message_id, by),
+                   {"message": "MESSAGE_ID", "by": "--by"})
+    _done(as_json, message, f"released message {message_id} ({message['outcome']})")
+
+
+@mod_app.command("resolve")
+def mod_resolve(handle: HandleArg, note: Annotated[str | None, typer.Option("--note")] = None,
+                by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+                as_json: JsonOption = False) -> None:
+    """Close the open reports about an account (takes them off the queue)."""
+    ids = _mod(db, policy, lambda s: s.resolve_reports(handle, by, note),
+               {"handle": "HANDLE", "by": "--by"})
+    _done(as_json, {"handle": handle, "resolved": ids},
+          f"resolved {len(ids)} report(s) about @{handle}")
+
+
+@mod_app.command("appeals")
+def mod_appeals(handle: Annotated[str | None, typer.Option("--handle")] = None,
+                state: Annotated[str, typer.Option(
+                    "--state", help="open, upheld, overturned or all.")] = "open",
+                db: DbOption = "sendable.db", policy: PolicyOption = None,
+                as_json: JsonOption = False) -> None:
+    """List appeals (open ones by default)."""
+    if state not in ("open", "upheld", "overturned", "all"):
+        fail(f"--state: must be open, upheld, overturned or all, not {state!r}")
+    rows = _mod(db, policy, lambda s: s.appeals(handle, None if state == "all" else state),
+                {"handle": "--handle"})
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        typer.echo(f"no {'' if state == 'all' else state + ' '}appeals")
+    for r in rows:
+        typer.echo(f"appeal {r['id']} [{r['state']}] @{r['handle']} {r['target']} "
+                   f"({r['created_at']}): {r['statement']}"
+                   + (f" — note: {r['note']}" if r["note"] else ""))
+
+
+@mod_app.command("decide")
+def mod_decide(appeal_id: Annotated[int, typer.Argument(metavar="APPEAL_ID")],
+               decision: Annotated[str, typer.Argument(metavar="DECISION",
+                                                       help="uphold or overturn.")],
+               note: Annotated[str | None, typer.Option("--note")] = None,
+               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               as_json: JsonOption = False) -> None:
+    """Uphold or overturn an appeal."""
+    if decision not in ("uphold", "overturn"):
+        fail(f"DECISION: must be uphold or overturn, not {decision!r}")
+    result = _mod(db, policy, lambda s: s.decide_appeal(appeal_id, decision, by, note),
+                  {"appeal": "APPEAL_ID", "decision": "DECISION", "by": "--by"})
+    _done(as_json, result,
+          f"appeal {appeal_id} {result['state']}"
+          + (f"; removed strikes {result['strikes']}, lifted bans {result['bans']}"
+             if result["state"] == "overturned" else ""))
+
+
+@mod_app.command("audit")
+def mod_audit(handle: Annotated[str | None, typer.Argument(metavar="[HANDLE]")] = None,
+              limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 200,
+              db: DbOption = "sendable.db", policy: PolicyOption = None,
+              as_json: JsonOption = False) -> None:
+    """The audit log, newest first (one account's, or everyone's)."""
+    rows = _mod(db, policy, lambda s: s.audit_log(handle, limit), {"handle": "HANDLE"})
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        actor = f"@{r['actor']}" if r["actor"] else "system"
+        target = f"@{r['account']}" if r["account"] else "-"
+        typer.echo(f"#{r['id']} {r['at']} {r['action']} {target} by {actor} "
+                   f"{json.dumps(r['detail'], default=str)}")
+
+
+@mod_app.command("explain")
+def mod_explain(handle: HandleArg, db: DbOption = "sendable.db", policy: PolicyOption = None,
+                as_json: JsonOption = False) -> None:
+    """Why an account is restricted today, traced to the audit log."""
+    entries = _mod(db, policy, lambda s: s.explain_restrictions(handle), {"handle": "HANDLE"})
+    if as_json:
+        print_json(entries)
+        return
+    if not entries:
+        typer.echo(f"@{handle} has no restrictions")
+    for e in entries:
+        ids = ", ".join(f"#{i}" for i in e["audit_ids"]) or "none"
+        typer.echo(f"- {e['restriction']}: {e['text']} (audit {ids})")
+
+
+spam_app = typer.Typer(help="Train and measure the spam content check.", no_args_is_help=True)
+guidelines_app = typer.Typer(help="Measure the community-guideline check.", no_args_is_help=True)
+app.add_typer(spam_app, name="spam")
+app.add_typer(guidelines_app, name="guidelines")
+
+CsvArgument = Annotated[Path, typer.Argument(help="A CSV file with a label,text header.")]
+
+
+def _rows(path: Path, positive: str, negative: str) -> list[tuple[bool, str]]:
+    from sendable.text.evaluate import read_labelled_csv
+
+    try:
+        return read_labelled_csv(path, positive=positive, negative=negative)
+    except (OSError, ValueError) as error:
+        fail(f"{path}: {error}")
+        raise AssertionError from None
+
+
+def _print_metrics(title: str, metrics: dict[str, Any], as_json: bool) -> None:
+    keys = ("n", "precision", "recall", "f1", "false_positive_rate")
+    if as_json:
+        print_json({k: metrics[k] for k in keys})
+        return
+    console.print(title)
+    for key in keys:
+        value = metrics[key]
+        console.print(f"  {key:20} {value if key == 'n' else f'{value:.3f}'}")
+
+
+@spam_app.command("train")
+def spam_train(path: CsvArgument, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               as_json: JsonOption = False) -> None:
+    """Teach the content model labelled messages (labels spam/ham); kept in the database."""
+    rows = _rows(path, "spam", "ham")
+    counts = open_service(db, policy).train_spam(rows)
+    if as_json:
+        print_json(counts)
+    else:
+        typer.echo(f"trained on {len(rows)} messages; the model has now seen "
+                   f"{counts['spam']} spam and {counts['ham']} ham")
+
+
+@spam_app.command("eval")
+def spam_eval(path: CsvArgument,
+              db: Annotated[str | None, typer.Option("--db", help="Use this database's model.")]
+              = None, policy: PolicyOption = None, as_json: JsonOption = False) -> None:
+    """Precision, recall, F1 and false-positive rate of the spam content check."""
+    from sendable.content import ContentAnalyser
+    from sendable.text.spam_eval import evaluate_spam
+
+    rows = _rows(path, "spam", "ham")
+    analyser = (open_service(db, policy).analyser if db
+                else ContentAnalyser(policy_or_exit(policy)))
+    metrics = evaluate_spam(rows, analyser.policy.spam.content_threshold, analyser.spam_model,
+                            analyser.blocked_terms)
+    trained = analyser.spam_model.examples
+    _print_metrics(f"spam.content on {path} (model trained on {trained} messages)", metrics,
+                   as_json)
+
+
+@guidelines_app.command("eval")
+def guidelines_eval(path: CsvArgument, policy: PolicyOption = None,
+                    as_json: JsonOption = False) -> None:
+    """Precision, recall, F1 and false-positive rate of the guideline check (abusive/clean)."""
+    from sendable.content import ContentAnalyser
+    from sendable.text.evaluate import evaluate_guidelines
+
+    rows = _rows(path, "abusive", "clean")
+    analyser = ContentAnalyser(policy_or_exit(policy))
+    metrics = evaluate_guidelines(rows, analyser.guidelines,
+                                  analyser.policy.guidelines.actions.model_dump())
+    _print_metrics(f"guidelines on {path}", metrics, as_json)

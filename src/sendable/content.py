@@ -1,18 +1,40 @@
 """What the text layer finds in a message, gathered into gate facts.
 
 Built once per policy (lexicons and term lists compile once); `analyse` runs
-on every send and `why`, before the gate.
+on every send and `why`, before the gate, so the gate itself stays pure.
 """
 
 from __future__ import annotations
 
 from sendable.gate.facts import Content
 from sendable.policy import Policy
+from sendable.text.fingerprint import fingerprint
+from sendable.text.guidelines import GuidelineClassifier
+from sendable.text.links import extract_links
+from sendable.text.normalise import TermMatcher
+from sendable.text.spam import SpamModel, score_content
 
 
 class ContentAnalyser:
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, spam_model: SpamModel | None = None) -> None:
         self.policy = policy
+        self.guidelines = GuidelineClassifier(
+            extra_terms=policy.guidelines.extra_terms.model_dump(),
+            offensive_threshold=policy.guidelines.offensive_threshold)
+        terms = policy.spam.blocked_terms
+        self.blocked_terms = TermMatcher(terms) if terms else None
+        self.spam_model = spam_model or SpamModel()  # an untrained model adds nothing
 
-    def analyse(self, text: str) -> Content:
-        return Content(text=text)
+    def analyse(self, text: str, stranger: bool = True) -> Content:
+        """`stranger`: the message would go to someone who doesn't know the sender;
+        only such messages are compared as near-duplicates, so only they need a fingerprint."""
+        if not text.strip():  # a `why` without text: nothing to read
+            return Content(text=text)
+        links = tuple(extract_links(text))
+        return Content(
+            text=text,
+            links=links,
+            guideline_matches=self.guidelines.classify(text),
+            spam=score_content(text, links, self.blocked_terms, self.spam_model),
+            fingerprint=fingerprint(text) if stranger else None,
+        )

@@ -29,6 +29,7 @@ class Example:
 
 EXAMPLES = (
     Example("alice", "bob", "hi Bob!", "delivered (bob follows alice)"),
+    Example("alice", "bob", "vaccines cause autism", "held for review (a moderator releases it)"),
     Example("alice", "carol", "hi Carol, we met at the meetup", "requested (carol doesn't follow alice)"),
     Example("alice", "dave", "hello?", "refused 403 privacy.not_accepting (dave blocked alice; only a moderator sees privacy.blocked)"),
     Example("alice", "erin", "hello", "refused 403 privacy.not_accepting (erin takes messages from mutuals)"),
@@ -71,7 +72,7 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
              f"-H 'content-type: application/json' "
              f"-d '{{\"handle\": \"alice\", \"password\": \"{PASSWORD}\"}}'",
              "Then POST /v1/messages {\"to\": ..., \"text\": ...} with Authorization: Bearer <token>:"]
-    lines += [f"  {e.sender} -> {e.to}: {e.expect}" for e in EXAMPLES]
+    lines += [f"  {e.sender} -> {e.to} {e.text!r}: {e.expect}" for e in EXAMPLES]
     lines.append("  any -> any with header 'Sendable-Client: sendable-py/0.1' : refused 426 "
                  "client.outdated")
     lines.append("  'mod' is a moderator: GET /v1/mod/queue, POST /v1/mod/why")

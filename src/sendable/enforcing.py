@@ -76,8 +76,10 @@ def clear_flag(conn: sa.Connection, account: dict[str, Any], now: float, actor: 
                why: str) -> None:
     if account["flagged_at"] is None:
         return
+    newest = conn.execute(sa.text("SELECT MAX(id) FROM reports WHERE account_id = :a"),
+                          {"a": account["id"]}).scalar_one()
     repo.update_account(conn, account["id"], flagged_at=None, flag_source=None,
-                        flag_cleared_at=now)
+                        flag_cleared_at=now, flag_cleared_report=newest or 0)
     repo.audit(conn, now, "unflag", account["id"], actor, reason=why)
 
 
@@ -91,11 +93,13 @@ def report(conn: sa.Connection, policy: Policy, reporter: dict[str, Any],
                                    message_id=message_id, reason=reason, created_at=now)
     repo.audit(conn, now, "report", target["id"], reporter["id"], report_id=report_id,
                reason=reason, message_id=message_id)
-    since = max(now - policy.flags.report_window, target.get("flag_cleared_at") or 0.0)
+    # Reports count inside the window and after the last clearing of a flag (by id:
+    # reports filed in the same instant as the clearing may fall either side of it).
     reporters = conn.execute(sa.text(
         "SELECT COUNT(DISTINCT reporter_id) FROM reports "
-        "WHERE account_id = :a AND created_at > :since"),
-        {"a": target["id"], "since": since}).scalar_one()
+        "WHERE account_id = :a AND created_at > :since AND id > :mark"),
+        {"a": target["id"], "since": now - policy.flags.report_window,
+         "mark": target.get("flag_cleared_report") or 0}).scalar_one()
     if reporters >= policy.flags.reports_to_flag:
         set_flag(conn, target, "reports", now,
                  reason=f"{reporters} distinct reporters within the report window")

@@ -26,3 +26,9 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class Unavailable(ServiceError):
+    """Something the request needs (a mail server, say) is not reachable now."""
+
+    status = 503

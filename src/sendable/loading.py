@@ -13,20 +13,20 @@ from typing import Any
 import semver
 import sqlalchemy as sa
 
+from sendable.content import ContentAnalyser
 from sendable.counters import Counters
 from sendable.enforcement.reputation import ReputationInputs, reputation
 from sendable.gate.facts import (
     AccountFacts,
     BanFacts,
     ClientFacts,
-    Content,
     Facts,
     History,
     Relation,
     StrangerMessage,
 )
 from sendable.policy import Policy
-from sendable.store import repo
+from sendable.store import hot
 
 _DAY = 86400.0
 _HOUR = 3600.0
@@ -97,29 +97,34 @@ def account_facts(row: Mapping[str, Any], ban: Mapping[str, Any] | None = None,
     )
 
 
-def relation(conn: sa.Connection, sender: int, recipient: int) -> tuple[Relation, dict | None]:
-    links = repo.pair_links(conn, sender, recipient)
-    conversation = repo.conversation_between(conn, sender, recipient)
-    rel = Relation(
-        sender_follows=links["a_follows"], sender_follow_pending=links["a_follow_pending"],
-        recipient_follows=links["b_follows"],
-        sender_blocked=links["a_blocked"], recipient_blocked=links["b_blocked"],
-        conversation_id=conversation["id"] if conversation else None,
-        conversation_state=conversation["state"] if conversation else None,
-        started_by_recipient=bool(conversation and conversation["started_by"] == recipient),
-        unanswered=conversation["request_count"] if conversation else 0,
+def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
+    return Relation(
+        sender_follows=pair["a_follows"], sender_follow_pending=pair["a_follow_pending"],
+        recipient_follows=pair["b_follows"],
+        sender_blocked=pair["a_blocked"], recipient_blocked=pair["b_blocked"],
+        conversation_id=pair["conversation_id"],
+        conversation_state=pair["conversation_state"],
+        started_by_recipient=pair["started_by"] == recipient,
+        unanswered=pair["request_count"] or 0,
     )
-    return rel, conversation
 
 
 def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
-               sender_row: Mapping[str, Any], recipient_row: Mapping[str, Any],
-               content: Content, client: ClientFacts, now: float) -> Facts:
+               analyser: ContentAnalyser, sender_row: Mapping[str, Any],
+               recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
+               now: float) -> tuple[Facts, dict[str, Any]]:
+    """The facts for one attempt, and the pair's stored state (for the effects)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
-    counts = repo.standing_counts(conn, sender_id, now, now - policy.flags.report_window)
-    sender = account_facts(sender_row, repo.active_ban(conn, sender_id, now), counts, now)
-    recipient = account_facts(recipient_row, repo.active_ban(conn, recipient_id, now))
-    rel, _ = relation(conn, sender_id, recipient_id)
+    pair = hot.pair_state(conn, sender_id, recipient_id)
+    rel = relation_from(pair, recipient_id)
+    content = analyser.analyse(text, stranger=rel.is_request)
+    bans = hot.active_bans(conn, sender_id, recipient_id, now)
+    # Reputation only bears on messages to strangers; skip its counts otherwise.
+    counts = (hot.standing_counts(conn, sender_id, now, now - policy.flags.report_window)
+              if rel.is_request else None)
+    sender = account_facts(sender_row, bans.get(sender_id), counts, now)
+    recipient = account_facts(recipient_row, bans.get(recipient_id))
     history = load_history(counters, policy, sender_id, now)
-    return Facts(now=now, sender=sender, recipient=recipient, relation=rel, history=history,
-                 content=content, client=client)
+    facts = Facts(now=now, sender=sender, recipient=recipient, relation=rel, history=history,
+                  content=content, client=client)
+    return facts, pair

@@ -340,6 +340,8 @@ def _observed(outcome: str, findings: Iterable[Any], audience: str) -> dict[str,
 
 
 def _in_range(value: Any, bounds: Any) -> bool:
+    if bounds is None:  # `retry_after: null`: no wait at all
+        return value is None
     if value is None:
         return False
     if isinstance(bounds, dict):

@@ -18,18 +18,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sendable import enforcing, loading
+from sendable import enforcing, loading, moderation, verification
 from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
-from sendable.errors import Conflict, Invalid, NotFound
-from sendable.gate import Decision, decide
+from sendable.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from sendable.gate import Decision, Facts, decide
+from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
-from sendable.store import repo
+from sendable.store import hot, repo
 from sendable.store.engine import connect, migrate
+from sendable.text.spam import SpamModel
 
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
 WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
 ROLES = ("member", "moderator")
@@ -66,38 +69,50 @@ def check_handle(handle: Any, field: str = "handle") -> str:
 
 class Service:
     def __init__(self, engine: sa.Engine, policy: Policy, clock: Clock | None = None,
-                 counters: Counters | None = None) -> None:
+                 counters: Counters | None = None, mailer: Mailer | None = None) -> None:
         self.engine = engine
+        self.mailer = mailer or ConsoleMailer()
         self.policy = policy
         self.clock = clock or SystemClock()
         self.counters = counters or open_counters(None)
-        self.analyser = ContentAnalyser(policy)
+        self.analyser = ContentAnalyser(policy, self._load_spam_model())
         # One writer at a time per process: a send's read-decide-write must
-        # not interleave with another's, or two could both pass a limit.
+        # not interleave with another's, or two could both pass a limit. The
+        # writer keeps its connection, so a send pays no pool checkout.
         self._write_lock = threading.RLock()
+        self._writer: sa.Connection | None = None
         self._event_listeners: list[Callable[[set[int]], None]] = []
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
-             counters_uri: str | None = None) -> Service:
+             counters_uri: str | None = None, mailer: Mailer | None = None) -> Service:
         engine = connect(db)
         migrate(engine)
-        service = cls(engine, policy, clock, open_counters(counters_uri))
+        service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
         service.warm_counters()
         return service
 
     def close(self) -> None:
+        with self._write_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()
 
     @contextmanager
     def _tx(self) -> Iterator[sa.Connection]:
         with self._write_lock:
-            with self.engine.begin() as conn:
-                conn.info.pop(repo.EVENT_ACCOUNTS, None)  # left over from a rolled-back write
-                yield conn
-                touched = conn.info.pop(repo.EVENT_ACCOUNTS, None)
-            if touched:
-                self._wake(touched)
+            if self._writer is None or self._writer.closed or self._writer.invalidated:
+                self._writer = self.engine.connect()
+            if self._writer.in_transaction():  # a nested call inside a transaction
+                yield self._writer
+                return
+            self._writer.info.pop(hot.EVENT_ACCOUNTS, None)  # left by a rolled-back write
+            with self._writer.begin():
+                yield self._writer
+            touched = self._writer.info.pop(hot.EVENT_ACCOUNTS, None)
+        if touched:  # after commit and outside the lock: streams read what is committed
+            self._wake(touched)
 
     def add_event_listener(self, listener: Callable[[set[int]], None]) -> None:
         """Call `listener(account_ids)` after each commit that added events for them
@@ -118,6 +133,36 @@ class Service:
 
     def now(self) -> float:
         return self.clock.now()
+
+    # -- the spam model, learned from moderators ---------------------------------
+
+    def _load_spam_model(self) -> SpamModel:
+        with self._read() as conn:
+            stored = repo.spam_model_data(conn)
+        return SpamModel.from_json(stored) if stored else SpamModel()
+
+    def _save_spam_model(self, conn: sa.Connection) -> None:
+        repo.save_spam_model(conn, self.analyser.spam_model.to_json(), self.now())
+
+    def train_spam(self, rows: list[tuple[bool, str]]) -> dict[str, int]:
+        """Teach the content model labelled examples (True = spam); it is kept in the store."""
+        with self._tx() as conn:
+            self.analyser.spam_model.train(rows)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_train", None, None, examples=len(rows))
+        spam, ham = self.analyser.spam_model.class_counts
+        return {"examples": spam + ham, "spam": spam, "ham": ham}
+
+    def label_message(self, message_id: int, is_spam: bool, actor: str | None = None) -> None:
+        """A moderator's verdict on a stored message: the content model learns from it."""
+        with self._tx() as conn:
+            message = repo.message_by_id(conn, message_id)
+            if message is None:
+                raise NotFound(f"no message {message_id}", "message_id")
+            self.analyser.spam_model.update(message["text"], is_spam)
+            self._save_spam_model(conn)
+            repo.audit(conn, self.now(), "spam_label", message["sender_id"],
+                       self._actor(conn, actor), message_id=message_id, is_spam=is_spam)
 
     # -- accounts -----------------------------------------------------------
 
@@ -240,22 +285,30 @@ class Service:
 
     # -- send and why -----------------------------------------------------------
 
+    def _pair(self, conn: sa.Connection, sender: str, to: str) -> tuple[dict, dict]:
+        found = hot.accounts_for(conn, sender, to) if isinstance(to, str) else {}
+        a, b = found.get(str(sender).lower()), found.get(str(to).lower())
+        if a is None:
+            raise NotFound(f"no account @{sender}", "from")
+        if b is None:
+            raise NotFound(f"no account @{to}", "to")
+        if a["id"] == b["id"]:
+            raise Invalid("you cannot message yourself", "to")
+        return a, b
+
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-                text: str, client: str | None, now: float) -> tuple[Decision, Any]:
-        content = self.analyser.analyse(text)
-        facts = loading.load_facts(conn, self.counters, self.policy, sender, recipient,
-                                   content, loading.parse_client(client), now)
-        return decide(facts, self.policy), facts
+                text: str, client: str | None, now: float) -> tuple[Decision, Facts, dict]:
+        facts, pair = loading.load_facts(conn, self.counters, self.policy, self.analyser,
+                                         sender, recipient, text, loading.parse_client(client),
+                                         now)
+        return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
         """Every reason that applies to sending `text` now, without sending it."""
         _check_text(text, allow_empty=True)
         with self._read() as conn:
-            a, b = self.account(sender, conn), self.account(to, conn)
-            if a["id"] == b["id"]:
-                raise Invalid("you cannot message yourself", "to")
-            decision, _ = self._decide(conn, a, b, text, client, self.now())
-            return decision
+            a, b = self._pair(conn, sender, to)
+            return self._decide(conn, a, b, text, client, self.now())[0]
 
     def send(self, sender: str, to: str, text: str, client: str | None = None,
              client_msg_id: str | None = None) -> SendResult:
@@ -264,21 +317,19 @@ class Service:
                                           or not 1 <= len(client_msg_id) <= 64):
             raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
         with self._tx() as conn:
-            a, b = self.account(sender, conn), self.account(to, conn)
-            if a["id"] == b["id"]:
-                raise Invalid("you cannot message yourself", "to")
+            a, b = self._pair(conn, sender, to)
             if client_msg_id is not None:
-                first = repo.message_by_client_id(conn, a["id"], client_msg_id)
+                first = hot.message_by_client_id(conn, a["id"], client_msg_id)
                 if first is not None:
                     return SendResult(first["outcome"], Decision(first["outcome"], ()),
                                       self._message_json(first), replayed=True)
             now = self.now()
-            decision, facts = self._decide(conn, a, b, text, client, now)
+            decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:
                 findings = self._enforce_refusal(conn, a, decision, text, now)
                 return SendResult("refused", Decision("refused", findings))
-            message = self._store(conn, a, b, text, decision, facts, client_msg_id, now)
-        self._count(a["id"], b["id"], message, facts, now)
+            message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
+        self._count(a["id"], b["id"], message)
         return SendResult(decision.outcome, decision, self._message_json(message))
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
@@ -296,48 +347,46 @@ class Service:
                      if f in blocks else f for f in decision.findings)
 
     def _store(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-               text: str, decision: Decision, facts: Any, client_msg_id: str | None,
-               now: float) -> dict[str, Any]:
+               text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
+               client_msg_id: str | None, now: float) -> dict[str, Any]:
         rel = facts.relation
-        conversation = (repo.conversation_by_id(conn, rel.conversation_id)
-                        if rel.conversation_id else None)
-        if conversation is None:
-            conversation_id = repo.insert_conversation(conn, sender["id"], recipient["id"],
-                                                       sender["id"], now)
-            conversation = {"id": conversation_id, "state": "requested", "last_seq": 0,
-                            "request_count": 0, "started_by": sender["id"]}
+        conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
+        if conversation_id is None:
+            conversation_id = hot.insert_conversation(conn, sender["id"], recipient["id"],
+                                                      sender["id"], now)
         held = decision.outcome == "held"
-        seq = conversation["last_seq"] + 1
-        updates: dict[str, Any] = {"last_seq": seq, "updated_at": now}
-        if rel.is_request:
-            updates["request_count"] = conversation["request_count"] + 1
-        elif not held and conversation["state"] != "accepted":
-            updates["state"] = "accepted"  # a reply, or a message from someone they follow
-        repo.update_conversation(conn, conversation["id"], **updates)
+        seq = last_seq + 1
+        state = pair["conversation_state"] or "requested"
+        if not rel.is_request and not held:
+            state = "accepted"  # a reply, or a message from someone they follow
+        hot.advance_conversation(conn, conversation_id, seq, now,
+                                 rel.unanswered + 1 if rel.is_request else rel.unanswered, state)
         values = {
-            "conversation_id": conversation["id"], "seq": seq, "sender_id": sender["id"],
+            "conversation_id": conversation_id, "seq": seq, "sender_id": sender["id"],
             "recipient_id": recipient["id"], "text": text, "outcome": decision.outcome,
             "visible": not held, "sent_at": now, "client_msg_id": client_msg_id,
             "stranger": rel.is_request, "new_conversation": rel.new_conversation,
             "fingerprint": facts.content.fingerprint,
             "reasons": render_all(decision.findings, "moderator") if held else None,
+            "released_at": None, "released_by": None,
         }
-        values["id"] = repo.insert_message(conn, **values)
-        message = {**self._message_json(values), "text": text}  # streams carry the text
-        repo.insert_event(conn, sender["id"], now, "message", {
-            "message": message, "from": sender["handle"], "to": recipient["handle"]})
+        values["id"] = hot.insert_message(conn, values)
+        # Streams carry the text, so a client shows a message without fetching it.
+        payload = {"message": {**self._message_json(values), "text": text},
+                   "from": sender["handle"], "to": recipient["handle"]}
+        events = [{"account_id": sender["id"], "at": now, "kind": "message", "payload": payload}]
         if not held:
-            kind = "request" if rel.is_request else "message"
-            repo.insert_event(conn, recipient["id"], now, kind, {
-                "message": message, "from": sender["handle"], "to": recipient["handle"]})
+            events.append({"account_id": recipient["id"], "at": now,
+                           "kind": "request" if rel.is_request else "message",
+                           "payload": payload})
+        hot.insert_events(conn, events)
         return values
 
-    def _count(self, sender: int, recipient: int, message: dict[str, Any], facts: Any,
-               now: float) -> None:
+    def _count(self, sender: int, recipient: int, message: dict[str, Any]) -> None:
         """Count a stored message toward the sender's moving windows."""
         msg_key, conv_key, stranger_key = loading.counter_keys(sender)
         keep_msg, keep_conv, keep_stranger = loading.counter_keep(self.policy)
-        member = str(message["id"])
+        member, now = str(message["id"]), message["sent_at"]
         self.counters.add(msg_key, now, member, keep_msg)
         if message["new_conversation"]:
             self.counters.add(conv_key, now, member, keep_conv)
@@ -352,7 +401,7 @@ class Service:
         with self._read() as conn:
             rows = repo.recent_messages_of(conn, now - max(loading.counter_keep(self.policy)))
         for row in rows:
-            self._count(row["sender_id"], row["recipient_id"], row, None, row["sent_at"])
+            self._count(row["sender_id"], row["recipient_id"], row)
 
     @staticmethod
     def _message_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -459,16 +508,66 @@ class Service:
                                     self.now(), message_id)
 
     def verify(self, handle: str) -> None:
-        """Mark an account verified; completing verification clears a flag."""
+        """Mark an account verified; completing verification clears a flag (CONTRACT.md §3)."""
+        with self._tx() as conn:
+            self._verified(conn, self.account(handle, conn), self.now(), "direct")
+
+    def _verified(self, conn: sa.Connection, account: dict[str, Any], now: float,
+                  method: str) -> None:
+        repo.update_account(conn, account["id"], verified=True)
+        repo.audit(conn, now, "verify", account["id"], account["id"], method=method)
+        # The contract: a flagged account is restricted "until it completes
+        # verification or a moderator clears the flag", whoever raised it.
+        enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+
+    def set_email(self, handle: str, email: str) -> None:
+        """Set the address verification codes go to."""
+        if (not isinstance(email, str) or len(email) > 320
+                or not EMAIL_PATTERN.match(email.strip())):
+            raise Invalid("email must be an address like name@example.org", "email")
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            repo.update_account(conn, account["id"], email=email.strip())
+
+    def start_verification(self, handle: str) -> None:
+        """Mail a fresh six-digit code to the account's address (see verification.py)."""
+        with self._tx() as conn:
+            account = self.account(handle, conn)
+            if not account["email"]:
+                raise Invalid(f"@{handle} has no email address to send a code to", "email")
+            if account["verified"] and account["flagged_at"] is None:
+                raise Conflict(f"@{handle} is already verified", "handle")  # nothing would change
+            now = self.now()
+            code = verification.issue(conn, account["id"], now)
+            repo.audit(conn, now, "verification_sent", account["id"], account["id"])
+        try:  # outside the transaction: a slow mail server must not hold the write lock
+            self.mailer.send(verification.code_mail(account["email"], account["handle"], code))
+        except MailError as error:
+            raise Unavailable(f"the code could not be sent: {error}", "email") from None
+
+    def confirm_verification(self, handle: str, code: str) -> bool:
+        """Check a code; a match verifies the account (and clears a flag)."""
+        typed = verification.normalise_code(code)
         with self._tx() as conn:
             account = self.account(handle, conn)
             now = self.now()
-            repo.update_account(conn, account["id"], verified=True)
-            repo.audit(conn, now, "verify", account["id"], account["id"])
-            enforcing.clear_flag(conn, account, now, account["id"], "verification completed")
+            if not verification.check(conn, account["id"], typed, now):
+                repo.audit(conn, now, "verification_failed", account["id"], account["id"])
+                return False
+            self._verified(conn, account, now, "code")
+            return True
 
     def _actor(self, conn: sa.Connection, actor: str | None) -> int | None:
-        return self.account(actor, conn)["id"] if actor else None
+        """The moderator acting (None: the system or an operator at the command line)."""
+        if not actor:
+            return None
+        try:
+            row = self.account(actor, conn)
+        except NotFound:
+            raise NotFound(f"no account @{actor}", "by") from None
+        if row["role"] != "moderator":
+            raise Forbidden(f"@{actor} is not a moderator", "by")
+        return row["id"]
 
     def ban(self, handle: str, seconds: float | None, scope: str = "messaging",
             actor: str | None = None, reason: str | None = None) -> int:
@@ -537,6 +636,30 @@ class Service:
                      "text": r["text"], "sent_at": to_iso(r["sent_at"]), "reasons": r["reasons"]}
                     for r in rows]
 
+    def mod_queue(self) -> list[dict[str, Any]]:
+        """Held messages, open reports per account and open appeals, most urgent first.
+
+        Ordering (moderation.queue): an appeal of a ban in force 100, a held
+        message 80, another appeal 60, reports 20 + 15 per distinct reporter
+        (up to 5) + 10 when a message is named; every item +2 per hour waited
+        (up to +48); ties go oldest first. Each item says how it was scored.
+        """
+        with self._read() as conn:
+            return moderation.queue(conn, self.now())
+
+    def resolve_reports(self, handle: str, actor: str | None = None,
+                        note: str | None = None) -> list[int]:
+        """Close the open reports about an account; returns their ids."""
+        with self._tx() as conn:
+            return moderation.resolve_reports(conn, self.account(handle, conn),
+                                              self._actor(conn, actor), self.now(), note)
+
+    def explain_restrictions(self, handle: str) -> list[dict[str, Any]]:
+        """Why the account is restricted now: each ban, strike and flag in force, in words,
+        with the audit ids that record its cause (empty when nothing restricts it)."""
+        with self._read() as conn:
+            return moderation.explain(conn, self.policy, self.account(handle, conn), self.now())
+
     # -- appeals -----------------------------------------------------------------------
 
     def last_target(self, handle: str, kind: str) -> int:
@@ -584,8 +707,7 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = repo.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
-            facts = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            facts = self._account_facts(conn, row, now)
         rep = facts.reputation
         return {
             "handle": row["handle"],
@@ -600,6 +722,11 @@ class Service:
             "reputation_components": dict(rep.components) if rep else {},
         }
 
+    def _account_facts(self, conn: sa.Connection, row: dict[str, Any], now: float) -> Any:
+        """An account's own facts (ban, strikes, flag, reputation) as the gate sees them."""
+        counts = hot.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+        return loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+
     def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         with self._read() as conn:
             account = self.account(handle, conn)["id"] if handle else None
@@ -610,7 +737,7 @@ class Service:
                      "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
                      "detail": r["detail"]} for r in rows]
 
-    # -- the account holder's view, the moderator's queue, the live stream ---------------
+    # -- the account holder's view and the live stream ------------------------------------
 
     def standing(self, handle: str) -> dict[str, Any]:
         """An account's standing as its holder sees it: restrictions (as the reasons the
@@ -623,9 +750,7 @@ class Service:
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)
-            counts = repo.standing_counts(conn, row["id"], now,
-                                          now - self.policy.flags.report_window)
-            me = loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
+            me = self._account_facts(conn, row, now)
             strikes, bans = repo.strikes_of(conn, row["id"]), repo.bans_of(conn, row["id"])
         # The checks about the sender's own account, asked of the account alone.
         alone = Facts(now=now, sender=me, recipient=me)
@@ -653,16 +778,6 @@ class Service:
             "reputation_band": band(me.reputation.score) if me.reputation else None,
             "appeals": appeals,
         }
-
-    def open_reports(self) -> list[dict[str, Any]]:
-        """Reports no moderator has resolved yet, oldest first."""
-        with self._read() as conn:
-            rows = repo.open_reports(conn)
-            names = repo.handles_by_ids(conn, [r["reporter_id"] for r in rows]
-                                        + [r["account_id"] for r in rows])
-            return [{"id": r["id"], "by": names[r["reporter_id"]], "of": names[r["account_id"]],
-                     "message_id": r["message_id"], "reason": r["reason"],
-                     "created_at": to_iso(r["created_at"])} for r in rows]
 
     def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """An account's stream after a cursor, in id order: {id, kind, at, payload}."""

@@ -46,6 +46,10 @@ class Server:
     log: Path
 
     @property
+    def mail(self) -> Path:
+        return self.log.parent / "mail.jsonl"
+
+    @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://")
 
@@ -57,7 +61,7 @@ def start_server(workdir: Path, *extra: str) -> Server:
     log = workdir / f"server-{port}.log"
     cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
            "--port", str(port), "--db", str(workdir / "api.db"), "--policy", str(policy),
-           "--poll", "0.5", *extra]
+           "--poll", "0.5", "--mail", f"file:{workdir / 'mail.jsonl'}", *extra]
     process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
                                env={**os.environ, "PYTHONUNBUFFERED": "1"})
     url = f"http://127.0.0.1:{port}"

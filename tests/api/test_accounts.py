@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from conftest import PASSWORD, login
 
 
@@ -96,13 +98,21 @@ def test_standing_shows_band_not_number(http, user):
     assert "reputation" not in body and "reputation_components" not in body
 
 
-def test_verification_endpoints(http, user):
-    u = user("ver")
+def test_verification_by_mailed_code(server, http, user):
+    u = user("ver", email="ver@example.org")
     r = http.post("/v1/me/verification", headers=u.auth)
-    # 202 once the verification mailer is in; until then, a clear 501.
-    assert r.status_code in (202, 501), r.text
-    if r.status_code == 202:
-        bad = http.post("/v1/me/verification/confirm", json={"code": "000000x"}, headers=u.auth)
-        assert bad.status_code == 422 and bad.json()["error"]["field"] == "code"
-    else:
-        assert r.json()["error"]["code"] == "not_available"
+    assert r.status_code == 202, r.text
+    mails = [json.loads(line) for line in server.mail.read_text().splitlines()]
+    code = next(m["data"]["code"] for m in reversed(mails) if m["data"]["handle"] == u.handle)
+    wrong = "0" * len(code) if code != "0" * len(code) else "1" * len(code)
+    bad = http.post("/v1/me/verification/confirm", json={"code": wrong}, headers=u.auth)
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "code"
+    ok = http.post("/v1/me/verification/confirm", json={"code": code}, headers=u.auth)
+    assert ok.status_code == 200 and ok.json() == {"verified": True}
+    assert http.get("/v1/me", headers=u.auth).json()["verified"] is True
+    no_mail = user("nomail")
+    r = http.post("/v1/me/verification", headers=no_mail.auth)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "email"
+    r = http.post("/v1/accounts", json={"handle": "mailbad", "password": PASSWORD,
+                                        "email": "not-an-address"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "email"

@@ -75,6 +75,7 @@ def test_demo_accounts_show_the_outcomes(http):
                 ("bob", "carol", "dave", "erin", "frank", "gus")}
     assert outcomes["bob"].json()["message"]["outcome"] == "delivered"
     assert outcomes["carol"].json()["message"]["outcome"] == "requested"
+    assert send(http, alice, "bob", "vaccines cause autism").json()["message"]["outcome"] == "held"
     for to in ("dave", "erin", "gus"):
         assert outcomes[to].json()["error"]["code"] == "privacy.not_accepting"
     assert outcomes["frank"].json()["error"]["code"] == "privacy.private_account"

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sendable.clock import to_iso
+from sendable.store import hot
 from sendable.store.schema import (
     accounts,
     appeals,
@@ -20,6 +21,7 @@ from sendable.store.schema import (
     follows,
     messages,
     reports,
+    spam_model,
     strikes,
 )
 
@@ -128,31 +130,6 @@ def blocked_handles(conn: sa.Connection, blocker: int) -> list[str]:
     return [r.handle for r in conn.execute(q)]
 
 
-def pair_links(conn: sa.Connection, a: int, b: int) -> dict[str, Any]:
-    """Follows and blocks between two accounts, both ways, in one round trip."""
-    q = sa.union_all(
-        sa.select(sa.literal("follow").label("kind"), follows.c.follower_id.label("src"),
-                  follows.c.approved.label("approved"))
-        .where(sa.or_(sa.and_(follows.c.follower_id == a, follows.c.followee_id == b),
-                      sa.and_(follows.c.follower_id == b, follows.c.followee_id == a))),
-        sa.select(sa.literal("block").label("kind"), blocks.c.blocker_id.label("src"),
-                  sa.literal(True).label("approved"))
-        .where(sa.or_(sa.and_(blocks.c.blocker_id == a, blocks.c.blocked_id == b),
-                      sa.and_(blocks.c.blocker_id == b, blocks.c.blocked_id == a))),
-    )
-    out = {"a_follows": False, "a_follow_pending": False, "b_follows": False,
-           "a_blocked": False, "b_blocked": False}
-    for kind, src, approved in conn.execute(q):
-        who = "a" if src == a else "b"
-        if kind == "block":
-            out[f"{who}_blocked"] = True
-        elif approved:
-            out[f"{who}_follows"] = True
-        elif who == "a":
-            out["a_follow_pending"] = True
-    return out
-
-
 # -- conversations and messages -------------------------------------------------
 
 def conversation_between(conn: sa.Connection, a: int, b: int) -> Row | None:
@@ -169,32 +146,13 @@ def conversation_by_id(conn: sa.Connection, conversation_id: int) -> Row | None:
     return dict(found) if found else None
 
 
-def insert_conversation(conn: sa.Connection, a: int, b: int, started_by: int,
-                        at: float) -> int:
-    return conn.execute(sa.insert(conversations).values(
-        low_id=min(a, b), high_id=max(a, b), started_by=started_by, state="requested",
-        created_at=at, updated_at=at, last_seq=0, request_count=0,
-    )).inserted_primary_key[0]
-
-
 def update_conversation(conn: sa.Connection, conversation_id: int, **values: Any) -> None:
     conn.execute(sa.update(conversations).where(conversations.c.id == conversation_id)
                  .values(**values))
 
 
-def insert_message(conn: sa.Connection, **values: Any) -> int:
-    return conn.execute(sa.insert(messages).values(**values)).inserted_primary_key[0]
-
-
 def message_by_id(conn: sa.Connection, message_id: int) -> Row | None:
     found = conn.execute(sa.select(messages).where(messages.c.id == message_id)).mappings().first()
-    return dict(found) if found else None
-
-
-def message_by_client_id(conn: sa.Connection, sender: int, client_msg_id: str) -> Row | None:
-    q = sa.select(messages).where(messages.c.sender_id == sender,
-                                  messages.c.client_msg_id == client_msg_id)
-    found = conn.execute(q).mappings().first()
     return dict(found) if found else None
 
 
@@ -255,28 +213,6 @@ def active_strikes(conn: sa.Connection, account: int, now: float) -> list[Row]:
                                   strikes.c.removed_at.is_(None), strikes.c.expires_at > now)
          .order_by(strikes.c.created_at, strikes.c.id))
     return [dict(r) for r in conn.execute(q).mappings()]
-
-
-def standing_counts(conn: sa.Connection, account: int, now: float,
-                    report_since: float) -> dict[str, int]:
-    """Counts behind reputation and flags, in one round trip."""
-    q = sa.select(
-        sa.select(sa.func.count()).select_from(strikes)
-        .where(strikes.c.account_id == account, strikes.c.removed_at.is_(None),
-               strikes.c.expires_at > now).scalar_subquery().label("strikes"),
-        sa.select(sa.func.count(sa.distinct(reports.c.reporter_id)))
-        .where(reports.c.account_id == account).scalar_subquery().label("reporters"),
-        sa.select(sa.func.count(sa.distinct(reports.c.reporter_id)))
-        .where(reports.c.account_id == account, reports.c.created_at > report_since)
-        .scalar_subquery().label("recent_reporters"),
-        sa.select(sa.func.count()).select_from(blocks)
-        .where(blocks.c.blocked_id == account).scalar_subquery().label("blocks"),
-        sa.select(sa.func.count()).select_from(conversations)
-        .where(conversations.c.started_by == account, conversations.c.state == "accepted")
-        .scalar_subquery().label("replies"),
-    )
-    row = conn.execute(q).mappings().one()
-    return {k: int(v or 0) for k, v in row.items()}
 
 
 def insert_strike(conn: sa.Connection, **values: Any) -> int:
@@ -382,15 +318,12 @@ def audit_entries(conn: sa.Connection, account: int | None = None,
 
 # -- the live stream ---------------------------------------------------------------
 
-EVENT_ACCOUNTS = "sendable.event_accounts"  # conn.info key: accounts with new events
-
-
 def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
                  payload: dict[str, Any]) -> int:
     """Append to an account's stream; the service wakes its listeners after commit."""
     event_id = conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
                                                      payload=payload)).inserted_primary_key[0]
-    conn.info.setdefault(EVENT_ACCOUNTS, set()).add(account)
+    hot.note_events(conn, {account})
     return event_id
 
 
@@ -403,3 +336,16 @@ def events_after(conn: sa.Connection, account: int, cursor: int, limit: int = 50
 def latest_event_id(conn: sa.Connection, account: int) -> int:
     q = sa.select(sa.func.max(events.c.id)).where(events.c.account_id == account)
     return int(conn.execute(q).scalar() or 0)
+
+
+# -- the spam model -------------------------------------------------------------------
+
+def spam_model_data(conn: sa.Connection) -> str | None:
+    return conn.execute(sa.select(spam_model.c.data).where(spam_model.c.id == 1)).scalar()
+
+
+def save_spam_model(conn: sa.Connection, data: str, at: float) -> None:
+    updated = conn.execute(sa.update(spam_model).where(spam_model.c.id == 1)
+                           .values(data=data, updated_at=at))
+    if updated.rowcount == 0:
+        conn.execute(sa.insert(spam_model).values(id=1, data=data, updated_at=at))

@@ -33,6 +33,7 @@ accounts = sa.Table(
     sa.Column("flagged_at", Time),
     sa.Column("flag_source", sa.String(16)),  # reports | moderator
     sa.Column("flag_cleared_at", Time),  # reports before this no longer count
+    sa.Column("flag_cleared_report", sa.Integer),  # newest report at clearing; later ones count
 )
 
 follows = sa.Table(

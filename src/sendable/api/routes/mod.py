@@ -19,10 +19,9 @@ router = APIRouter(tags=["moderation"])
 
 @router.get("/v1/mod/queue")
 def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
-    """Held messages, open reports and open appeals, oldest first."""
-    service = service_of(request)
-    return {"held": service.held(), "reports": service.open_reports(),
-            "appeals": service.appeals(state="open")}
+    """Held messages, open reports (per account) and open appeals, most urgent first;
+    each item says how its priority was scored."""
+    return {"items": service_of(request).mod_queue()}
 
 
 @router.post("/v1/mod/actions")

@@ -3,7 +3,7 @@ none raises for a refusal and none stops the others."""
 
 from collections.abc import Callable
 
-from sendable.gate.checks import account, ban, client, guidelines, privacy, rate
+from sendable.gate.checks import account, ban, client, guidelines, privacy, rate, spam
 from sendable.gate.facts import Facts
 from sendable.policy import Policy
 from sendable.reasons import Finding
@@ -16,6 +16,6 @@ CHECKS: tuple[Check, ...] = (
     account.check,
     privacy.check,
     guidelines.check,
-    # spam.check joins once the text layer lands
+    spam.check,
     rate.check,
 )

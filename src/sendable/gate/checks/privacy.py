@@ -40,9 +40,10 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     age = recipient.age_years(datetime.fromtimestamp(now, UTC).date())
     if age is not None and age < policy.age.min_messaging_age:
         findings.append(Finding("privacy.underage_recipient", detail={"recipient_age": age}))
-    # Someone who wrote to the sender, or accepted them, can be answered
-    # whatever their settings say; a block still wins above.
-    if not rel.accepted:
+    # Settings keep applying to an accepted conversation (an unfollow or a
+    # stricter setting takes effect), but someone who wrote to the sender
+    # first can be answered whatever their settings say; a block still wins.
+    if not rel.started_by_recipient:
         if recipient.private and not rel.sender_follows:
             findings.append(Finding("privacy.private_account", detail={
                 "follow_pending": rel.sender_follow_pending}))

@@ -3,7 +3,8 @@
 Only messages to people who don't know the sender (no follow back, no
 accepted conversation) count toward duplicates and fan-out, and only they are
 held to the reputation floor. Nothing here reaches the sender but the code:
-thresholds, features and waits stay in the moderator's detail.
+thresholds, scores and features stay in the moderator's detail. Duplicates and
+fan-out do say when the attempt would pass (retry_after), as every rule does.
 """
 
 from __future__ import annotations
@@ -68,9 +69,8 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
     hit = _distinct_wait(latest, now, spam.duplicate_window, spam.duplicate_recipients)
     if hit is None:
         return []
-    return [Finding("spam.duplicate", detail={
-        "similar_recipients": hit[0], "limit": spam.duplicate_recipients,
-        "wait_seconds": hit[1]})]
+    return [Finding("spam.duplicate", retry_after=hit[1], detail={
+        "similar_recipients": hit[0], "limit": spam.duplicate_recipients})]
 
 
 def _fanout(facts: Facts, policy: Policy) -> list[Finding]:
@@ -82,9 +82,8 @@ def _fanout(facts: Facts, policy: Policy) -> list[Finding]:
     hit = _distinct_wait(latest, now, _HOUR, policy.spam.fanout_per_hour)
     if hit is None:
         return []
-    return [Finding("spam.fanout", detail={
-        "recipients_last_hour": hit[0], "limit": policy.spam.fanout_per_hour,
-        "wait_seconds": hit[1]})]
+    return [Finding("spam.fanout", retry_after=hit[1], detail={
+        "recipients_last_hour": hit[0], "limit": policy.spam.fanout_per_hour})]
 
 
 def _reputation(facts: Facts, policy: Policy) -> list[Finding]:

@@ -1,0 +1,103 @@
+"""Gate and send throughput: pure decisions on preloaded facts, and full sends on SQLite.
+
+Run: python bench/gate.py [--seconds 3]. Prints the figures and the machine.
+Targets (issue 2): >= 50,000 pure decisions/s on one core, >= 3,000 sends/s on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+from sendable import loading  # noqa: E402
+from sendable.clock import FixedClock  # noqa: E402
+from sendable.gate import decide  # noqa: E402
+from sendable.policy import build_policy  # noqa: E402
+from sendable.service import Service  # noqa: E402
+
+TEXT = ("Hey! Are you coming to the climbing gym on Saturday? We could grab lunch after, "
+        "my treat this time")[:100]
+START = 1_780_000_000.0
+# Generous limits, so that the benchmark measures the path, not refusals.
+OPEN_POLICY = {
+    "rate_limits": {"messages": ["1000000/minute"], "new_conversations": ["1000000/hour"]},
+    "requests": {"max_unanswered": 1_000_000},
+    "spam": {"duplicate_recipients": 1_000_000, "fanout_per_hour": 1_000_000},
+}
+
+
+def rate(count: int, seconds: float) -> str:
+    return f"{count / seconds:,.0f}/s"
+
+
+def timed(fn, seconds: float) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+    count, start = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - start) < seconds:
+        for _ in range(200):
+            fn()
+        count += 200
+    return count, elapsed
+
+
+def build(tmp: Path, pairs: int, mutual: bool) -> tuple[Service, FixedClock]:
+    clock = FixedClock(START)
+    service = Service.open(str(tmp / f"bench-{'mutual' if mutual else 'strangers'}.db"),
+                           build_policy(OPEN_POLICY), clock)
+    for i in range(pairs):
+        for handle in (f"s{i}", f"r{i}"):
+            service.create_account(handle, created_at=START - 400 * 86400, verified=True)
+        if mutual:
+            service.follow(f"s{i}", f"r{i}")
+            service.follow(f"r{i}", f"s{i}")
+    return service, clock
+
+
+def pure_gate(service: Service, seconds: float) -> tuple[int, float]:
+    with service.engine.connect() as conn:
+        sender, recipient = service.account("s0", conn), service.account("r0", conn)
+        facts, _ = loading.load_facts(conn, service.counters, service.policy, service.analyser,
+                                      sender, recipient, TEXT, loading.parse_client(None),
+                                      service.now())
+    policy = service.policy
+    return timed(lambda: decide(facts, policy), seconds)
+
+
+def full_sends(service: Service, clock: FixedClock, pairs: int, seconds: float) -> tuple[int, float]:
+    state = {"i": 0}
+
+    def one() -> None:
+        i = state["i"] = state["i"] + 1
+        clock.advance(0.001)
+        result = service.send(f"s{i % pairs}", f"r{i % pairs}", f"{TEXT[:90]} #{i}")
+        assert result.outcome != "refused", result.reasons("moderator")
+
+    return timed(one, seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--pairs", type=int, default=200)
+    args = parser.parse_args()
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, "
+          f"python {platform.python_version()}, {platform.platform()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for mutual in (False, True):
+            label = "mutuals" if mutual else "strangers"
+            service, clock = build(Path(tmp), args.pairs, mutual)
+            n, t = pure_gate(service, args.seconds)
+            print(f"{label:9} pure gate decisions: {rate(n, t):>12}  (target >= 50,000/s)")
+            n, t = full_sends(service, clock, args.pairs, args.seconds)
+            print(f"{label:9} full sends on SQLite: {rate(n, t):>12}  (target >= 3,000/s)")
+            service.close()
+
+
+if __name__ == "__main__":
+    main()

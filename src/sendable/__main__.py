@@ -1,0 +1,3 @@
+from sendable.cli import app
+
+app(prog_name="sendable")

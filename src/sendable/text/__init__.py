@@ -1,0 +1,1 @@
+"""Pure text layer: normalisation, term matching and community-guideline checks."""

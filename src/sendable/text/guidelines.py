@@ -1,0 +1,129 @@
+"""Community-guideline classification of one message (CONTRACT §3 "Guidelines").
+
+Each category matches by terms (built-in lexicon plus policy extra_terms, via
+one TermMatcher); harassment also matches when the offensive-language model
+is confident the message insults its reader.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from sendable.text.lexicons import load_lexicon
+from sendable.text.normalise import TermMatcher, normalise
+from sendable.text.offensive import offensive_scorer
+
+CATEGORIES: tuple[str, ...] = (
+    "harassment", "hate", "violence", "sexual", "self_harm", "illegal", "misinformation",
+)
+
+# Harassment is abuse aimed at someone: the model flags any profanity ("fuck
+# yeah we won"), so its verdict only counts when the message addresses the
+# reader (second person) or mentions someone (@handle).
+_SECOND_PERSON = frozenset(
+    {"you", "your", "yours", "youre", "yourself", "yourselves", "u", "ur", "ya", "yall", "ye"}
+)
+_MENTION = re.compile(r"(?<![\w@])@\w")
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W_]+")
+_STRETCH = re.compile(r"([^\W\d_])\1{2,}")  # "stuuupid" → "stupid" for the model
+
+
+@dataclass(frozen=True)
+class CategoryMatch:
+    category: str
+    terms: tuple[str, ...]
+    score: float
+    sources: tuple[str, ...]  # among "lexicon", "extra_terms", "model"
+
+
+@cache
+def _intensifiers() -> re.Pattern[str]:
+    """Emphasis-only swearing, removed before the model scores a message."""
+    phrases = sorted({normalise(t) for t in load_lexicon("intensifiers")}, key=len, reverse=True)
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])")
+
+
+def _model_input(text: str) -> str | None:
+    """What the model reads, or None when it should not run at all."""
+    canon = normalise(text)
+    if not _HAS_LETTER.search(canon):
+        return None
+    if _SECOND_PERSON.isdisjoint(_WORD.findall(canon)) and not _MENTION.search(text):
+        return None
+    stripped = _intensifiers().sub(" ", canon)
+    if not _HAS_LETTER.search(stripped):
+        return None
+    return _STRETCH.sub(r"\1", stripped)
+
+
+class GuidelineClassifier:
+    """Classifies a message into the guideline categories it breaks."""
+
+    def __init__(
+        self,
+        extra_terms: Mapping[str, Sequence[str]] | None = None,
+        offensive_threshold: float = 0.95,
+    ) -> None:
+        if isinstance(offensive_threshold, bool) or not isinstance(offensive_threshold, int | float):
+            raise ValueError(f"offensive_threshold must be a number, got {offensive_threshold!r}")
+        if math.isnan(offensive_threshold) or offensive_threshold < 0:
+            raise ValueError(f"offensive_threshold must be >= 0, got {offensive_threshold!r}")
+        self.offensive_threshold = float(offensive_threshold)
+        # term → [(category, source)]: one matcher serves every category.
+        self._origins: dict[str, list[tuple[str, str]]] = {}
+        for category in CATEGORIES:
+            for term in load_lexicon(category):
+                self._origins.setdefault(term, []).append((category, "lexicon"))
+        for category, terms in (extra_terms or {}).items():
+            if category not in CATEGORIES:
+                raise ValueError(
+                    f"guidelines.extra_terms: unknown category {category!r} "
+                    f"(expected one of {', '.join(CATEGORIES)})"
+                )
+            if isinstance(terms, str) or not all(isinstance(t, str) for t in terms):
+                raise ValueError(
+                    f"guidelines.extra_terms.{category} must be a list of strings"
+                )
+            for term in terms:
+                origin = (category, "extra_terms")
+                if term.strip() and origin not in self._origins.get(term, ()):
+                    self._origins.setdefault(term, []).append(origin)
+        self._matcher = TermMatcher(self._origins)
+
+    @property
+    def model_enabled(self) -> bool:
+        return self.offensive_threshold <= 1.0
+
+    def classify(self, text: str) -> dict[str, CategoryMatch]:
+        """The categories ``text`` matched, in contract order; empty when clean."""
+        terms: dict[str, list[str]] = {}
+        sources: dict[str, set[str]] = {}
+        for term in self._matcher.find(text):
+            for category, source in self._origins[term]:
+                terms.setdefault(category, []).append(term)
+                sources.setdefault(category, set()).add(source)
+        scores = {category: 1.0 for category in terms}
+        if self.model_enabled:
+            model_text = _model_input(text)
+            if model_text is not None:
+                p = offensive_scorer()(model_text)  # the only model call per message
+                if p >= self.offensive_threshold:
+                    scores["harassment"] = max(scores.get("harassment", 0.0), p)
+                    sources.setdefault("harassment", set()).add("model")
+        order = ("lexicon", "extra_terms", "model")
+        return {
+            category: CategoryMatch(
+                category=category,
+                terms=tuple(dict.fromkeys(terms.get(category, ()))),
+                score=scores[category],
+                sources=tuple(s for s in order if s in sources[category]),
+            )
+            for category in CATEGORIES
+            if category in scores
+        }

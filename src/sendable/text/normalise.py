@@ -1,0 +1,232 @@
+"""Canonical text form and fast term matching (CONTRACT §3 "Normalisation").
+
+normalise() gives one deterministic string per message, used for guideline
+terms, spam blocked terms and near-duplicate fingerprints alike. TermMatcher
+finds terms in a message on word boundaries of that form, with the extra rule
+that an ambiguous leetspeak symbol ("1" = i or l) may stand for any of its
+letters and that a repeated letter may be stretched ("stuuupid").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from itertools import groupby, product
+
+from sendable.text._fold import fold_table
+
+# Leetspeak symbol → the letters it may stand for; the first is the canonical one.
+LEET: dict[str, str] = {
+    "0": "o", "1": "il", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s",
+}
+_AMBIGUOUS = {sym: letters for sym, letters in LEET.items() if len(letters) > 1}
+
+_CANON_TABLE = str.maketrans({sym: letters[0] for sym, letters in LEET.items()})
+# TermMatcher keeps ambiguous symbols so each of their letters can be tried.
+_MATCH_TABLE = str.maketrans(
+    {sym: letters[0] for sym, letters in LEET.items() if sym not in _AMBIGUOUS}
+)
+
+_LEET_SYMS = re.escape("".join(LEET))
+_LEET_CHAR = re.compile(rf"[{_LEET_SYMS}]")
+# A whole token holding a leet symbol and a letter: only those are leetspeak,
+# so "455" or "$5" stay numbers while "@$$hole" and "k1ll" are words. The
+# look-behind and lazy look-aheads keep this linear (no backtracking).
+_LEET_TOKEN = re.compile(
+    rf"(?<![\w@$])(?=[\w@$]*?[^\W\d_])(?=[\w@$]*?[{_LEET_SYMS}])[\w@$]+"
+)
+_HAS_LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W_]+")
+_SQUEEZE = re.compile(r"(.)\1+")
+_PUNCT = re.compile(r"[^\w\s]|_")
+
+# Chat shorthand that TermMatcher also reads as the full word ("kill u").
+SHORTHAND: dict[str, str] = {"u": "you", "yu": "you", "ya": "you", "ur": "your", "r": "are"}
+
+# More ambiguous symbols in one word than this and we stop trying every reading.
+_MAX_AMBIGUOUS_PER_WORD = 6
+# Letters spelled out one by one ("k y s", "f.a.g"): a run of single-character
+# words. Only such runs of at most this many letters are re-joined.
+_SPACED_RUN = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])(?:[\W_]{1,3}[^\W_](?![^\W_])){2,}")
+_MAX_SPACED_LETTERS = 16
+
+
+def _deleet(text: str, repl: Callable[[re.Match[str]], str]) -> str:
+    return _LEET_TOKEN.sub(repl, text) if _LEET_CHAR.search(text) else text
+
+
+def _fold(text: str) -> str:
+    """NFKC, case-fold, look-alikes → Latin. ASCII text skips the Unicode work."""
+    if text.isascii():
+        return text.lower()  # same as casefold() for ASCII, and faster
+    return unicodedata.normalize("NFKC", text).casefold().translate(fold_table())
+
+
+def _canon_token(m: re.Match[str]) -> str:
+    return m[0].translate(_CANON_TABLE)
+
+
+def _match_token(m: re.Match[str]) -> str:
+    return m[0].translate(_MATCH_TABLE)
+
+
+def normalise(text: str) -> str:
+    """The canonical form: NFKC, case-folded, look-alikes and leetspeak mapped
+    to Latin letters (an ambiguous symbol becomes its first letter), whitespace
+    runs collapsed to one space, stripped."""
+    return " ".join(_deleet(_fold(text), _canon_token).split())
+
+
+def strip_punctuation(text: str) -> str:
+    """Replace punctuation and symbols by spaces and collapse whitespace."""
+    return " ".join(_PUNCT.sub(" ", text).split())
+
+
+def _runs(word: str) -> tuple[int, ...]:
+    return tuple(len(list(g)) for _, g in groupby(word))
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_info(word: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
+    """Trie keys and (key, spelled) readings of one text word.
+
+    Cached: chat vocabulary repeats, and squeezing by regex per word is the
+    slowest step otherwise. A word has one reading unless it holds ambiguous
+    symbols ("ki11" reads kiii, kiil, kili, kill), is a lone ambiguous symbol
+    ("1 will" reads as "i will" too) or is shorthand ("u" also reads "you").
+    """
+    spelled = [word]
+    if word in _AMBIGUOUS:
+        spelled += list(_AMBIGUOUS[word])
+    elif word in SHORTHAND:
+        spelled.append(SHORTHAND[word])
+    elif _HAS_LETTER.search(word) and any(sym in word for sym in _AMBIGUOUS):
+        choices = [_AMBIGUOUS.get(ch, ch) for ch in word]
+        if sum(len(c) > 1 for c in choices) > _MAX_AMBIGUOUS_PER_WORD:
+            choices = [c[0] for c in choices]
+        spelled = sorted({"".join(p) for p in product(*choices)})
+    readings = tuple((_SQUEEZE.sub(r"\1", w), w) for w in spelled)
+    return frozenset(k for k, _ in readings), readings
+
+
+def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
+    """Extra readings that join spelled-out letters: "f u c k" → "fuck"."""
+    extra: dict[int, list[tuple[int, str, str]]] = {}
+    i, n = 0, len(words)
+    while i < n:
+        j = i
+        while j < n and len(words[j]) == 1:
+            j += 1
+        if j - i >= 3:
+            for a in range(i, j):
+                for b in range(a + 3, min(j, a + _MAX_SPACED_LETTERS) + 1):
+                    joined = "".join(words[a:b])
+                    for key, spelled in _word_info(joined)[1]:
+                        extra.setdefault(a, []).append((b, key, spelled))
+        i = max(j, i + 1)
+    return extra
+
+
+class TermMatcher:
+    """Finds which of a fixed set of terms occur in a text.
+
+    Terms are normalised and split into words; each word is keyed by its
+    squeezed form ("kill" → "kil") in a word trie, so a lookup costs one dict
+    probe per text word and overlapping terms are all found. A hit is then
+    confirmed by run lengths: each letter run in the text must be at least as
+    long as in the term ("kiiill" matches "kill", "kil" does not, "as" is not "ass").
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._root: dict = {}
+        self._terms: list[str] = []
+        seen: set[str] = set()
+        for term in terms:
+            if term in seen:
+                continue
+            words = _WORD.findall(normalise(term))
+            if not words:
+                continue  # empty or punctuation-only terms never match
+            seen.add(term)
+            node = self._root
+            for w in words:
+                node = node.setdefault(_SQUEEZE.sub(r"\1", w), {})
+            runs = tuple(_runs(w) for w in words)
+            node.setdefault(None, []).append((runs, len(self._terms)))
+            self._terms.append(term)
+
+    def __len__(self) -> int:
+        return len(self._terms)
+
+    def find(self, text: str) -> list[str]:
+        """The original terms found in ``text``, in the order they were given."""
+        if not self._terms:
+            return []
+        s = _deleet(_fold(text), _match_token)
+        words = _WORD.findall(s)
+        if not words:
+            return []
+        infos = list(map(_word_info, words))
+        root_keys = self._root.keys()
+        spaced = _spaced_edges(words) if _SPACED_RUN.search(s) else {}
+        # Most messages stop here: no word starts any term.
+        if not spaced and all(root_keys.isdisjoint(keys) for keys, _ in infos):
+            return []
+        return [self._terms[i] for i in sorted(self._walk(infos, spaced))]
+
+    def _walk(
+        self,
+        infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> set[int]:
+        """Indexes of the terms spelled by consecutive words from any start word.
+
+        From word i the text reads as any of its readings (word i + 1 follows)
+        or, for spelled-out letters, as a joined word (see _spaced_edges).
+        """
+        root = self._root
+        root_keys = root.keys()
+        found: set[int] = set()
+        n = len(infos)
+        for start in range(n):
+            if start not in spaced and root_keys.isdisjoint(infos[start][0]):
+                continue
+            stack: list[tuple[dict, tuple[str, ...], int]] = []
+            self._push(stack, root, (), start, infos, spaced)
+            while stack:
+                node, path, pos = stack.pop()
+                ends = node.get(None)
+                if ends:
+                    got = [_runs(w) for w in path]
+                    for need, idx in ends:
+                        # Every letter run in the text at least as long as in the term.
+                        if all(
+                            g >= r
+                            for gw, nw in zip(got, need, strict=True)
+                            for g, r in zip(gw, nw, strict=True)
+                        ):
+                            found.add(idx)
+                if pos < n and len(node) > (1 if ends else 0):
+                    self._push(stack, node, path, pos, infos, spaced)
+        return found
+
+    @staticmethod
+    def _push(
+        stack: list[tuple[dict, tuple[str, ...], int]],
+        node: dict,
+        path: tuple[str, ...],
+        pos: int,
+        infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> None:
+        """Push every child of ``node`` that the text at word ``pos`` reads into."""
+        for key, spelled in infos[pos][1]:
+            child = node.get(key)
+            if child is not None:
+                stack.append((child, (*path, spelled), pos + 1))
+        for nxt, key, spelled in spaced.get(pos, ()):
+            child = node.get(key)
+            if child is not None:
+                stack.append((child, (*path, spelled), nxt))

@@ -1,0 +1,35 @@
+"""A real service on a temp SQLite file with a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from sendable.clock import FixedClock, parse_iso
+from sendable.policy import build_policy
+from sendable.service import Service
+
+START = parse_iso("2026-06-01T12:00:00Z")
+YEAR = 365 * 86400.0
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def make_service(tmp_path, clock) -> Iterator:  # type: ignore[no-untyped-def]
+    opened: list[Service] = []
+
+    def make(policy: dict | None = None, accounts: tuple[str, ...] = ("alice", "bob")) -> Service:
+        service = Service.open(str(tmp_path / f"s{len(opened)}.db"), build_policy(policy), clock)
+        for handle in accounts:
+            service.create_account(handle, created_at=START - YEAR, verified=True)
+        opened.append(service)
+        return service
+
+    yield make
+    for service in opened:
+        service.close()

@@ -1,0 +1,89 @@
+"""The command line, run as a user runs it: a real process on a real file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from sendable.clock import SystemClock
+from sendable.policy import build_policy
+from sendable.service import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+EVAL = ROOT / "data" / "eval"
+
+
+def sendable(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sendable", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=120)
+
+
+def test_why_names_every_reason_and_hides_blocks(tmp_path: Path) -> None:
+    db = str(tmp_path / "why.db")
+    service = Service.open(db, build_policy(), SystemClock())
+    for handle in ("alice", "bob"):
+        service.create_account(handle, created_at=0.0, verified=True)
+    service.update_settings("bob", who_can_message="mutuals")
+    service.block("bob", "alice")
+    service.close()
+    sender = sendable("why", "alice", "bob", "--text", "hi", "--db", db, "--json")
+    assert sender.returncode == 0, sender.stderr
+    body = json.loads(sender.stdout)
+    assert body["sendable"] is False
+    assert [r["code"] for r in body["reasons"]] == ["privacy.not_accepting"]
+    assert "privacy.blocked" not in sender.stdout
+    moderator = json.loads(sendable("why", "alice", "bob", "--db", db, "--as", "moderator",
+                                    "--json").stdout)
+    assert [r["code"] for r in moderator["reasons"]] == ["privacy.blocked",
+                                                         "privacy.not_accepting"]
+    human = sendable("why", "alice", "bob", "--db", db)
+    assert "privacy.not_accepting" in human.stdout and "remedy" in human.stdout
+    missing = sendable("why", "alice", "nobody", "--db", db)
+    assert missing.returncode == 2 and "nobody" in missing.stderr
+
+
+def test_spam_train_then_eval_improves_recall(tmp_path: Path) -> None:
+    db = str(tmp_path / "spam.db")
+    before = json.loads(sendable("spam", "eval", str(EVAL / "spam_test.csv"), "--json").stdout)
+    assert set(before) == {"n", "precision", "recall", "f1", "false_positive_rate"}
+    trained = sendable("spam", "train", str(EVAL / "spam_train.csv"), "--db", db)
+    assert trained.returncode == 0, trained.stderr
+    after = json.loads(sendable("spam", "eval", str(EVAL / "spam_test.csv"), "--db", db,
+                                "--json").stdout)
+    assert after["n"] == before["n"]
+    assert after["recall"] > before["recall"]
+    assert after["false_positive_rate"] < 0.02
+
+
+def test_guidelines_eval_json(tmp_path: Path) -> None:
+    result = sendable("guidelines", "eval", str(EVAL / "guidelines.csv"), "--json")
+    metrics = json.loads(result.stdout)
+    assert metrics["n"] > 300 and metrics["false_positive_rate"] < 0.02
+
+
+def test_a_bad_label_names_the_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,text\nspam,buy now\nmaybe,hello\n")
+    result = sendable("spam", "eval", str(bad))
+    assert result.returncode == 2 and "3" in result.stderr and "maybe" in result.stderr
+
+
+def test_scenario_run_reports_and_exits_non_zero_on_failure(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: one good, one bad\naccounts: [{handle: a}, {handle: b}]\nsteps:\n"
+        "  - send: {from: a, to: b, text: hi}\n    expect: {outcome: requested}\n"
+        "  - send: {from: a, to: b, text: hi}\n    expect: {outcome: delivered}\n"
+        "  - frobnicate: {}\n")
+    result = sendable("scenario", "run", str(scenario))
+    assert result.returncode == 1
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1] == "1 passed, 2 failed"
+    assert "expected outcome 'delivered', got 'requested'" in result.stdout
+    report = json.loads(sendable("scenario", "run", str(scenario), "--json").stdout)
+    assert report["passed"] == 1 and report["failed"] == 2
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("steps: [unclosed\n")
+    assert sendable("scenario", "run", str(broken)).stdout.strip().endswith("0 passed, 1 failed")

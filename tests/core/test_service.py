@@ -1,0 +1,132 @@
+"""The service on a real SQLite file: what scenarios can't see."""
+
+from __future__ import annotations
+
+import pytest
+
+from sendable.clock import FixedClock
+from sendable.errors import Conflict, Invalid, NotFound
+from sendable.policy import build_policy
+from sendable.service import Service
+
+
+def test_repeated_client_msg_id_returns_the_first_result_and_stores_nothing(make_service) -> None:
+    s = make_service()
+    first = s.send("alice", "bob", "hello", client_msg_id="m-1")
+    again = s.send("alice", "bob", "hello (retried)", client_msg_id="m-1")
+    assert again.replayed and again.message == first.message
+    conversation = s.conversations("bob", "requests")[0]["id"]
+    assert [m["text"] for m in s.messages("bob", conversation)] == ["hello"]
+    other = s.send("alice", "bob", "a new one", client_msg_id="m-2")
+    assert other.message["seq"] == 2
+
+
+def test_seq_counts_per_conversation_both_ways(make_service) -> None:
+    s = make_service(accounts=("alice", "bob", "carol"))
+    s.follow("alice", "bob")
+    s.follow("bob", "alice")
+    a = s.send("alice", "bob", "1").message
+    b = s.send("bob", "alice", "2").message
+    c = s.send("alice", "carol", "other").message
+    assert (a["seq"], b["seq"], c["seq"]) == (1, 2, 1)
+    assert a["conversation_id"] == b["conversation_id"] != c["conversation_id"]
+
+
+def test_requests_folder_then_inbox_after_accepting(make_service) -> None:
+    s = make_service()
+    s.send("alice", "bob", "hi bob")
+    assert s.conversations("bob", "inbox") == []
+    [request] = s.conversations("bob", "requests")
+    assert request["with"] == "alice" and request["last_message"]["text"] == "hi bob"
+    assert [c["with"] for c in s.conversations("alice", "inbox")] == ["bob"]
+    s.accept_conversation("bob", request["id"])
+    assert [c["with"] for c in s.conversations("bob", "inbox")] == ["alice"]
+    assert s.send("alice", "bob", "thanks").outcome == "delivered"
+
+
+def test_declined_requests_leave_the_folder(make_service) -> None:
+    s = make_service()
+    s.send("alice", "bob", "hi bob")
+    s.decline("bob", "alice")
+    assert s.conversations("bob", "requests") == []
+
+
+def test_only_the_two_people_read_a_conversation(make_service) -> None:
+    s = make_service(accounts=("alice", "bob", "eve"))
+    conversation = s.send("alice", "bob", "private words").message["conversation_id"]
+    with pytest.raises(NotFound):
+        s.messages("eve", conversation)
+    with pytest.raises(NotFound):
+        s.accept_conversation("eve", conversation)
+
+
+def test_why_and_send_agree_and_why_changes_nothing(make_service) -> None:
+    s = make_service({"requests": {"max_unanswered": 2}})
+    for text in ("one", "two", "three"):
+        dry = s.why("alice", "bob", text)
+        real = s.send("alice", "bob", text)
+        assert dry.outcome == real.outcome
+        assert [f.code for f in dry.findings] == [f.code for f in real.decision.findings]
+    assert s.send("alice", "bob", "four").outcome == "refused"
+
+
+def test_counters_survive_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    clock = FixedClock(1_780_000_000.0)
+    policy = build_policy({"rate_limits": {"messages": ["2/hour"]}})
+    s = Service.open(str(tmp_path / "r.db"), policy, clock)
+    for h in ("alice", "bob"):
+        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True)
+    s.follow("bob", "alice")
+    s.send("alice", "bob", "1")
+    s.send("alice", "bob", "2")
+    s.close()
+    clock.advance(60)
+    restarted = Service.open(str(tmp_path / "r.db"), policy, clock)
+    result = restarted.send("alice", "bob", "3")
+    assert result.outcome == "refused"
+    assert result.decision.findings[0].code == "rate.messages"
+    assert result.decision.findings[0].retry_after == 3540
+    restarted.close()
+
+
+def test_bad_input_names_the_field(make_service) -> None:
+    s = make_service()
+    with pytest.raises(Invalid) as e:
+        s.send("alice", "bob", "   ")
+    assert e.value.field == "text"
+    with pytest.raises(Invalid) as e:
+        s.send("alice", "bob", "x" * 4001)
+    assert e.value.field == "text"
+    with pytest.raises(Invalid) as e:
+        s.send("alice", "alice", "me")
+    assert e.value.field == "to"
+    with pytest.raises(NotFound) as e:
+        s.send("alice", "nobody_here", "hi")
+    with pytest.raises(Invalid) as e:
+        s.create_account("bad handle!")
+    assert e.value.field == "handle"
+    with pytest.raises(Conflict):
+        s.create_account("ALICE")
+    with pytest.raises(Invalid) as e:
+        s.update_settings("alice", who_can_message="friends")
+    assert e.value.field == "who_can_message"
+
+
+def test_a_private_account_approves_follows_and_going_public_approves_waiting_ones(
+        make_service) -> None:
+    s = make_service(accounts=("alice", "bob", "priv"))
+    s.update_settings("priv", private=True)
+    assert s.follow("alice", "priv") == "pending"
+    assert s.follow("bob", "priv") == "pending"
+    assert [r["handle"] for r in s.follow_requests("priv")] == ["alice", "bob"]
+    s.approve_follow("priv", "alice")
+    assert [r["handle"] for r in s.follow_requests("priv")] == ["bob"]
+    s.update_settings("priv", private=False)
+    assert s.follow_requests("priv") == []
+
+
+def test_a_follow_to_someone_who_blocked_you_looks_pending(make_service) -> None:
+    s = make_service()
+    s.block("bob", "alice")
+    assert s.follow("alice", "bob") == "pending"
+    assert s.follow_requests("bob") == []
