@@ -27,6 +27,8 @@ err = Console(stderr=True)
 DbOption = Annotated[str, typer.Option("--db", help="SQLite file or database URL.")]
 PolicyOption = Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+RedisOption = Annotated[str | None, typer.Option(
+    "--redis", help="Redis URL for counters shared by several nodes (default: in-process).")]
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -42,10 +44,11 @@ def policy_or_exit(path: Path | None) -> Policy:
         raise AssertionError from None  # unreachable
 
 
-def open_service(db: str, policy: Path | None):  # type: ignore[no-untyped-def]
+def open_service(db: str, policy: Path | None,
+                 redis: str | None = None):  # type: ignore[no-untyped-def]
     from sendable.service import Service
 
-    return Service.open(db, policy_or_exit(policy))
+    return Service.open(db, policy_or_exit(policy), counters_uri=redis)
 
 
 def print_json(data: Any) -> None:
@@ -54,12 +57,16 @@ def print_json(data: Any) -> None:
 
 @scenario_app.command("run")
 def scenario_run(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
-                 as_json: JsonOption = False) -> None:
+                 as_json: JsonOption = False,
+                 db: Annotated[str | None, typer.Option(
+                     "--db", help="A PostgreSQL URL: each scenario in a fresh schema there "
+                     "(default: a fresh SQLite file each).")] = None,
+                 redis: RedisOption = None) -> None:
     """Run scenarios; prints each failed expectation and `N passed, N failed`."""
     from sendable.scenario import ScenarioError, run_paths
 
     try:
-        results = run_paths(paths)
+        results = run_paths(paths, db, redis)
     except ScenarioError as error:
         fail(str(error))
         return
@@ -95,13 +102,13 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         text: Annotated[str, typer.Option("--text", help="The message to check.")] = "",
         audience: Annotated[str, typer.Option("--as", help="sender or moderator.")] = "sender",
         db: DbOption = "sendable.db", policy: PolicyOption = None,
-        as_json: JsonOption = False) -> None:
+        as_json: JsonOption = False, redis: RedisOption = None) -> None:
     """Why can't FROM message TO? Every reason, without sending."""
     from sendable.reasons import render_all
 
     if audience not in ("sender", "moderator"):
         fail("--as must be sender or moderator")
-    service = open_service(db, policy)
+    service = open_service(db, policy, redis)
     try:
         decision = service.why(sender, to, text)
     except ServiceError as error:

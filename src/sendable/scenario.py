@@ -11,6 +11,7 @@ import atexit
 import shutil
 import tempfile
 from collections.abc import Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,14 @@ from sendable.durations import parse_duration
 from sendable.errors import ServiceError
 from sendable.policy import PolicyError, build_policy
 from sendable.reasons import for_audience, render_all
+from sendable.scratch import (
+    BackendUnreachable,
+    check_db,
+    check_redis,
+    is_server_db,
+    scratch_counters,
+    scratch_db,
+)
 from sendable.service import SendResult, Service
 from sendable.store.engine import connect, migrate
 
@@ -104,7 +113,8 @@ def _seconds_ago(value: Any, now: float) -> float:
 class _Run:
     """One scenario's state while it runs."""
 
-    def __init__(self, spec: dict[str, Any], file: str, workdir: Path) -> None:
+    def __init__(self, spec: dict[str, Any], file: str, db: str,
+                 counters: str | None = None) -> None:
         self.spec = spec
         self.result = ScenarioResult(file, str(spec.get("name", "(unnamed)")))
         now = spec.get("now", "2026-06-01T12:00:00Z")
@@ -113,7 +123,7 @@ class _Run:
             policy = build_policy(spec.get("policy") or {})
         except PolicyError as error:
             raise ScenarioError(f"policy: {error}") from None
-        self.service = Service.open(str(_fresh_database(workdir)), policy, self.clock)
+        self.service = Service.open(db, policy, self.clock, counters)
         self.known: set[str] = set()
         self.last_message: int | None = None
         self.last_held: int | None = None
@@ -386,7 +396,17 @@ def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     return files
 
 
-def run_paths(paths: Iterable[str | Path]) -> list[ScenarioResult]:
+def run_paths(paths: Iterable[str | Path], db: str | None = None,
+              counters: str | None = None) -> list[ScenarioResult]:
+    """Run every scenario in `paths`; each gets a fresh database and counters on the
+    backends given (a PostgreSQL URL: a scratch schema each; a Redis URL: a key prefix each)."""
+    try:
+        if is_server_db(db):
+            check_db(str(db))
+        if counters and not counters.startswith("memory://"):
+            check_redis(counters)
+    except BackendUnreachable as error:
+        raise ScenarioError(str(error)) from None
     results: list[ScenarioResult] = []
     for path in scenario_files(paths):
         try:
@@ -397,15 +417,22 @@ def run_paths(paths: Iterable[str | Path]) -> list[ScenarioResult]:
             results.append(broken)
             continue
         for spec in specs:
-            results.append(run_scenario(spec, str(path)))
+            results.append(run_scenario(spec, str(path), db, counters))
     return results
 
 
-def run_scenario(spec: dict[str, Any], file: str = "<scenario>") -> ScenarioResult:
-    with tempfile.TemporaryDirectory(prefix="sendable-scenario-") as workdir:
+def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None = None,
+                 counters: str | None = None) -> ScenarioResult:
+    with ExitStack() as stack:
+        if is_server_db(db):
+            scenario_db = stack.enter_context(scratch_db(db))
+        else:
+            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="sendable-scenario-"))
+            scenario_db = str(_fresh_database(Path(workdir)))
+        scenario_counters = stack.enter_context(scratch_counters(counters))
         run: _Run | None = None
         try:
-            run = _Run(spec, file, Path(workdir))
+            run = _Run(spec, file, scenario_db, scenario_counters)
             run.load_state()
             return run.run()
         except (ScenarioError, ServiceError, ValueError, KeyError, TypeError) as error:

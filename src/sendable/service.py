@@ -57,7 +57,17 @@ def _check_text(text: Any, field: str = "text", allow_empty: bool = False) -> st
         raise Invalid(f"{field} must not be empty", field)
     if len(text) > MAX_TEXT:
         raise Invalid(f"{field} is longer than {MAX_TEXT} characters", field)
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
+        raise Invalid(f"{field} must not contain NUL characters", field)
     return text
+
+
+def _check_note(value: Any, field: str, max_length: int = MAX_TEXT) -> None:
+    """An optional free-text field: None, or text the store takes on every backend."""
+    if value is not None:
+        _check_text(value, field, allow_empty=True)
+        if len(value) > max_length:
+            raise Invalid(f"{field} is longer than {max_length} characters", field)
 
 
 def check_handle(handle: Any, field: str = "handle") -> str:
@@ -98,6 +108,9 @@ class Service:
                 self._writer.close()
                 self._writer = None
         self.engine.dispose()
+        close_counters = getattr(self.counters, "close", None)
+        if close_counters is not None:
+            close_counters()
 
     @contextmanager
     def _tx(self) -> Iterator[sa.Connection]:
@@ -179,6 +192,7 @@ class Service:
                 raise Invalid("birthdate must be a date like 2000-01-31", "birthdate") from None
         if birthdate is not None and birthdate > date.fromtimestamp(self.now()):
             raise Invalid("birthdate is in the future", "birthdate")
+        _check_note(email, "email", 320)
         if role not in ROLES:
             raise Invalid(f"role must be one of {', '.join(ROLES)}", "role")
         if who_can_message not in WHO_CAN_MESSAGE:
@@ -314,10 +328,12 @@ class Service:
              client_msg_id: str | None = None) -> SendResult:
         _check_text(text)
         if client_msg_id is not None and (not isinstance(client_msg_id, str)
-                                          or not 1 <= len(client_msg_id) <= 64):
+                                          or not 1 <= len(client_msg_id) <= 64
+                                          or "\x00" in client_msg_id):
             raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
         with self._tx() as conn:
             a, b = self._pair(conn, sender, to)
+            repo.lock_accounts(conn, a["id"], b["id"])
             if client_msg_id is not None:
                 first = hot.message_by_client_id(conn, a["id"], client_msg_id)
                 if first is not None:
@@ -329,7 +345,10 @@ class Service:
                 findings = self._enforce_refusal(conn, a, decision, text, now)
                 return SendResult("refused", Decision("refused", findings))
             message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
-        self._count(a["id"], b["id"], message)
+            # Counted before the commit, while the sender is locked: the next send
+            # (on any node) sees it. A commit that then fails leaves one extra event
+            # in the window: erring towards the limit, never past it.
+            self._count(a["id"], b["id"], message)
         return SendResult(decision.outcome, decision, self._message_json(message))
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
@@ -434,13 +453,20 @@ class Service:
     def decline_conversation(self, handle: str, conversation_id: int) -> None:
         self.decline(handle, self._other_party(handle, conversation_id))
 
+    @staticmethod
+    def _conversation_of(conn: sa.Connection, me: dict[str, Any],
+                         conversation_id: int) -> dict[str, Any]:
+        """A conversation `me` is part of; anyone else's reads as missing."""
+        conversation = repo.conversation_by_id(conn, conversation_id)
+        if conversation is None or me["id"] not in (conversation["low_id"],
+                                                    conversation["high_id"]):
+            raise NotFound("no such conversation", "conversation_id")
+        return conversation
+
     def _other_party(self, handle: str, conversation_id: int) -> str:
         with self._read() as conn:
             me = self.account(handle, conn)
-            conversation = repo.conversation_by_id(conn, conversation_id)
-            if conversation is None or me["id"] not in (conversation["low_id"],
-                                                        conversation["high_id"]):
-                raise NotFound("no such conversation", "conversation_id")
+            conversation = self._conversation_of(conn, me, conversation_id)
             other = (conversation["high_id"] if conversation["low_id"] == me["id"]
                      else conversation["low_id"])
             return repo.handles_by_ids(conn, [other])[other]
@@ -478,10 +504,7 @@ class Service:
             raise Invalid("limit must be between 1 and 200", "limit")
         with self._read() as conn:
             me = self.account(handle, conn)
-            conversation = repo.conversation_by_id(conn, conversation_id)
-            if conversation is None or me["id"] not in (conversation["low_id"],
-                                                        conversation["high_id"]):
-                raise NotFound("no such conversation", "conversation_id")
+            conversation = self._conversation_of(conn, me, conversation_id)
             rows = repo.messages_in(conn, conversation_id, after_seq, limit, viewer=me["id"])
             names = repo.handles_by_ids(conn, [conversation["low_id"], conversation["high_id"]])
             return [{**self._message_json(r), "from": names[r["sender_id"]], "text": r["text"]}
@@ -493,6 +516,7 @@ class Service:
                message_id: int | None = None) -> int:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 64:
             raise Invalid("reason must be 1-64 characters", "reason")
+        _check_note(reason, "reason")
         with self._tx() as conn:
             reporter = self.account(by, conn)
             if message_id is not None:
@@ -571,6 +595,7 @@ class Service:
 
     def ban(self, handle: str, seconds: float | None, scope: str = "messaging",
             actor: str | None = None, reason: str | None = None) -> int:
+        _check_note(reason, "reason")
         with self._tx() as conn:
             account = self.account(handle, conn)
             now = self.now()
@@ -579,6 +604,7 @@ class Service:
                                      self._actor(conn, actor), reason=reason)
 
     def unban(self, handle: str, actor: str | None = None, reason: str | None = None) -> list[int]:
+        _check_note(reason, "reason")
         with self._tx() as conn:
             account = self.account(handle, conn)
             return enforcing.lift_bans(conn, account["id"], self.now(), self._actor(conn, actor),
@@ -586,17 +612,20 @@ class Service:
 
     def strike(self, handle: str, category: str, actor: str | None = None,
                note: str | None = None) -> int:
+        _check_note(note, "note")
         with self._tx() as conn:
             account = self.account(handle, conn)
             return enforcing.add_strike(conn, self.policy, account["id"], category, "moderator",
                                         self.now(), self._actor(conn, actor), note=note)
 
     def flag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        _check_note(reason, "reason")
         with self._tx() as conn:
             enforcing.set_flag(conn, self.account(handle, conn), "moderator", self.now(),
                                self._actor(conn, actor), reason)
 
     def unflag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        _check_note(reason, "reason")
         with self._tx() as conn:
             enforcing.clear_flag(conn, self.account(handle, conn), self.now(),
                                  self._actor(conn, actor), reason or "cleared by a moderator")
@@ -605,6 +634,9 @@ class Service:
         """Show a held message to its recipient."""
         with self._tx() as conn:
             message = repo.message_by_id(conn, message_id)
+            if message is not None:  # lock its accounts, then read it again under the lock
+                repo.lock_accounts(conn, message["sender_id"], message["recipient_id"])
+                message = repo.message_by_id(conn, message_id)
             if message is None or message["visible"]:
                 raise NotFound(f"no held message {message_id}", "message")
             now, actor_id = self.now(), self._actor(conn, actor)
@@ -674,6 +706,7 @@ class Service:
 
     def appeal(self, by: str, target: str, statement: str) -> int:
         """Appeal `ban:<id>` or `strike:<id>` (one appeal each)."""
+        _check_note(statement, "statement")
         kind, _, raw_id = str(target).partition(":")
         if kind in ("last_ban", "last_strike") and not raw_id:
             kind, raw_id = kind.removeprefix("last_"), str(self.last_target(by, kind[5:]))
@@ -685,6 +718,7 @@ class Service:
 
     def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
                       note: str | None = None) -> dict[str, Any]:
+        _check_note(note, "note")
         with self._tx() as conn:
             return enforcing.decide_appeal(conn, appeal_id, decision, self._actor(conn, actor),
                                            self.now(), note)

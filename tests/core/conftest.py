@@ -1,4 +1,5 @@
-"""A real service on a temp SQLite file with a fixed clock."""
+"""A real service with a fixed clock, on a fresh database and counters of the run's
+backends (SQLite and in-process by default; see tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -20,11 +21,12 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def make_service(tmp_path, clock) -> Iterator:  # type: ignore[no-untyped-def]
+def make_service(scratch_backend, clock) -> Iterator:  # type: ignore[no-untyped-def]
     opened: list[Service] = []
 
     def make(policy: dict | None = None, accounts: tuple[str, ...] = ("alice", "bob")) -> Service:
-        service = Service.open(str(tmp_path / f"s{len(opened)}.db"), build_policy(policy), clock)
+        db, counters = scratch_backend()
+        service = Service.open(db, build_policy(policy), clock, counters)
         for handle in accounts:
             service.create_account(handle, created_at=START - YEAR, verified=True)
         opened.append(service)

@@ -20,8 +20,8 @@ def sendable(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess
                           text=True, cwd=cwd, timeout=120)
 
 
-def test_why_names_every_reason_and_hides_blocks(tmp_path: Path) -> None:
-    db = str(tmp_path / "why.db")
+def test_why_names_every_reason_and_hides_blocks(db_url: str) -> None:
+    db = db_url
     service = Service.open(db, build_policy(), SystemClock())
     for handle in ("alice", "bob"):
         service.create_account(handle, created_at=0.0, verified=True)
@@ -44,8 +44,8 @@ def test_why_names_every_reason_and_hides_blocks(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "nobody" in missing.stderr
 
 
-def test_spam_train_then_eval_improves_recall(tmp_path: Path) -> None:
-    db = str(tmp_path / "spam.db")
+def test_spam_train_then_eval_improves_recall(db_url: str) -> None:
+    db = db_url
     before = json.loads(sendable("spam", "eval", str(EVAL / "spam_test.csv"), "--json").stdout)
     assert set(before) == {"n", "precision", "recall", "f1", "false_positive_rate"}
     trained = sendable("spam", "train", str(EVAL / "spam_train.csv"), "--db", db)

@@ -18,8 +18,8 @@ def _files(folder: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("path", _files(OWN), ids=lambda p: str(p.relative_to(OWN)))
-def test_own_scenarios(path: Path) -> None:
-    results = run_paths([path])
+def test_own_scenarios(path: Path, backends: tuple[str | None, str | None]) -> None:
+    results = run_paths([path], *backends)
     failures = [f.line() for r in results for f in r.failures]
     assert results and not failures, "\n".join(failures)
     assert sum(r.passed for r in results) > 0
@@ -27,7 +27,7 @@ def test_own_scenarios(path: Path) -> None:
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="no ../shared/scenarios beside this checkout")
 @pytest.mark.parametrize("path", _files(SHARED), ids=lambda p: p.name)
-def test_public_scenarios(path: Path) -> None:
-    results = run_paths([path])
+def test_public_scenarios(path: Path, backends: tuple[str | None, str | None]) -> None:
+    results = run_paths([path], *backends)
     failures = [f.line() for r in results for f in r.failures]
     assert results and not failures, "\n".join(failures)

@@ -70,10 +70,10 @@ def test_why_and_send_agree_and_why_changes_nothing(make_service) -> None:
     assert s.send("alice", "bob", "four").outcome == "refused"
 
 
-def test_counters_survive_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_counters_survive_a_restart(db_url, counters_uri) -> None:  # type: ignore[no-untyped-def]
     clock = FixedClock(1_780_000_000.0)
     policy = build_policy({"rate_limits": {"messages": ["2/hour"]}})
-    s = Service.open(str(tmp_path / "r.db"), policy, clock)
+    s = Service.open(db_url, policy, clock, counters_uri)
     for h in ("alice", "bob"):
         s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True)
     s.follow("bob", "alice")
@@ -81,7 +81,7 @@ def test_counters_survive_a_restart(tmp_path) -> None:  # type: ignore[no-untype
     s.send("alice", "bob", "2")
     s.close()
     clock.advance(60)
-    restarted = Service.open(str(tmp_path / "r.db"), policy, clock)
+    restarted = Service.open(db_url, policy, clock, counters_uri)
     result = restarted.send("alice", "bob", "3")
     assert result.outcome == "refused"
     assert result.decision.findings[0].code == "rate.messages"

@@ -72,6 +72,25 @@ def update_account(conn: sa.Connection, account_id: int, **values: Any) -> None:
     conn.execute(sa.update(accounts).where(accounts.c.id == account_id).values(**values))
 
 
+_ACCOUNT_LOCKS = 0x5E4D  # advisory lock class: "an account's sends"
+
+
+def lock_accounts(conn: sa.Connection, *account_ids: int) -> None:
+    """Serialise writers touching these accounts until the transaction ends.
+
+    On PostgreSQL several nodes write at once: a send takes its sender and
+    recipient (in id order, so two sends cannot deadlock), which keeps each
+    sender's read-decide-count of its limits whole, gives a conversation's
+    messages their seq one at a time, and commits each account's events in id
+    order (a stream's cursor never skips one). SQLite has one writer at a
+    time already, so this is a no-op there.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for account_id in sorted(set(account_ids)):
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_ACCOUNT_LOCKS, account_id)))
+
+
 # -- follows and blocks -------------------------------------------------------
 
 def follow_row(conn: sa.Connection, follower: int, followee: int) -> Row | None:
@@ -321,6 +340,7 @@ def audit_entries(conn: sa.Connection, account: int | None = None,
 def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
                  payload: dict[str, Any]) -> int:
     """Append to an account's stream; the service wakes its listeners after commit."""
+    lock_accounts(conn, account)  # ids commit in order per account (see lock_accounts)
     event_id = conn.execute(sa.insert(events).values(account_id=account, at=at, kind=kind,
                                                      payload=payload)).inserted_primary_key[0]
     hot.note_events(conn, {account})
