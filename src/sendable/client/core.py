@@ -164,8 +164,7 @@ class AsyncClient:
                 fault = server_fault(response.status_code,
                                      _seconds(response.headers.get("retry-after")))
             wait = retry.delay(attempt, fault.retry_after)
-            if (attempt >= retry.attempts or time.monotonic() - started + wait > retry.budget
-                    or (fault.retry_after or 0) > retry.max_retry_after):
+            if retry.gives_up(attempt, time.monotonic() - started, wait, fault.retry_after):
                 raise FaultError(fault)
             await asyncio.sleep(wait)
 
@@ -305,8 +304,7 @@ class AsyncClient:
                 fault = server_fault(status, _seconds(response.headers.get("retry-after")))
             self.outbox.note_attempt(item.client_msg_id, fault.code)
             wait = retry.delay(attempt, fault.retry_after)
-            if (attempt >= retry.attempts or time.monotonic() - started + wait > retry.budget
-                    or (fault.retry_after or 0) > retry.max_retry_after):
+            if retry.gives_up(attempt, time.monotonic() - started, wait, fault.retry_after):
                 return SendResult("queued", **base, reasons=[fault.as_reason()],
                                   attempts=attempt)
             await asyncio.sleep(wait)

@@ -28,6 +28,14 @@ class Retry:
         return wait
 
 
+    def gives_up(self, attempt: int, elapsed: float, wait: float,
+                 retry_after: float | None) -> bool:
+        """Stop after try `attempt` when the tries, the time budget or the patience for
+        a long Retry-After are used up."""
+        return (attempt >= self.attempts or elapsed + wait > self.budget
+                or (retry_after or 0) > self.max_retry_after)
+
+
 NO_RETRY = Retry(attempts=1, budget=0)
 
 
