@@ -640,15 +640,16 @@ class Service:
             if message is None or message["visible"]:
                 raise NotFound(f"no held message {message_id}", "message")
             now, actor_id = self.now(), self._actor(conn, actor)
-            conversation = repo.conversation_by_id(conn, message["conversation_id"]) or {}
-            is_request = (conversation.get("state") != "accepted"
-                          and conversation.get("started_by") == message["sender_id"])
+            # Where it lands is decided now, as for a message sent now: the
+            # recipient may have followed the sender or accepted meanwhile.
+            pair = hot.pair_state(conn, message["sender_id"], message["recipient_id"])
+            is_request = loading.relation_from(pair, message["recipient_id"]).is_request
             outcome = "requested" if is_request else "delivered"
             conn.execute(sa.text("UPDATE messages SET visible = :t, released_at = :now, "
                                  "released_by = :actor WHERE id = :id"),
                          {"t": True, "now": now, "actor": actor_id, "id": message_id})
-            if not is_request and conversation.get("state") != "accepted":
-                repo.update_conversation(conn, conversation["id"], state="accepted")
+            if not is_request and pair["conversation_state"] != "accepted":
+                repo.update_conversation(conn, message["conversation_id"], state="accepted")
             repo.audit(conn, now, "release", message["sender_id"], actor_id,
                        message_id=message_id, outcome=outcome)
             sender = repo.handles_by_ids(conn, [message["sender_id"]])[message["sender_id"]]

@@ -8,8 +8,9 @@ import json
 
 import pytest
 import websockets
-from conftest import mutual, send
 from websockets.exceptions import InvalidStatus
+
+from conftest import mutual, send
 
 
 async def recv(ws, timeout: float = 5.0) -> dict:

@@ -130,3 +130,16 @@ def test_a_follow_to_someone_who_blocked_you_looks_pending(make_service) -> None
     s.block("bob", "alice")
     assert s.follow("alice", "bob") == "pending"
     assert s.follow_requests("bob") == []
+
+
+def test_a_released_message_lands_where_a_message_sent_now_would(make_service) -> None:
+    s = make_service({"guidelines": {"extra_terms": {"misinformation": ["miracle cure"]}}},
+                     accounts=("alice", "bob", "carol"))
+    s.follow("bob", "alice")
+    to_follower = s.send("alice", "bob", "a miracle cure").message["id"]
+    to_stranger = s.send("alice", "carol", "a miracle cure").message["id"]
+    assert s.conversations("bob", "inbox") == [] and s.conversations("carol", "requests") == []
+    assert s.release(to_follower)["outcome"] == "delivered"
+    assert s.release(to_stranger)["outcome"] == "requested"
+    assert [c["with"] for c in s.conversations("bob", "inbox")] == ["alice"]
+    assert [c["with"] for c in s.conversations("carol", "requests")] == ["alice"]
