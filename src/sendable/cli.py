@@ -176,6 +176,16 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
                 log_level="warning", access_log=False, ws_ping_interval=20.0)
 
 
+def _register_client_commands() -> None:
+    """login, logout, send, inbox, doctor: the HTTP client's commands (client/commands.py)."""
+    from sendable.client.commands import register
+
+    register(app)
+
+
+_register_client_commands()
+
+
 def main() -> None:  # pragma: no cover
     app()
 
