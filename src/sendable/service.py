@@ -349,7 +349,7 @@ class Service:
             now = self.now()
             decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:
-                findings = self._enforce_refusal(conn, a, decision, text, now)
+                findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
                 return SendResult("refused", Decision("refused", findings))
             message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
             # Counted before the commit, while the sender is locked: the next send
@@ -359,15 +359,23 @@ class Service:
         return SendResult(decision.outcome, decision, self._message_json(message))
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
-                         text: str, now: float) -> tuple[Finding, ...]:
-        """A refused guideline violation records a strike; its id becomes the appeal target."""
+                         text: str, now: float,
+                         client_msg_id: str | None = None) -> tuple[Finding, ...]:
+        """A refused guideline violation records a strike; its id becomes the appeal target.
+
+        A retry of the same attempt (same client_msg_id, the answer was lost) gets the
+        same strike back rather than a second one."""
         blocks = [f for f in decision.findings
                   if f.code.startswith("guidelines.") and f.effect == "refuse"]
         if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
             return decision.findings
-        category = blocks[0].code.split(".", 1)[1]
-        strike_id = enforcing.add_strike(conn, self.policy, sender["id"], category, "automatic",
-                                         now, text=text)
+        strike_id = (repo.strike_for_attempt(conn, sender["id"], client_msg_id)
+                     if client_msg_id else None)
+        if strike_id is None:
+            category = blocks[0].code.split(".", 1)[1]
+            strike_id = enforcing.add_strike(conn, self.policy, sender["id"], category,
+                                             "automatic", now, text=text,
+                                             client_msg_id=client_msg_id)
         target = f"strike:{strike_id}"
         return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
                      if f in blocks else f for f in decision.findings)
