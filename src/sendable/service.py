@@ -768,7 +768,8 @@ class Service:
             "flagged": facts.flagged,
             "verified": facts.verified,
             "reputation": round(rep.score, 4) if rep else None,
-            "reputation_band": band(rep.score) if rep else None,
+            "reputation_band": (band(rep.score, self.policy.spam.min_reputation)
+                                if rep else None),
             "reputation_components": dict(rep.components) if rep else {},
         }
 
@@ -825,7 +826,8 @@ class Service:
                       "appeal": appealed.get(f"ban:{b['id']}")} for b in bans],
             "flagged": me.flagged,
             "verified": me.verified,
-            "reputation_band": band(me.reputation.score) if me.reputation else None,
+            "reputation_band": (band(me.reputation.score, self.policy.spam.min_reputation)
+                                if me.reputation else None),
             "appeals": appeals,
         }
 
