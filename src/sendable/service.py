@@ -100,6 +100,7 @@ class Service:
         migrate(engine)
         service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
         service.warm_counters()
+        service.analyser.warm()
         return service
 
     def close(self) -> None:
