@@ -190,7 +190,10 @@ def send(handle: str, request: Request, form: dict[str, str] = Depends(checked_f
         findings = list(result.decision.findings)
         return _conversation_page(request, me, handle, status=http_status(findings), text=text,
                                   refusal=render_all(findings, "sender"))
-    return redirect(f"/with/{handle}#composer", result.outcome)
+    notice = result.outcome
+    if result.outcome == "held" and result.decision.findings:
+        notice = f"held:{result.decision.findings[0].code}"
+    return redirect(f"/with/{handle}#composer", notice)
 
 
 @router.post("/requests/{conversation_id}/{choice}")

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
+from sendable.reasons import CATALOGUE
 from sendable.web.session import csrf_token, remember_anon_csrf, session_token, viewer
 
 HERE = Path(__file__).parent
@@ -37,6 +38,11 @@ NOTICES = {
     "signed_out": "You are signed out.",
     "done": "Done.",
 }
+# A held message says why, as a refusal would: one fixed text per hold reason.
+NOTICES.update({
+    f"held:{code}": f"Held for review: {entry.message} A moderator will look at it "
+                    "before it is delivered."
+    for code, entry in CATALOGUE.items() if code.startswith("guidelines.")})
 
 
 def _when(iso: str | None) -> str:
