@@ -1,3 +1,3 @@
 """sendable: direct messaging that explains every send attempt."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -115,9 +115,14 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         fail(error.message)
         return
     reasons = render_all(decision.findings, audience)
+    reputation = None
+    if audience == "moderator":  # the sender's reputation and what it is made of
+        status = service.status(sender)
+        reputation = {"score": status["reputation"], "band": status["reputation_band"],
+                      "components": status["reputation_components"]}
     if as_json:
         print_json({"sendable": decision.sendable, "outcome": decision.outcome,
-                    "reasons": reasons})
+                    "reasons": reasons, **({"reputation": reputation} if reputation else {})})
         return
     verdict = "[green]can send[/green]" if decision.sendable else "[red]cannot send[/red]"
     console.print(f"@{sender} → @{to}: {verdict} (outcome: {decision.outcome})")
@@ -128,6 +133,9 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         console.print(f"    remedy: {reason['remedy']}")
         if audience == "moderator" and reason.get("detail"):
             console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+    if reputation:
+        console.print(f"  reputation of @{sender}: {reputation['score']} ({reputation['band']}) "
+                      f"{json.dumps(reputation['components'])}", markup=False)
 
 
 @app.command()
@@ -190,6 +198,16 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
     asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis)
     uvicorn.run(asgi, host=host, port=port,
                 log_level="warning", access_log=False, ws_ping_interval=20.0)
+
+
+def _register_client_commands() -> None:
+    """login, logout, send, inbox, doctor: the HTTP client's commands (client/commands.py)."""
+    from sendable.client.commands import register
+
+    register(app)
+
+
+_register_client_commands()
 
 
 def main() -> None:  # pragma: no cover

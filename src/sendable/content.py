@@ -25,6 +25,10 @@ class ContentAnalyser:
         self.blocked_terms = TermMatcher(terms) if terms else None
         self.spam_model = spam_model or SpamModel()  # an untrained model adds nothing
 
+    def warm(self) -> None:
+        """Load the model and data files now, so the first sender does not wait for them."""
+        self.analyse("warm up: are you there? https://example.org")
+
     def analyse(self, text: str, stranger: bool = True) -> Content:
         """`stranger`: the message would go to someone who doesn't know the sender;
         only such messages are compared as near-duplicates, so only they need a fingerprint."""

@@ -22,14 +22,15 @@ MAX_STATEMENT = 2000
 
 def add_strike(conn: sa.Connection, policy: Policy, account: int, category: str, source: str,
                now: float, actor: int | None = None, text: str | None = None,
-               note: str | None = None) -> int:
+               note: str | None = None, client_msg_id: str | None = None) -> int:
     """Record a strike and apply the ladder step it reaches."""
     if category not in GUIDELINE_CATEGORIES:
         raise Invalid(f"category must be one of {', '.join(GUIDELINE_CATEGORIES)}", "category")
     expires = now + policy.enforcement.strike_expiry_days * _DAY
     strike_id = repo.insert_strike(conn, account_id=account, category=category, source=source,
                                    message_text=text, actor_id=actor, note=note,
-                                   created_at=now, expires_at=expires)
+                                   created_at=now, expires_at=expires,
+                                   client_msg_id=client_msg_id)
     active = len(repo.active_strikes(conn, account, now))
     step = step_for(policy.enforcement.ladder, active)
     repo.audit(conn, now, "strike", account, actor, strike_id=strike_id, category=category,

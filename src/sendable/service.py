@@ -100,6 +100,7 @@ class Service:
         migrate(engine)
         service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
         service.warm_counters()
+        service.analyser.warm()
         return service
 
     def close(self) -> None:
@@ -297,6 +298,13 @@ class Service:
         with self._read() as conn:
             return repo.blocked_handles(conn, self.account(handle, conn)["id"])
 
+    def follow_state(self, follower: str, followee: str) -> str | None:
+        """'following', 'pending' (a private account has not approved yet) or None."""
+        with self._read() as conn:
+            a, b = self.account(follower, conn), self.account(followee, conn)
+            row = repo.follow_row(conn, a["id"], b["id"])
+            return None if row is None else ("following" if row["approved"] else "pending")
+
     # -- send and why -----------------------------------------------------------
 
     def _pair(self, conn: sa.Connection, sender: str, to: str) -> tuple[dict, dict]:
@@ -364,7 +372,7 @@ class Service:
             now = self.now()
             decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:
-                findings = self._enforce_refusal(conn, a, decision, text, now)
+                findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
                 return SendResult("refused", Decision("refused", findings))
             message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
             # Counted before the commit, while the sender is locked: the next send
@@ -374,15 +382,23 @@ class Service:
         return SendResult(decision.outcome, decision, self._message_json(message))
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
-                         text: str, now: float) -> tuple[Finding, ...]:
-        """A refused guideline violation records a strike; its id becomes the appeal target."""
+                         text: str, now: float,
+                         client_msg_id: str | None = None) -> tuple[Finding, ...]:
+        """A refused guideline violation records a strike; its id becomes the appeal target.
+
+        A retry of the same attempt (same client_msg_id, the answer was lost) gets the
+        same strike back rather than a second one."""
         blocks = [f for f in decision.findings
                   if f.code.startswith("guidelines.") and f.effect == "refuse"]
         if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
             return decision.findings
-        category = blocks[0].code.split(".", 1)[1]
-        strike_id = enforcing.add_strike(conn, self.policy, sender["id"], category, "automatic",
-                                         now, text=text)
+        strike_id = (repo.strike_for_attempt(conn, sender["id"], client_msg_id)
+                     if client_msg_id else None)
+        if strike_id is None:
+            category = blocks[0].code.split(".", 1)[1]
+            strike_id = enforcing.add_strike(conn, self.policy, sender["id"], category,
+                                             "automatic", now, text=text,
+                                             client_msg_id=client_msg_id)
         target = f"strike:{strike_id}"
         return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
                      if f in blocks else f for f in decision.findings)
@@ -775,7 +791,8 @@ class Service:
             "flagged": facts.flagged,
             "verified": facts.verified,
             "reputation": round(rep.score, 4) if rep else None,
-            "reputation_band": band(rep.score) if rep else None,
+            "reputation_band": (band(rep.score, self.policy.spam.min_reputation)
+                                if rep else None),
             "reputation_components": dict(rep.components) if rep else {},
         }
 
@@ -832,7 +849,8 @@ class Service:
                       "appeal": appealed.get(f"ban:{b['id']}")} for b in bans],
             "flagged": me.flagged,
             "verified": me.verified,
-            "reputation_band": band(me.reputation.score) if me.reputation else None,
+            "reputation_band": (band(me.reputation.score, self.policy.spam.min_reputation)
+                                if me.reputation else None),
             "appeals": appeals,
         }
 

@@ -59,6 +59,9 @@ def test_a_block_never_shows_to_the_sender(http, user, mod):
     assert m.status_code == 200
     assert "privacy.blocked" in [x["code"] for x in m.json()["reasons"]]
     assert all("detail" in x for x in m.json()["reasons"])
+    reputation = m.json()["reputation"]  # the sender's, with what it is made of
+    assert 0 <= reputation["score"] <= 1 and reputation["band"] in ("good", "fair", "limited")
+    assert {"verified", "account_age", "strikes_factor"} <= set(reputation["components"])
     assert http.get("/v1/blocks", headers=b.auth).json()["blocked"] == [a.handle]
     assert http.delete(f"/v1/blocks/{a.handle}", headers=b.auth).status_code == 204
 

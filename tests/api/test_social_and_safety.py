@@ -126,7 +126,9 @@ def test_held_message_released_by_a_moderator(http, user, mod):
     assert r.status_code == 201
     assert r.json()["message"]["outcome"] == "held"
     assert r.json()["notices"][0]["code"] == "held"
-    assert "guidelines" not in r.text  # why it was held is for moderators
+    held_for = r.json()["notices"][0]["reasons"]  # the sender's own text: they see why
+    assert [x["code"] for x in held_for] == ["guidelines.misinformation"]
+    assert "detail" not in held_for[0]
     cid, mid = r.json()["message"]["conversation_id"], r.json()["message"]["id"]
     assert http.get(f"/v1/conversations/{cid}/messages", headers=b.auth).json()["messages"] == []
     items = http.get("/v1/mod/queue", headers=mod.auth).json()["items"]

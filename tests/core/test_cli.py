@@ -38,6 +38,7 @@ def test_why_names_every_reason_and_hides_blocks(db_url: str) -> None:
                                     "--json").stdout)
     assert [r["code"] for r in moderator["reasons"]] == ["privacy.blocked",
                                                          "privacy.not_accepting"]
+    assert "strikes_factor" in moderator["reputation"]["components"]
     human = sendable("why", "alice", "bob", "--db", db)
     assert "privacy.not_accepting" in human.stdout and "remedy" in human.stdout
     missing = sendable("why", "alice", "nobody", "--db", db)

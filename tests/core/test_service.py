@@ -143,3 +143,26 @@ def test_a_released_message_lands_where_a_message_sent_now_would(make_service) -
     assert s.release(to_stranger)["outcome"] == "requested"
     assert [c["with"] for c in s.conversations("bob", "inbox")] == ["alice"]
     assert [c["with"] for c in s.conversations("carol", "requests")] == ["alice"]
+
+
+def test_a_retried_refusal_is_not_struck_twice(make_service) -> None:
+    s = make_service({"guidelines": {"extra_terms": {"harassment": ["you absolute turnip"]}},
+                      "enforcement": {"ladder": ["warning", "7d"]}})
+    first = s.send("alice", "bob", "you absolute turnip", client_msg_id="try-1")
+    again = s.send("alice", "bob", "you absolute turnip", client_msg_id="try-1")
+    assert first.outcome == again.outcome == "refused"
+    target = first.decision.findings[0].appeal_target
+    assert target and again.decision.findings[0].appeal_target == target
+    assert s.status("alice")["strikes"] == 1 and not s.status("alice")["banned"]
+    s.send("alice", "bob", "you absolute turnip", client_msg_id="try-2")
+    assert s.status("alice")["strikes"] == 2 and s.status("alice")["banned"]
+
+
+def test_the_reputation_band_says_limited_only_below_the_floor(make_service) -> None:
+    s = make_service({"spam": {"min_reputation": 0.2}}, accounts=("old",))
+    s.create_account("fresh", verified=False)  # 0.3: new, unverified, clean
+    assert s.status("fresh")["reputation_band"] == "fair"
+    assert s.status("old")["reputation_band"] == "good"
+    s.strike("fresh", "harassment")
+    assert s.status("fresh")["reputation"] < 0.2
+    assert s.status("fresh")["reputation_band"] == "limited"

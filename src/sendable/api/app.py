@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sendable import __version__
+from sendable import __version__, web
 from sendable.accounts import Auth
 from sendable.api import errors
 from sendable.api.metrics import Metrics
@@ -61,5 +61,6 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     for module in (accounts, social, messages, safety, mod, meta):
         app.include_router(module.router)
     app.include_router(stream_router)
+    web.mount(app)  # the pages at / (sendable.web)
     app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body)
     return app

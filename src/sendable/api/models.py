@@ -115,6 +115,16 @@ class WhyReply(BaseModel):
     reasons: list[Reason]
 
 
+class SenderReputation(BaseModel):
+    score: float
+    band: str
+    components: dict[str, float]
+
+
+class ModWhyReply(WhyReply):
+    reputation: SenderReputation  # the sender's, with what it is made of
+
+
 class ErrorDetail(BaseModel):
     model_config = ConfigDict(extra="allow")
     code: str

@@ -59,10 +59,13 @@ def reputation(inputs: ReputationInputs) -> Reputation:
     return Reputation(score=score, components=components)
 
 
-def band(score: float) -> str:
-    """A coarse band for the account holder: the number itself stays with moderators."""
+def band(score: float, min_reputation: float) -> str:
+    """A coarse band for the account holder: the number itself stays with moderators.
+
+    "limited" means what it says: below the policy's floor, so messages to
+    people who don't know the account are refused (spam.reputation)."""
+    if score < min_reputation:
+        return "limited"
     if score >= 0.6:
         return "good"
-    if score >= 0.35:
-        return "fair"
-    return "limited"
+    return "fair"

@@ -234,6 +234,12 @@ def active_strikes(conn: sa.Connection, account: int, now: float) -> list[Row]:
     return [dict(r) for r in conn.execute(q).mappings()]
 
 
+def strike_for_attempt(conn: sa.Connection, account: int, client_msg_id: str) -> int | None:
+    """The strike an earlier try of the same attempt recorded, if any."""
+    return conn.execute(sa.select(strikes.c.id).where(
+        strikes.c.account_id == account, strikes.c.client_msg_id == client_msg_id)).scalar()
+
+
 def insert_strike(conn: sa.Connection, **values: Any) -> int:
     return conn.execute(sa.insert(strikes).values(**values)).inserted_primary_key[0]
 

@@ -108,7 +108,9 @@ strikes = sa.Table(
     sa.Column("created_at", Time, nullable=False),
     sa.Column("expires_at", Time, nullable=False),
     sa.Column("removed_at", Time),
+    sa.Column("client_msg_id", sa.String(64)),  # the refused attempt's, so a retry reuses it
     sa.Index(None, "account_id", "expires_at"),
+    sa.Index(None, "account_id", "client_msg_id"),
 )
 
 bans = sa.Table(

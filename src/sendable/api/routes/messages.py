@@ -12,6 +12,7 @@ from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
 from sendable.reasons import render_all
+from sendable.service import SendResult
 
 router = APIRouter(tags=["messages"])
 
@@ -43,8 +44,16 @@ async def send(body: NewMessage, request: Request,
     request.app.state.metrics.decision(result.decision)
     if result.outcome == "refused":
         return refusal_response(request, result.decision.findings)
-    return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
-                status_code=201)
+    return JSON({"message": result.message, "notices": _notices(result)}, status_code=201)
+
+
+def _notices(result: SendResult) -> list[dict]:
+    """What the sender should know about a stored message. A held one says why, in the
+    sender view, as a refusal would: it is their own text, nobody else's secret."""
+    notices = NOTICES[result.outcome]
+    if result.outcome == "held":
+        return [{**notices[0], "reasons": render_all(result.decision.findings, "sender")}]
+    return notices
 
 
 @router.post("/v1/why", response_model=WhyReply)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sendable.accounts import Principal
 from sendable.api.auth import moderator, service_of
-from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, WhyReply
+from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, ModWhyReply
 from sendable.api.responses import JSON
 from sendable.durations import parse_duration
 from sendable.errors import Invalid
@@ -65,11 +65,16 @@ def decide(appeal_id: int, body: AppealDecision, request: Request,
     return service_of(request).decide_appeal(appeal_id, body.decision, me.handle, body.note)
 
 
-@router.post("/v1/mod/why", response_model=WhyReply)
+@router.post("/v1/mod/why", response_model=ModWhyReply)
 def mod_why(body: ModWhyQuery, request: Request,
             me: Principal = Depends(moderator)) -> Response:
-    """Every reason, true codes and detail (blocks, underage recipients, scores)."""
-    decision = service_of(request).why(body.sender, body.to, body.text,
-                                       client=request.headers.get("sendable-client"))
+    """Every reason, true codes and detail (blocks, underage recipients, scores), and the
+    sender's reputation with its components."""
+    service = service_of(request)
+    decision = service.why(body.sender, body.to, body.text,
+                           client=request.headers.get("sendable-client"))
+    status = service.status(body.sender)
     return JSON({"sendable": decision.sendable, "outcome": decision.outcome,
-                 "reasons": render_all(decision.findings, "moderator")})
+                 "reasons": render_all(decision.findings, "moderator"),
+                 "reputation": {"score": status["reputation"], "band": status["reputation_band"],
+                                "components": status["reputation_components"]}})

@@ -1,0 +1,122 @@
+"""The moderator console (role=moderator): queue, account view, actions, audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse
+
+from sendable.accounts import Principal
+from sendable.durations import parse_duration
+from sendable.errors import Forbidden, Invalid, NotFound, ServiceError
+from sendable.reasons import render_all
+from sendable.web.errors import PageRoute
+from sendable.web.pages import service_of
+from sendable.web.render import page, redirect, safe_next
+from sendable.web.session import checked_form, signed_in
+
+router = APIRouter(prefix="/mod", route_class=PageRoute, include_in_schema=False)
+
+STRIKE_CATEGORIES = ("harassment", "hate", "violence", "sexual", "self_harm", "illegal",
+                     "misinformation", "spam")
+BAN_LENGTHS = ("24h", "7d", "30d", "permanent")
+
+
+def moderator(me: Principal = Depends(signed_in)) -> Principal:
+    if me.role != "moderator":
+        raise Forbidden("the moderator console needs a moderator account", "role")
+    return me
+
+
+@router.get("")
+def queue(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
+    return page(request, "mod_queue.html", title="Moderation queue",
+                items=service_of(request).mod_queue())
+
+
+@router.get("/find")
+def find(request: Request, handle: str = "", me: Principal = Depends(moderator)) -> Response:
+    handle = handle.strip().removeprefix("@")
+    return redirect(f"/mod/accounts/{handle}" if handle else "/mod")
+
+
+def _account_page(request: Request, handle: str, status: int = 200,
+                  error: ServiceError | None = None) -> HTMLResponse:
+    service = service_of(request)
+    account = service.account(handle)
+    to, text = request.query_params.get("to", "").strip().removeprefix("@"), \
+        request.query_params.get("text", "")
+    why: dict[str, Any] | None = None
+    if to:
+        try:
+            decision = service.why(account["handle"], to, text)
+            why = {"to": to, "sendable": decision.sendable, "outcome": decision.outcome,
+                   "reasons": render_all(decision.findings, "moderator")}
+        except ServiceError as problem:
+            why = {"to": to, "error": problem}
+    return page(request, "mod_account.html", status=status, title=f"@{account['handle']}",
+                account=account, status_=service.status(account["handle"]),
+                standing=service.standing(account["handle"]),
+                explained=service.explain_restrictions(account["handle"]),
+                audit=service.audit_log(account["handle"], 50), why=why, why_text=text,
+                categories=STRIKE_CATEGORIES, lengths=BAN_LENGTHS, error=error)
+
+
+@router.get("/accounts/{handle}")
+def account(handle: str, request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
+    return _account_page(request, handle)
+
+
+@router.post("/accounts/{handle}/{action}")
+def act(handle: str, action: str, request: Request, form: dict[str, str] = Depends(checked_form),
+        me: Principal = Depends(moderator)) -> Response:
+    service, reason = service_of(request), form.get("reason", "").strip() or None
+    try:
+        if action == "ban":
+            length = form.get("length", "24h")
+            try:
+                seconds = None if length == "permanent" else parse_duration(length)
+            except ValueError as bad:
+                raise Invalid(str(bad), "length") from None
+            service.ban(handle, seconds, form.get("scope", "messaging"), me.handle, reason)
+        elif action == "unban":
+            service.unban(handle, me.handle, reason)
+        elif action == "strike":
+            service.strike(handle, form.get("category", ""), me.handle, reason)
+        elif action == "flag":
+            service.flag(handle, me.handle, reason)
+        elif action == "unflag":
+            service.unflag(handle, me.handle, reason)
+        elif action == "resolve-reports":
+            service.resolve_reports(handle, me.handle, reason)
+        else:
+            raise NotFound("no such moderator action", "action")
+    except NotFound:
+        raise
+    except ServiceError as error:
+        return _account_page(request, handle, error.status, error)
+    return redirect(safe_next(form.get("next"), f"/mod/accounts/{handle}"), "done")
+
+
+@router.post("/held/{message_id}/release")
+def release(message_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+            me: Principal = Depends(moderator)) -> Response:
+    service_of(request).release(message_id, me.handle)
+    return redirect("/mod#held", "done")
+
+
+@router.post("/appeals/{appeal_id}")
+def decide(appeal_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+           me: Principal = Depends(moderator)) -> Response:
+    service_of(request).decide_appeal(appeal_id, form.get("decision", ""), me.handle,
+                                      form.get("note", "").strip() or None)
+    return redirect(safe_next(form.get("next"), "/mod"), "done")
+
+
+@router.get("/audit")
+def audit(request: Request, handle: str = "", me: Principal = Depends(moderator)
+          ) -> HTMLResponse:
+    handle = handle.strip().removeprefix("@")
+    entries = service_of(request).audit_log(handle or None, 200)
+    return page(request, "mod_audit.html", title="Audit log", entries=entries, handle=handle)
