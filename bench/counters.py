@@ -9,7 +9,9 @@
 2. Operations: sends through a real Service (SQLite by default, or --db) with
    Redis counters; INFO commandstats before and after gives the commands Redis
    ran per send (commands inside the Lua script included), and a count of
-   socket writes gives the round trips.
+   socket writes gives the round trips. The same sends give the store's side:
+   SQL statements per send by kind and, on PostgreSQL, the WAL written and the
+   table + index bytes added per message.
 
 Everything lives under a scratch key prefix that is deleted at the end. INFO
 commandstats is server-wide: run it on an otherwise idle Redis.
@@ -25,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import redis
+import sqlalchemy as sa
 
 from sendable.clock import FixedClock
 from sendable.counters.redis import RedisCounters
@@ -154,13 +157,23 @@ def operations_per_send(uri: str, db: str | None, sends: int) -> dict[str, objec
             plan.append((people[a], people[b], f"message number {i} about {rng.random()}"))
         client = service.counters.client  # type: ignore[attr-defined]
         results: Counter[str] = Counter()
+        statements: Counter[str] = Counter()
+
+        def count_statement(_conn, _cursor, statement, *_: object) -> None:  # type: ignore[no-untyped-def]
+            text = statement.lstrip().lower()
+            statements["advisory lock" if "pg_advisory" in text else text.split(None, 1)[0]] += 1
+
+        store_before = _store_bytes(service.engine)
         before = _commandstats(client)
+        sa.event.listen(service.engine, "before_cursor_execute", count_statement)
         with _RoundTrips() as trips:
             started = time.perf_counter()
             for sender, to, text in plan:
                 clock.advance(0.5)
                 results[service.send(sender, to, text).outcome] += 1
             elapsed = time.perf_counter() - started
+        sa.event.remove(service.engine, "before_cursor_execute", count_statement)
+        store_after = _store_bytes(service.engine)
         delta = _commandstats(client) - before
         delta.pop("info", None)
         why_before = _commandstats(client)
@@ -175,7 +188,23 @@ def operations_per_send(uri: str, db: str | None, sends: int) -> dict[str, objec
             "commands_total": sum(delta.values()) / sends,
             "round_trips": trips.count / sends,
             "why_commands_total": sum(why_delta.values()) / 200,
-            "why_round_trips": why_trips.count / 200}
+            "why_round_trips": why_trips.count / 200,
+            "statements": {k: v / sends for k, v in statements.most_common()},
+            "store": {k: (store_after[k] - store_before[k]) / sends for k in store_before}}
+
+
+_TABLES = ("messages", "events", "conversations", "audit_log")
+
+
+def _store_bytes(engine: sa.Engine) -> dict[str, float]:
+    """PostgreSQL: the WAL position and the size of the tables a send writes."""
+    if engine.dialect.name != "postgresql":
+        return {}
+    with engine.connect() as conn:
+        wal = conn.execute(sa.text("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')")).scalar()
+        sizes = {t: conn.execute(sa.text("SELECT pg_total_relation_size(:t)"), {"t": t}).scalar()
+                 for t in _TABLES}
+    return {"wal (server-wide)": float(wal), **{t: float(v) for t, v in sizes.items()}}
 
 
 def main() -> None:
@@ -226,6 +255,12 @@ def main() -> None:
         print(f"   {ops['round_trips']:.2f} round trips per send; "
               f"a `why`: {ops['why_commands_total']:.2f} commands in "
               f"{ops['why_round_trips']:.2f} round trips")
+        print(f"   {sum(ops['statements'].values()):.2f} SQL statements per send (one "
+              f"transaction): " + ", ".join(f"{k} {v:.2f}" for k, v in ops["statements"].items()))
+        if ops["store"]:
+            print("   PostgreSQL bytes per send: " + ", ".join(
+                f"{k} {v:,.0f}" for k, v in ops["store"].items())
+                + " (WAL is server-wide: other clients' writes count too)")
 
 
 if __name__ == "__main__":

@@ -2,13 +2,17 @@
 
     python bench/http_send.py                 # starts `sendable serve` on a temp SQLite file
     python bench/http_send.py --url http://127.0.0.1:8000 --pairs 50 --duration 10
+    python bench/http_send.py --db postgresql://… --redis redis://… --nodes 2
+                                              # N serve processes on a scratch schema/prefix
 
 Creates N sender/recipient pairs that follow each other, then
-1. drives N concurrent senders (httpx, asyncio; --procs load processes) for a fixed
+1. drives N concurrent senders (with --nodes, pair i sends through node i mod N) (httpx, asyncio; --procs load processes) for a fixed
    duration and prints accepted messages per second and p50/p99 latency;
-2. opens a stream for every recipient, sends at a paced rate (--ws-rate, 500/s by
-   default) and prints p50/p99 from the send starting to the event arriving.
-Prints the machine (cores, python) too. Loopback only.
+2. opens a stream for every recipient (with --nodes, on the node after the one its
+   sender uses, so every event crosses nodes through Redis pub/sub), sends at a paced
+   rate (--ws-rate, 500/s by default) and prints p50/p99 from the send starting to
+   the event arriving.
+Prints the machine (cores, python, load average) too. Loopback only.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from pathlib import Path
 import httpx
 import websockets
 
+from sendable.scratch import scratch_counters, scratch_db
+
 POLICY = """
 [new_accounts]
 days = 0
@@ -45,14 +51,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(workdir: Path, log_requests: bool) -> tuple[str, subprocess.Popen]:
+def start_server(workdir: Path, log_requests: bool, db: str,
+                 redis: str | None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     (workdir / "policy.toml").write_text(POLICY)
     cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve", "--port",
-           str(port), "--db", str(workdir / "bench.db"), "--policy", str(workdir / "policy.toml")]
+           str(port), "--db", db, "--policy", str(workdir / "policy.toml")]
+    if redis:
+        cmd += ["--redis", redis]
     if not log_requests:
         cmd.append("--quiet")
-    log = (workdir / "server.log").open("w")
+    log = (workdir / f"server-{port}.log").open("w")
     process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -100,21 +109,21 @@ async def setup_pairs(url: str, pairs: int, tag: str) -> list[tuple[str, str, st
         return out
 
 
-async def drive(url: str, pairs: list, duration: float, start_at: float) -> dict:
+async def drive(pairs: list, duration: float, start_at: float) -> dict:
     limits = httpx.Limits(max_connections=len(pairs), max_keepalive_connections=len(pairs))
     latencies: list[float] = []
     statuses: dict[int, int] = {}
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         await asyncio.sleep(max(0.0, start_at - time.time()))
         stop = time.perf_counter() + duration
 
-        async def sender(s: str, token: str, r: str) -> None:
+        async def sender(s: str, token: str, r: str, url: str) -> None:
             headers = {"Authorization": f"Bearer {token}"}
             n = 0
             while time.perf_counter() < stop:
                 t0 = time.perf_counter()
                 try:
-                    res = await client.post("/v1/messages", headers=headers,
+                    res = await client.post(f"{url}/v1/messages", headers=headers,
                                             json={"to": r, "text": f"bench message {n}"})
                     status = res.status_code
                 except httpx.HTTPError as error:
@@ -123,19 +132,19 @@ async def drive(url: str, pairs: list, duration: float, start_at: float) -> dict
                 statuses[status] = statuses.get(status, 0) + 1
                 n += 1
 
-        await asyncio.gather(*(sender(s, st, r) for s, st, r, _ in pairs))
+        await asyncio.gather(*(sender(s, st, r, url) for s, st, r, _, url, _ in pairs))
     return {"latencies": latencies, "statuses": statuses}
 
 
-def drive_process(url: str, pairs: list, duration: float, start_at: float, out) -> None:
-    out.put(asyncio.run(drive(url, pairs, duration, start_at)))
+def drive_process(pairs: list, duration: float, start_at: float, out) -> None:
+    out.put(asyncio.run(drive(pairs, duration, start_at)))
 
 
-def throughput(url: str, pairs: list, duration: float, procs: int) -> None:
+def throughput(pairs: list, duration: float, procs: int) -> None:
     start_at = time.time() + 1.0
     queue: mp.Queue = mp.Queue()
     chunks = [pairs[i::procs] for i in range(procs)]
-    workers = [mp.Process(target=drive_process, args=(url, c, duration, start_at, queue))
+    workers = [mp.Process(target=drive_process, args=(c, duration, start_at, queue))
                for c in chunks if c]
     for w in workers:
         w.start()
@@ -154,14 +163,14 @@ def throughput(url: str, pairs: list, duration: float, procs: int) -> None:
           f"max {max(latencies) * 1000:.1f} ms")
 
 
-async def delivery(url: str, pairs: list, rate: float, duration: float) -> None:
-    ws_url = url.replace("http://", "ws://") + "/v1/stream"
+async def delivery(pairs: list, rate: float, duration: float) -> None:
     sent_at: dict[str, float] = {}
     delays: list[float] = []
     total = int(rate * duration)
     done = asyncio.Event()
 
-    async def listen(token: str) -> None:
+    async def listen(token: str, url: str) -> None:
+        ws_url = url.replace("http://", "ws://") + "/v1/stream"
         async with websockets.connect(ws_url, additional_headers={
                 "Authorization": f"Bearer {token}"}) as ws:
             await ws.recv()  # ready
@@ -175,18 +184,18 @@ async def delivery(url: str, pairs: list, rate: float, duration: float) -> None:
                         done.set()
 
     ready = asyncio.Semaphore(0)
-    listeners = [asyncio.create_task(listen(rt)) for _, _, _, rt in pairs]
+    listeners = [asyncio.create_task(listen(rt, ws)) for _, _, _, rt, _, ws in pairs]
     for _ in pairs:
         await ready.acquire()
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     statuses: dict[int, int] = {}
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client:
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         async def one(i: int) -> None:
-            s, st, r, _ = pairs[i % len(pairs)]
+            s, st, r, _, url, _ = pairs[i % len(pairs)]
             text = f"delivery check number {i}"
             sent_at[text] = time.perf_counter()
             try:
-                res = await client.post("/v1/messages", json={"to": r, "text": text},
+                res = await client.post(f"{url}/v1/messages", json={"to": r, "text": text},
                                         headers={"Authorization": f"Bearer {st}"})
                 status = res.status_code
             except httpx.HTTPError as error:
@@ -215,6 +224,12 @@ async def delivery(url: str, pairs: list, rate: float, duration: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--url", help="target a running server (else start one)")
+    parser.add_argument("--db", help="a PostgreSQL URL: the servers use a scratch schema "
+                        "there, dropped afterwards (default: a temporary SQLite file)")
+    parser.add_argument("--redis", help="a Redis URL: shared counters and stream fan-out "
+                        "under a scratch prefix, deleted afterwards (default: in-process)")
+    parser.add_argument("--nodes", type=int, default=1,
+                        help="server processes to start (more than one needs --db and --redis)")
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--procs", type=int, default=1, help="load generator processes")
@@ -224,32 +239,47 @@ def main() -> None:
                         help="keep the server's JSON request log on (to a file)")
     parser.add_argument("--skip-stream", action="store_true")
     args = parser.parse_args()
+    if args.nodes > 1 and not (args.db and args.redis):
+        parser.error("--nodes above 1 needs a shared store and counters: --db and --redis")
     print(f"machine: {os.cpu_count()} cores, {platform.machine()}, python "
           f"{platform.python_version()} ({platform.python_implementation()}), "
-          f"{platform.system()} {platform.release()}")
-    process = None
-    with tempfile.TemporaryDirectory(prefix="sendable-bench-") as tmp:
+          f"{platform.system()} {platform.release()}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
+    processes: list[subprocess.Popen] = []
+    with (tempfile.TemporaryDirectory(prefix="sendable-bench-") as tmp,
+          scratch_db(args.db) as db, scratch_counters(args.redis) as redis):
         t0 = time.perf_counter()
-        url = args.url
-        if url is None:
-            url, process = start_server(Path(tmp), args.log_requests)
-            print(f"server: sendable serve on {url} (SQLite in {tmp}, request log "
+        urls = [args.url] if args.url else []
+        for _ in range(0 if args.url else args.nodes):  # one at a time: the first migrates
+            url, process = start_server(Path(tmp), args.log_requests, db, redis)
+            urls.append(url)
+            processes.append(process)
+        if processes:
+            store = "PostgreSQL (scratch schema)" if args.db else "SQLite (temporary file)"
+            print(f"servers: {len(urls)} x sendable serve ({store}; counters "
+                  f"{'Redis (scratch prefix)' if redis else 'in-process'}; request log "
                   f"{'on' if args.log_requests else 'off'})")
         try:
             tag = str(int(time.time()) % 100000)
-            pairs = asyncio.run(setup_pairs(url, args.pairs, tag))
+            made = asyncio.run(setup_pairs(urls[0], args.pairs, tag))
+            # Pair i sends through node i and streams from node i+1 (mod N).
+            pairs = [(*pair, urls[i % len(urls)], urls[(i + 1) % len(urls)])
+                     for i, pair in enumerate(made)]
             print(f"setup: {len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
-            throughput(url, pairs, args.duration, args.procs)
+            throughput(pairs, args.duration, args.procs)
             if not args.skip_stream:
-                asyncio.run(delivery(url, pairs, args.ws_rate, args.ws_duration))
+                asyncio.run(delivery(pairs, args.ws_rate, args.ws_duration))
+            print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
         finally:
-            if process is not None:
+            for process in processes:
                 process.terminate()
-                process.wait(timeout=10)
-                errors = [line for line in (Path(tmp) / "server.log").read_text().splitlines()
-                          if "Error" in line or "Traceback" in line]
-                if errors:
-                    print(f"server log: {len(errors)} error lines, first: {errors[0][:200]}")
+            for process in processes:
+                process.wait(timeout=20)
+            errors = [line for log in Path(tmp).glob("server-*.log")
+                      for line in log.read_text().splitlines()
+                      if "Error" in line or "Traceback" in line]
+            if errors:
+                print(f"server log: {len(errors)} error lines, first: {errors[0][:200]}")
 
 
 if __name__ == "__main__":

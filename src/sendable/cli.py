@@ -149,24 +149,37 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
           mail: Annotated[str, typer.Option(
               "--mail", help="Where verification codes go: console, file:PATH, smtp://…")]
           = "console",
+          redis: Annotated[str | None, typer.Option(
+              "--redis", help="Redis URL: counters and rate windows shared by every node, "
+              "and streams woken by other nodes' sends (default: in-process, one node).")]
+          = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import logging
 
     import uvicorn
+    from sqlalchemy.engine import make_url
 
     from sendable.accounts import Auth
     from sendable.api import create_app
     from sendable.api.observe import configure_logging
     from sendable.mailer import mailer_from_url
+    from sendable.scratch import BackendUnreachable, check_redis
     from sendable.service import Service
+    from sendable.store.engine import database_url
 
     try:
         mailer = mailer_from_url(mail)
     except ValueError as error:
         fail(f"--mail: {error}")
         return
-    service = Service.open(db, policy_or_exit(policy), mailer=mailer)
+    if redis:
+        try:
+            check_redis(redis)
+        except BackendUnreachable as error:
+            fail(f"--redis: {error}")
+            return
+    service = Service.open(db, policy_or_exit(policy), mailer=mailer, counters_uri=redis)
     auth = Auth(service)
     if demo:
         from sendable.demo import load_demo
@@ -178,9 +191,12 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
     # GIL back and forth, and the default 5 ms switch interval makes every hand-back a
     # wait. A short interval keeps the two threads from convoying.
     sys.setswitchinterval(float(os.environ.get("SENDABLE_SWITCH_INTERVAL", "0.0005")))
-    typer.echo(f"sendable serving on http://{host}:{port} (db {db}; "
+    shown_db = make_url(database_url(db)).render_as_string(hide_password=True)
+    typer.echo(f"sendable serving on http://{host}:{port} (db {shown_db}; "
+               f"counters {'Redis' if redis else 'in-process'}; "
                f"policy {service.policy.digest()})")
-    uvicorn.run(create_app(service, auth=auth, poll_seconds=poll), host=host, port=port,
+    asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis)
+    uvicorn.run(asgi, host=host, port=port,
                 log_level="warning", access_log=False, ws_ping_interval=20.0)
 
 

@@ -339,14 +339,36 @@ class Service:
                                           or not 1 <= len(client_msg_id) <= 64
                                           or "\x00" in client_msg_id):
             raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
+        try:
+            return self._send(sender, to, text, client, client_msg_id)
+        except sa.exc.IntegrityError:
+            # The same client_msg_id stored meanwhile by another writer that this
+            # one did not wait for (e.g. another process on one SQLite file; on
+            # PostgreSQL the sender's lock makes the lookup below see it first):
+            # the loser answers with the winner's result, like any repeat.
+            if client_msg_id is None:
+                raise
+            with self._read() as conn:
+                first = hot.message_by_client_id(conn, self._pair(conn, sender, to)[0]["id"],
+                                                 client_msg_id)
+            if first is None:
+                raise
+            return self._replay(first)
+
+    @classmethod
+    def _replay(cls, first: dict[str, Any]) -> SendResult:
+        return SendResult(first["outcome"], Decision(first["outcome"], ()),
+                          cls._message_json(first), replayed=True)
+
+    def _send(self, sender: str, to: str, text: str, client: str | None,
+              client_msg_id: str | None) -> SendResult:
         with self._tx() as conn:
             a, b = self._pair(conn, sender, to)
             repo.lock_accounts(conn, a["id"], b["id"])
             if client_msg_id is not None:
                 first = hot.message_by_client_id(conn, a["id"], client_msg_id)
                 if first is not None:
-                    return SendResult(first["outcome"], Decision(first["outcome"], ()),
-                                      self._message_json(first), replayed=True)
+                    return self._replay(first)
             now = self.now()
             decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:

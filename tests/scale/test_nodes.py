@@ -103,3 +103,59 @@ def test_concurrent_sends_in_one_conversation_from_both_ends(db_url, counters_ur
             "WHERE a.handle = 'ann' ORDER BY e.id")).all()
     seqs = [payload["message"]["seq"] for _, payload in rows]
     assert seqs == sorted(seqs) and len(seqs) == 24
+
+
+def test_a_resuming_stream_never_skips_or_repeats_under_concurrent_sends(  # type: ignore[no-untyped-def]
+        db_url, counters_uri, open_service) -> None:
+    """Senders on two nodes write to one recipient while a reader on a third follows
+    her stream the way a stream (or a client resuming with its cursor) does.
+
+    Why it holds on PostgreSQL: an account's events are inserted only under that
+    account's transaction-scoped advisory lock (a send locks sender and recipient,
+    repo.insert_event locks its account); the id is drawn from the sequence while
+    the lock is held, and the lock is released only once the commit is visible. So
+    the next writer for that account draws a larger id and commits later: per
+    account, id order is commit order, and `account_id = X AND id > cursor` can
+    never show id N+1 before N. Streams read per account, so no global order is
+    needed. (That needs the sequence to hand out ids in order, i.e. no per-session
+    cache: checked below.)"""
+    node_a, node_b = _nodes(db_url, counters_uri, open_service,
+                            {"rate_limits": {"messages": ["1000/minute"]}}, need_redis=False)
+    reader = open_service({}, FixedClock(NOW))
+    senders = [f"fan{i}" for i in range(8)]
+    for handle in ["star", *senders]:
+        node_a.create_account(handle, created_at=NOW - 60 * 86400, verified=True)
+    for handle in senders:
+        node_a.follow(handle, "star")
+        node_a.follow("star", handle)
+    star = node_a.account("star")["id"]
+    with node_a.engine.connect() as conn:
+        cache = conn.execute(sa.text(
+            "SELECT cache_size FROM pg_sequences WHERE sequencename = 'events_id_seq'")).scalar()
+    assert cache == 1
+    seen: list[int] = []
+    done = threading.Event()
+
+    def follow_stream() -> None:
+        cursor = 0
+        while True:
+            finished = done.is_set()  # read before the last pass: it sees every commit
+            for row in reader.events(star, cursor, 50):
+                seen.append(row["id"])
+                cursor = row["id"]
+            if finished:
+                return
+
+    following = threading.Thread(target=follow_stream)
+    following.start()
+    jobs = [(lambda n=n, s=s, i=i: n.send(s, "star", f"{s} says {i}"))
+            for i in range(6) for s, n in zip(senders, [node_a, node_b] * 4, strict=True)]
+    results = _hammer(jobs)
+    done.set()
+    following.join()
+    assert not [r for r in results if isinstance(r, Exception)], results
+    with node_a.engine.connect() as conn:
+        stored = [r[0] for r in conn.execute(sa.text(
+            "SELECT id FROM events WHERE account_id = :a ORDER BY id"), {"a": star})]
+    assert len(stored) == len(jobs)
+    assert seen == stored  # nothing skipped, nothing twice, in order

@@ -24,17 +24,28 @@ MAX_BODY = 64 * 1024
 
 
 def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: float = 2.0,
-               max_body: int = MAX_BODY) -> FastAPI:
+               max_body: int = MAX_BODY, fanout_uri: str | None = None) -> FastAPI:
     """An ASGI app over `service`. `poll_seconds` bounds how late a stream sees events
-    written by another node when no shared notifier wakes it."""
+    written by another node when no shared notifier wakes it; `fanout_uri` (a Redis
+    URL) is that notifier: other nodes' commits wake streams here at once."""
     notifier = LocalNotifier()
     service.add_event_listener(notifier.wake)
+    fanout = None
+    if fanout_uri:
+        from sendable.api.fanout import RedisFanout
+
+        fanout = RedisFanout(fanout_uri, notifier)
+        service.add_event_listener(fanout.publish)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         notifier.bind(asyncio.get_running_loop())
+        if fanout is not None:
+            await fanout.start()
         yield
         app.state.writer.shutdown(wait=True)
+        if fanout is not None:
+            await fanout.stop()
 
     app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
                   default_response_class=JSON,

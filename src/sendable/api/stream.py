@@ -9,8 +9,9 @@ Waking: the service calls its event listeners after every commit that added
 events. `LocalNotifier` wakes the streams on this node at once. Another node's
 writes reach this node's streams through the fallback poll (`poll_seconds`), or
 sooner through a shared notifier: anything that calls `LocalNotifier.wake(ids)`
-when another node publishes (e.g. Redis pub/sub) plugs in without changing the
-stream, because the table, not the notification, is what a stream sends.
+when another node publishes plugs in without changing the stream, because the
+table, not the notification, is what a stream sends: `sendable serve --redis`
+adds `api.fanout.RedisFanout` (Redis pub/sub) for that.
 
 Frames (JSON text): first `{"kind": "ready", "cursor": N}`, then one
 `{"id", "kind", "at", "payload"}` per event (`kind`: message | request | standing).
@@ -53,6 +54,13 @@ class LocalNotifier:
             if loop is None or not any(a in self._waiting for a in accounts):
                 return
         loop.call_soon_threadsafe(self._set, accounts)
+
+    def wake_all(self) -> None:
+        """Wake every stream here (after a gap in what another node told us)."""
+        with self._lock:
+            accounts = set(self._waiting)
+        if accounts:
+            self.wake(accounts)
 
     def _set(self, accounts: set[int]) -> None:
         with self._lock:
