@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+
+from serving import free_port, start_serve, stop_serve
 
 POLICY = """
 [new_accounts]
@@ -31,12 +30,6 @@ new_conversations = ["100/hour"]
 PASSWORD = "correct horse battery"
 DEMO_PASSWORD = "sendable-demo"
 _counter = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -59,32 +52,14 @@ def start_server(workdir: Path, *extra: str) -> Server:
     policy = workdir / "policy.toml"
     policy.write_text(POLICY)
     log = workdir / f"server-{port}.log"
-    cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
-           "--port", str(port), "--db", str(workdir / "api.db"), "--policy", str(policy),
-           "--poll", "0.5", "--mail", f"file:{workdir / 'mail.jsonl'}", *extra]
-    process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return Server(url, process, log)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not start:\n{log.read_text()}")
+    process = start_serve(port, ["--db", str(workdir / "api.db"), "--policy", str(policy),
+                                 "--poll", "0.5", "--mail", f"file:{workdir / 'mail.jsonl'}",
+                                 *extra], log)
+    return Server(f"http://127.0.0.1:{port}", process, log)
 
 
 def stop_server(server: Server) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+    stop_serve(server.process)
 
 
 @pytest.fixture(scope="session")

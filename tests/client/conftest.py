@@ -38,6 +38,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from serving import free_port, start_serve, stop_serve
+
 POLICY = """
 [new_accounts]
 days = 0
@@ -58,12 +60,6 @@ DEMO_PASSWORD = "sendable-demo"
 _counter = itertools.count(1)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     workdir: Path
@@ -80,35 +76,15 @@ class Server:
         policy = self.workdir / "policy.toml"
         policy.write_text(self.policy)
         self.log = self.workdir / f"server-{time.monotonic_ns()}.log"
-        cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
-               "--port", str(self.port), "--db", str(self.workdir / "client.db"),
-               "--policy", str(policy), "--poll", "0.3", "--quiet",
-               *(["--demo"] if demo else [])]
-        self.process = subprocess.Popen(cmd, stdout=self.log.open("w"),
-                                        stderr=subprocess.STDOUT,
-                                        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited:\n{self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
+        self.process = start_serve(
+            self.port, ["--db", str(self.workdir / "client.db"), "--policy", str(policy),
+                        "--poll", "0.3", "--quiet", *(["--demo"] if demo else [])], self.log)
+        return self
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        self.process = None
+        if self.process is not None:
+            stop_serve(self.process)
+            self.process = None
 
 
 def _start(workdir: Path, policy: str = POLICY, demo: bool = True) -> Server:

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from sendable.counters.redis import RedisCounters
 from sendable.scratch import is_server_db, scratch_counters, scratch_db
+from serving import free_port, start_serve, stop_serve
 
 TEST_REDIS_HINT = "needs Redis: set SENDABLE_TEST_REDIS (eval \"$(bash ci/services.sh)\")"
 
@@ -50,19 +46,7 @@ class Node:
         return self.url.replace("http://", "ws://")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        stop_serve(self.process, sig)
 
 
 @pytest.fixture(scope="module")
@@ -86,29 +70,16 @@ def start_node(shared_backend: tuple[str, str],
     started: list[Node] = []
 
     def start(policy: str, poll: float = 0.5) -> Node:
-        port = _free_port()
+        port = free_port()
         policy_file = workdir / f"policy-{port}.toml"
         policy_file.write_text(policy)
         log = workdir / f"node-{port}.log"
-        cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
-               "--port", str(port), "--db", db_url, "--redis", redis_uri,
-               "--policy", str(policy_file), "--poll", str(poll), "--quiet",
-               "--mail", f"file:{workdir / 'mail.jsonl'}"]
-        process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                                   env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        process = start_serve(port, ["--db", db_url, "--redis", redis_uri,
+                                     "--policy", str(policy_file), "--poll", str(poll), "--quiet",
+                                     "--mail", f"file:{workdir / 'mail.jsonl'}"], log, timeout=60)
         node = Node(f"http://127.0.0.1:{port}", process, log)
         started.append(node)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise RuntimeError(f"node exited:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{node.url}/healthz", timeout=1).status_code == 200:
-                    return node
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        node.stop(signal.SIGKILL)
-        raise RuntimeError(f"node did not start:\n{log.read_text()}")
+        return node
 
     yield start
     for node in started:

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from serving import free_port, start_serve, stop_serve
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -43,12 +41,6 @@ sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (run ci/browser.sh)",
                 allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -80,32 +72,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _make_moderator(db, policy)
     port = free_port()
     log = workdir / "server.log"
-    process = subprocess.Popen(
-        [sys.executable, "-c", "from sendable.cli import app; app()", "serve", "--port",
-         str(port), "--db", str(db), "--policy", str(policy), "--poll", "0.5"],
-        stdout=log.open("w"), stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"server did not start:\n{log.read_text()}")
-        time.sleep(0.1)
-    yield Server(url, db, process, log)
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    process = start_serve(port, ["--db", str(db), "--policy", str(policy), "--poll", "0.5"],
+                          log)
+    yield Server(f"http://127.0.0.1:{port}", db, process, log)
+    stop_serve(process)
 
 
 @pytest.fixture(scope="session")

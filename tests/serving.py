@@ -1,0 +1,52 @@
+"""Real `sendable serve` processes for tests: start on a free loopback port, wait
+until /healthz answers, stop. One way of doing it, shared by every test folder."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_serve(port: int, args: list[str], log: Path, timeout: float = 30,
+                env: dict[str, str] | None = None) -> subprocess.Popen:
+    """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
+    cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
+           "--port", str(port), *args]
+    process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})})
+    url = f"http://127.0.0.1:{port}/healthz"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log.read_text()}")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    stop_serve(process, signal.SIGKILL)
+    raise RuntimeError(f"server did not start within {timeout:.0f}s:\n{log.read_text()}")
+
+
+def stop_serve(process: subprocess.Popen, sig: int = signal.SIGTERM, wait: float = 20) -> None:
+    """Stop a server (SIGTERM lets it finish what it acknowledged); kill it if it hangs."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    try:
+        process.wait(timeout=wait)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
