@@ -275,8 +275,9 @@ def mod_queue(db: DbOption = "sendable.db", policy: PolicyOption = None,
 def mod_ban(handle: HandleArg,
             length: Annotated[str | None, typer.Option(
                 "--for", help="How long, like 24h or 7d; leave out for a permanent ban.")] = None,
-            scope: Annotated[str, typer.Option("--scope", help="messaging or account.")]
-            = "messaging",
+            scope: Annotated[str | None, typer.Option(
+                "--scope", help="messaging or account (default: the policy's ban_scope).")]
+            = None,
             reason: Annotated[str | None, typer.Option("--reason")] = None,
             by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
             as_json: JsonOption = False) -> None:
@@ -289,10 +290,11 @@ def mod_ban(handle: HandleArg,
             seconds = parse_duration(length)
         except ValueError as error:
             fail(f"--for: {error}")
-    if scope not in ("messaging", "account"):
+    if scope is not None and scope not in ("messaging", "account"):
         fail(f"--scope: must be messaging or account, not {scope!r}")
     ban_id = _mod(db, policy, lambda s: s.ban(handle, seconds, scope, by, reason),
                   {"handle": "HANDLE", "scope": "--scope", "by": "--by"})
+    scope = scope or policy_or_exit(policy).enforcement.ban_scope
     _done(as_json, {"ban_id": ban_id, "handle": handle, "scope": scope, "seconds": seconds},
           f"banned @{handle} ({scope}) " + (f"for {length}" if seconds else "permanently")
           + f": ban:{ban_id}")

@@ -295,7 +295,7 @@ class _Run:
         if action == "ban":
             length = args.get("for")
             seconds = None if length in (None, "permanent") else parse_duration(str(length))
-            self.service.ban(handle, seconds, str(args.get("scope", "messaging")), actor,
+            self.service.ban(handle, seconds, args.get("scope"), actor,
                              args.get("reason"))
         elif action == "unban":
             self.service.unban(handle, actor)

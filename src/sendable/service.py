@@ -631,9 +631,12 @@ class Service:
             raise Forbidden(f"@{actor} is not a moderator", "by")
         return row["id"]
 
-    def ban(self, handle: str, seconds: float | None, scope: str = "messaging",
+    def ban(self, handle: str, seconds: float | None, scope: str | None = None,
             actor: str | None = None, reason: str | None = None) -> int:
+        """Ban an account for `seconds` (None: permanently); the scope defaults to the
+        policy's enforcement.ban_scope."""
         _check_note(reason, "reason")
+        scope = scope or self.policy.enforcement.ban_scope
         with self._tx() as conn:
             account = self.account(handle, conn)
             now = self.now()

@@ -67,7 +67,7 @@ class ModAction(Body):
     handle: str | None = Field(None, max_length=64)
     message_id: int | None = None
     length: str | None = Field(None, alias="for", description="30s, 5m, 2h, 7d or permanent")
-    scope: Literal["messaging", "account"] = "messaging"
+    scope: Literal["messaging", "account"] | None = None  # None: the policy's ban_scope
     category: str | None = Field(None, max_length=32)
     reason: str | None = Field(None, max_length=2000)
 
