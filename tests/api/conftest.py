@@ -9,57 +9,13 @@ from __future__ import annotations
 
 import itertools
 import os
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
+from apikit import DEMO_PASSWORD, PASSWORD, Server, User, login, start_server, stop_server
 
-from serving import free_port, start_serve, stop_serve
-
-POLICY = """
-[new_accounts]
-days = 0
-
-[rate_limits]
-messages = ["8/hour"]
-new_conversations = ["100/hour"]
-"""
-PASSWORD = "correct horse battery"
-DEMO_PASSWORD = "sendable-demo"
 _counter = itertools.count(1)
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-    @property
-    def mail(self) -> Path:
-        return self.log.parent / "mail.jsonl"
-
-    @property
-    def ws_url(self) -> str:
-        return self.url.replace("http://", "ws://")
-
-
-def start_server(workdir: Path, *extra: str) -> Server:
-    port = free_port()
-    policy = workdir / "policy.toml"
-    policy.write_text(POLICY)
-    log = workdir / f"server-{port}.log"
-    process = start_serve(port, ["--db", str(workdir / "api.db"), "--policy", str(policy),
-                                 "--poll", "0.5", "--mail", f"file:{workdir / 'mail.jsonl'}",
-                                 *extra], log)
-    return Server(f"http://127.0.0.1:{port}", process, log)
-
-
-def stop_server(server: Server) -> None:
-    stop_serve(server.process)
 
 
 @pytest.fixture(scope="session")
@@ -73,22 +29,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def http(server: Server) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=10) as client:
         yield client
-
-
-@dataclass
-class User:
-    handle: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
-
-def login(http: httpx.Client, handle: str, password: str = PASSWORD) -> User:
-    r = http.post("/v1/sessions", json={"handle": handle, "password": password})
-    assert r.status_code == 201, r.text
-    return User(handle, r.json()["token"])
 
 
 @pytest.fixture
@@ -107,15 +47,3 @@ def user(http: httpx.Client):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def mod(http: httpx.Client) -> User:
     return login(http, "mod", DEMO_PASSWORD)
-
-
-def mutual(http: httpx.Client, a: User, b: User) -> None:
-    for x, y in ((a, b), (b, a)):
-        assert http.put(f"/v1/follows/{y.handle}", headers=x.auth).status_code == 200
-
-
-def send(http: httpx.Client, sender: User, to: User | str, text: str = "hello",
-         **extra: object) -> httpx.Response:
-    handle = to if isinstance(to, str) else to.handle
-    headers = {**sender.auth, **extra.pop("headers", {})}  # type: ignore[dict-item]
-    return http.post("/v1/messages", json={"to": handle, "text": text, **extra}, headers=headers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import PASSWORD, login
+from apikit import PASSWORD, login
 
 
 def test_create_account_and_me(http, user):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import mutual, send
+from apikit import mutual, send
 
 
 def test_delivered_between_mutuals(http, user):

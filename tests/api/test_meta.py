@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 
-from conftest import DEMO_PASSWORD, login, send, start_server, stop_server
+from apikit import DEMO_PASSWORD, login, send, start_server, stop_server
 
 CONTRACT_PATHS = {
     ("post", "/v1/accounts"), ("post", "/v1/sessions"), ("get", "/v1/me"),

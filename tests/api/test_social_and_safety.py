@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import mutual, send
+from apikit import mutual, send
 
 
 def test_private_account_follow_requests(http, user):

@@ -8,9 +8,8 @@ import json
 
 import pytest
 import websockets
+from apikit import mutual, send
 from websockets.exceptions import InvalidStatus
-
-from conftest import mutual, send
 
 
 async def recv(ws, timeout: float = 5.0) -> dict:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from world import DAY, World
 
-from conftest import DAY, World
 from sendable.errors import Conflict, Invalid, NotFound
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from world import DAY, World
 
-from conftest import DAY, World
 from sendable.enforcement.reputation import ReputationInputs, reputation
 from sendable.errors import Invalid, NotFound
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from world import DAY, HOUR, World
 
-from conftest import DAY, HOUR, World
 from sendable.errors import NotFound
 
 

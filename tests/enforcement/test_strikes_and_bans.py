@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from world import DAY, HOUR, World
 
-from conftest import DAY, HOUR, World
 from sendable.enforcement.ladder import LadderStep, step_for
 from sendable.errors import Forbidden, Invalid, NotFound
 

@@ -9,8 +9,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
+from world import HOUR, World
 
-from conftest import HOUR, World
 from sendable.errors import Conflict, Invalid, NotFound, Unavailable
 from sendable.mailer import (
     ConsoleMailer,
