@@ -310,8 +310,10 @@ class _Run:
             raise ScenarioError(f"unknown moderate action {action!r}")
 
     def step_appeal(self, args: dict[str, Any]) -> None:
+        # A scenario may leave the statement out; a person always writes one.
+        statement = str(args.get("statement") or "Please review this decision.")
         self.last_appeal = self.service.appeal(self.ensure(args["by"]), str(args["target"]),
-                                               str(args.get("statement", "")))
+                                               statement)
 
     def step_decide(self, args: dict[str, Any]) -> None:
         appeal = args.get("appeal", "last")
