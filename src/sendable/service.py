@@ -273,6 +273,15 @@ class Service:
                 raise NotFound(f"@{follower} has not asked to follow you", "follower")
             repo.put_follow(conn, fan["id"], owner["id"], True, self.now())
 
+    def decline_follow(self, by: str, follower: str) -> None:
+        """Turn down a request to follow a private account; the asker is not told."""
+        with self._tx() as conn:
+            owner, fan = self.account(by, conn), self.account(follower, conn)
+            row = repo.follow_row(conn, fan["id"], owner["id"])
+            if row is None or row["approved"]:
+                raise NotFound(f"@{follower} has not asked to follow you", "follower")
+            repo.delete_follow(conn, fan["id"], owner["id"])
+
     def follow_requests(self, handle: str) -> list[dict[str, Any]]:
         with self._read() as conn:
             account = self.account(handle, conn)

@@ -140,3 +140,21 @@ def test_held_message_released_by_a_moderator(http, user, mod):
     assert r.json()["message"]["outcome"] == "delivered"  # b follows a: their inbox
     shown = http.get(f"/v1/conversations/{cid}/messages", headers=b.auth).json()["messages"]
     assert [m["text"] for m in shown] == ["vaccines cause autism"]
+
+
+def test_follow_requests_are_approved_or_declined(http, user):
+    owner, fan, other = user("owner"), user("fan"), user("other")
+    assert http.patch("/v1/me/settings", json={"private": True},
+                      headers=owner.auth).status_code == 200
+    for asker in (fan, other):
+        r = http.put(f"/v1/follows/{owner.handle}", headers=asker.auth)
+        assert r.status_code == 200 and r.json()["state"] == "pending"
+    waiting = http.get("/v1/follow-requests", headers=owner.auth).json()["requests"]
+    assert {x["handle"] for x in waiting} == {fan.handle, other.handle}
+    assert http.post(f"/v1/follow-requests/{fan.handle}/approve",
+                     headers=owner.auth).status_code == 200
+    r = http.post(f"/v1/follow-requests/{other.handle}/decline", headers=owner.auth)
+    assert r.status_code == 200 and r.json()["state"] == "declined"
+    assert http.get("/v1/follow-requests", headers=owner.auth).json()["requests"] == []
+    again = http.post(f"/v1/follow-requests/{other.handle}/decline", headers=owner.auth)
+    assert again.status_code == 404

@@ -166,3 +166,15 @@ def test_the_reputation_band_says_limited_only_below_the_floor(make_service) -> 
     s.strike("fresh", "harassment")
     assert s.status("fresh")["reputation"] < 0.2
     assert s.status("fresh")["reputation_band"] == "limited"
+
+
+def test_a_private_account_declines_a_follow_request(make_service) -> None:
+    s = make_service(accounts=("alice", "priv"))
+    s.update_settings("priv", private=True)
+    assert s.follow("alice", "priv") == "pending"
+    s.decline_follow("priv", "alice")
+    assert s.follow_requests("priv") == []
+    assert s.send("alice", "priv", "hi").decision.findings[0].code == "privacy.private_account"
+    with pytest.raises(NotFound):
+        s.decline_follow("priv", "alice")  # nothing left to decline
+    assert s.follow("alice", "priv") == "pending"  # they may ask again

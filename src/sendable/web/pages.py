@@ -274,6 +274,13 @@ def approve_follow(handle: str, request: Request, form: dict[str, str] = Depends
     return redirect("/settings#follow-requests", "approved")
 
 
+@router.post("/settings/follow-requests/{handle}/decline")
+def decline_follow(handle: str, request: Request, form: dict[str, str] = Depends(checked_form),
+                   me: Principal = Depends(signed_in)) -> Response:
+    service_of(request).decline_follow(me.handle, handle)
+    return redirect("/settings#follow-requests", "follow_declined")
+
+
 # -- account standing and appeals ---------------------------------------------------------------
 
 

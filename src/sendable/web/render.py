@@ -32,6 +32,7 @@ NOTICES = {
     "unfollowed": "You no longer follow them.",
     "settings": "Privacy settings saved.",
     "approved": "Follow request approved.",
+    "follow_declined": "Follow request declined. They are not told.",
     "appealed": "Appeal sent. A moderator will decide it; its state shows below.",
     "verification_sent": "We sent you a code. Enter it below.",
     "verified": "Your account is verified.",

@@ -40,6 +40,14 @@ def approve(request: Request, handle: str = Handle,
     return {"handle": handle, "state": "following"}
 
 
+@router.post("/v1/follow-requests/{handle}/decline")
+def decline(request: Request, handle: str = Handle,
+            me: Principal = Depends(current)) -> dict[str, Any]:
+    """Turn down a follow request; the asker is not told (their follow reads as pending)."""
+    service_of(request).decline_follow(me.handle, handle)
+    return {"handle": handle, "state": "declined"}
+
+
 @router.get("/v1/blocks")
 def blocks(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     return {"blocked": service_of(request).blocked_accounts(me.handle)}
