@@ -360,6 +360,20 @@ def mod_release(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")]
     _done(as_json, message, f"released message {message_id} ({message['outcome']})")
 
 
+@mod_app.command("label")
+def mod_label(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
+              verdict: Annotated[str, typer.Argument(metavar="VERDICT", help="spam or ham.")],
+              by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+              as_json: JsonOption = False) -> None:
+    """Tell the spam filter whether a stored message was spam; it learns from it at once."""
+    if verdict not in ("spam", "ham"):
+        fail(f"VERDICT: must be spam or ham, not {verdict!r}")
+    _mod(db, policy, lambda s: s.label_message(message_id, verdict == "spam", by),
+         {"message_id": "MESSAGE_ID", "by": "--by"})
+    _done(as_json, {"message_id": message_id, "verdict": verdict},
+          f"message {message_id} labelled {verdict}; the spam filter learned from it")
+
+
 @mod_app.command("resolve")
 def mod_resolve(handle: HandleArg, note: Annotated[str | None, typer.Option("--note")] = None,
                 by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,

@@ -86,6 +86,8 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
                       "priority": score, "priority_reason": why, "created_at": oldest,
                       "distinct_reporters": len(reporters), "reports": len(rows),
                       "report_ids": [r["id"] for r in rows], "message_ids": message_ids,
+                      "messages": [{"id": m, "text": (repo.message_by_id(conn, m) or {}).get("text")}
+                                   for m in message_ids],
                       "reasons": dict(reasons)})
 
     for row in repo.appeals_of(conn, state="open"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -85,7 +86,9 @@ class Service:
         self.policy = policy
         self.clock = clock or SystemClock()
         self.counters = counters or open_counters(None)
-        self.analyser = ContentAnalyser(policy, self._load_spam_model())
+        self._spam_version, model = self._load_spam_model()
+        self._spam_checked = time.monotonic()
+        self.analyser = ContentAnalyser(policy, model)
         # One writer at a time per process: a send's read-decide-write must
         # not interleave with another's, or two could both pass a limit. The
         # writer keeps its connection, so a send pays no pool checkout.
@@ -150,17 +153,34 @@ class Service:
 
     # -- the spam model, learned from moderators ---------------------------------
 
-    def _load_spam_model(self) -> SpamModel:
+    # How often a node looks for a model another node has taught meanwhile.
+    SPAM_MODEL_CHECK_SECONDS = 30.0
+
+    def _load_spam_model(self) -> tuple[int, SpamModel]:
         with self._read() as conn:
             stored = repo.spam_model_data(conn)
-        return SpamModel.from_json(stored) if stored else SpamModel()
+        return (stored[1], SpamModel.from_json(stored[0])) if stored else (0, SpamModel())
 
     def _save_spam_model(self, conn: sa.Connection) -> None:
-        repo.save_spam_model(conn, self.analyser.spam_model.to_json(), self.now())
+        self._spam_version = repo.save_spam_model(conn, self.analyser.spam_model.to_json(),
+                                                  self.now())
+
+    def _refresh_spam_model(self, conn: sa.Connection, force: bool = False) -> None:
+        """Pick up what another node taught the model; one small read every so often
+        (always before teaching it, so no node overwrites another's lessons)."""
+        if not force and time.monotonic() - self._spam_checked < self.SPAM_MODEL_CHECK_SECONDS:
+            return
+        self._spam_checked = time.monotonic()
+        if repo.spam_model_version(conn) != self._spam_version:
+            stored = repo.spam_model_data(conn)
+            if stored:
+                self._spam_version = stored[1]
+                self.analyser.spam_model = SpamModel.from_json(stored[0])
 
     def train_spam(self, rows: list[tuple[bool, str]]) -> dict[str, int]:
         """Teach the content model labelled examples (True = spam); it is kept in the store."""
         with self._tx() as conn:
+            self._refresh_spam_model(conn, force=True)
             self.analyser.spam_model.train(rows)
             self._save_spam_model(conn)
             repo.audit(conn, self.now(), "spam_train", None, None, examples=len(rows))
@@ -173,6 +193,7 @@ class Service:
             message = repo.message_by_id(conn, message_id)
             if message is None:
                 raise NotFound(f"no message {message_id}", "message_id")
+            self._refresh_spam_model(conn, force=True)
             self.analyser.spam_model.update(message["text"], is_spam)
             self._save_spam_model(conn)
             repo.audit(conn, self.now(), "spam_label", message["sender_id"],
@@ -379,6 +400,7 @@ class Service:
                 if first is not None:
                     return self._replay(first)
             now = self.now()
+            self._refresh_spam_model(conn)
             decision, facts, pair = self._decide(conn, a, b, text, client, now)
             if not decision.sendable:
                 findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)

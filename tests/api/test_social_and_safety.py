@@ -158,3 +158,22 @@ def test_follow_requests_are_approved_or_declined(http, user):
     assert http.get("/v1/follow-requests", headers=owner.auth).json()["requests"] == []
     again = http.post(f"/v1/follow-requests/{other.handle}/decline", headers=owner.auth)
     assert again.status_code == 404
+
+
+def test_a_moderators_spam_verdict_from_the_queue(http, user, mod):
+    a, b = user("pitch"), user("target")
+    sent = send(http, a, b, "join my channel for daily tips")
+    message_id = sent.json()["message"]["id"]
+    r = http.post("/v1/reports", json={"message_id": message_id, "reason": "spam"},
+                  headers=b.auth)
+    assert r.status_code in (200, 201), r.text
+    items = http.get("/v1/mod/queue", headers=mod.auth).json()["items"]
+    reported = next(x for x in items if x["kind"] == "reports" and message_id in x["message_ids"])
+    assert {"id": message_id, "text": "join my channel for daily tips"} in reported["messages"]
+    r = http.post("/v1/mod/actions", json={"action": "spam", "message_id": message_id},
+                  headers=mod.auth)
+    assert r.status_code == 200 and r.json() == {"action": "spam", "message_id": message_id}
+    missing = http.post("/v1/mod/actions", json={"action": "not_spam"}, headers=mod.auth)
+    assert missing.status_code == 422 and missing.json()["error"]["field"] == "message_id"
+    assert http.post("/v1/mod/actions", json={"action": "spam", "message_id": message_id},
+                     headers=a.auth).status_code == 403

@@ -88,3 +88,18 @@ def test_scenario_run_reports_and_exits_non_zero_on_failure(tmp_path: Path) -> N
     broken = tmp_path / "broken.yaml"
     broken.write_text("steps: [unclosed\n")
     assert sendable("scenario", "run", str(broken)).stdout.strip().endswith("0 passed, 1 failed")
+
+
+def test_mod_label_teaches_the_spam_model(tmp_path: Path) -> None:
+    db = str(tmp_path / "label.db")
+    service = Service.open(db, build_policy(), SystemClock())
+    for handle in ("alice", "bob"):
+        service.create_account(handle, created_at=0.0, verified=True)
+    message = service.send("alice", "bob", "buy my course").message["id"]
+    service.close()
+    ok = sendable("mod", "label", str(message), "spam", "--db", db, "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == {"message_id": message, "verdict": "spam"}
+    assert Service.open(db, build_policy()).analyser.spam_model.examples == 1
+    bad = sendable("mod", "label", str(message), "maybe", "--db", db)
+    assert bad.returncode == 2 and "VERDICT" in bad.stderr

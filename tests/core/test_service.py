@@ -178,3 +178,27 @@ def test_a_private_account_declines_a_follow_request(make_service) -> None:
     with pytest.raises(NotFound):
         s.decline_follow("priv", "alice")  # nothing left to decline
     assert s.follow("alice", "priv") == "pending"  # they may ask again
+
+
+def test_a_moderators_spam_verdict_teaches_every_node(tmp_path, clock) -> None:
+    from sendable.policy import build_policy
+    from sendable.service import Service
+
+    db = str(tmp_path / "shared.db")
+    a = Service.open(db, build_policy(), clock)
+    for handle in ("alice", "bob"):
+        a.create_account(handle, created_at=0.0, verified=True)
+    b = Service.open(db, build_policy(), clock)  # a second node on the same store
+    message = a.send("alice", "bob", "cheap watches here").message["id"]
+    a.label_message(message, True)
+    assert a.analyser.spam_model.examples == 1
+    assert b.analyser.spam_model.examples == 0
+    b.SPAM_MODEL_CHECK_SECONDS = 0.0  # look now rather than in 30 s
+    b.send("bob", "alice", "hello back")
+    assert b.analyser.spam_model.examples == 1
+    b.label_message(message, True)  # teaching refreshes first: nothing of a's is lost
+    a.SPAM_MODEL_CHECK_SECONDS = 0.0
+    a.send("alice", "bob", "another")
+    assert a.analyser.spam_model.examples == b.analyser.spam_model.examples == 2
+    a.close()
+    b.close()

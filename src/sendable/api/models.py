@@ -63,7 +63,7 @@ class VerificationCode(Body):
 
 
 class ModAction(Body):
-    action: Literal["ban", "unban", "strike", "flag", "unflag", "release"]
+    action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam"]
     handle: str | None = Field(None, max_length=64)
     message_id: int | None = None
     length: str | None = Field(None, alias="for", description="30s, 5m, 2h, 7d or permanent")

@@ -195,6 +195,7 @@ spam_model = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("data", sa.Text, nullable=False),
     sa.Column("updated_at", Time, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False, server_default="0"),  # bumped per save
 )
 
 # What each account's live stream carries; the id is the resumable cursor.

@@ -106,6 +106,17 @@ def release(message_id: int, request: Request, form: dict[str, str] = Depends(ch
     return redirect("/mod#held", "done")
 
 
+@router.post("/messages/{message_id}/label")
+def label(message_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+          me: Principal = Depends(moderator)) -> Response:
+    """A moderator's spam verdict on a reported message: the spam model learns from it."""
+    verdict = form.get("verdict")
+    if verdict not in ("spam", "not_spam"):
+        raise Invalid("verdict must be spam or not_spam", "verdict")
+    service_of(request).label_message(message_id, verdict == "spam", me.handle)
+    return redirect("/mod", "labelled")
+
+
 @router.post("/appeals/{appeal_id}")
 def decide(appeal_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
            me: Principal = Depends(moderator)) -> Response:

@@ -38,6 +38,7 @@ NOTICES = {
     "verified": "Your account is verified.",
     "signed_out": "You are signed out.",
     "done": "Done.",
+    "labelled": "Thanks: the spam filter learned from your verdict.",
 }
 # A held message says why, as a refusal would: one fixed text per hold reason.
 NOTICES.update({

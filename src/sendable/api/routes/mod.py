@@ -27,12 +27,16 @@ def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any
 @router.post("/v1/mod/actions")
 def action(body: ModAction, request: Request,
            me: Principal = Depends(moderator)) -> dict[str, Any]:
-    """ban (for, scope), unban, strike (category), flag, unflag, release (message_id)."""
+    """ban (for, scope), unban, strike (category), flag, unflag, release (message_id), and
+    spam / not_spam (message_id): a verdict the spam model learns from at once."""
     service = service_of(request)
+    if body.action in ("release", "spam", "not_spam") and body.message_id is None:
+        raise Invalid(f"{body.action} needs a message_id", "message_id")
     if body.action == "release":
-        if body.message_id is None:
-            raise Invalid("release needs a message_id", "message_id")
         return {"action": "release", "message": service.release(body.message_id, me.handle)}
+    if body.action in ("spam", "not_spam"):
+        service.label_message(body.message_id, body.action == "spam", me.handle)
+        return {"action": body.action, "message_id": body.message_id}
     if not body.handle:
         raise Invalid(f"{body.action} needs a handle", "handle")
     result: dict[str, Any] = {"action": body.action, "handle": body.handle}
