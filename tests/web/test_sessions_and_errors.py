@@ -111,3 +111,28 @@ def test_error_pages_say_what_to_do(browserish, ui) -> None:
     assert forbidden.status_code == 403 and "needs a moderator account" in forbidden.text
     nobody = browserish.get("/with/nobody_here_at_all")
     assert nobody.status_code == 404 and "No account @nobody_here_at_all" in nobody.text
+
+
+def test_a_single_message_is_reported_from_the_conversation(server, ui) -> None:
+    sender, victim = ui.unique("rude"), ui.unique("victim")
+    with httpx.Client(base_url=server.url, headers=HTML, timeout=10) as a, \
+            httpx.Client(base_url=server.url, headers=HTML, timeout=10) as b:
+        csrf_a = sign_up(a, sender, ui.password)
+        sign_up(b, victim, ui.password)
+        sent = a.post(f"/with/{victim}/send", data={"csrf": csrf_a, "text": "you are a clown"})
+        assert sent.status_code == 303
+        page = b.get(f"/with/{sender}").text
+        message_id = re.search(r'name="message_id" value="(\d+)"', page).group(1)
+        r = b.post(f"/people/{sender}/report",
+                   data={"csrf": csrf_of(page), "message_id": message_id, "reason": "harassment"})
+        assert r.status_code == 303 and "notice=reported" in r.headers["location"]
+        bad = b.post(f"/people/{sender}/report",
+                     data={"csrf": csrf_of(page), "message_id": "x1", "reason": "spam"})
+        assert bad.status_code == 422
+    with httpx.Client(base_url=server.url, timeout=10) as api:
+        token = api.post("/v1/sessions", json={"handle": ui.mod_handle,
+                                               "password": ui.mod_password}).json()["token"]
+        items = api.get("/v1/mod/queue", headers={"Authorization": f"Bearer {token}"}).json()
+        reported = [x for x in items["items"] if x["kind"] == "reports"
+                    and int(message_id) in x.get("message_ids", [])]
+        assert reported and reported[0]["messages"][0]["text"] == "you are a clown"

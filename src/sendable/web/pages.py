@@ -231,8 +231,14 @@ def person(handle: str, action: str, request: Request,
     elif action == "unblock":
         service.unblock(me.handle, handle)
         notice = "unblocked"
-    elif action == "report":
-        service.report(me.handle, form.get("reason", ""), of=handle)
+    elif action == "report":  # the account, or one message of theirs
+        message_id = form.get("message_id", "")
+        if message_id and not message_id.isdigit():
+            raise Invalid("message_id must be a number", "message_id")
+        if message_id:
+            service.report(me.handle, form.get("reason", ""), message_id=int(message_id))
+        else:
+            service.report(me.handle, form.get("reason", ""), of=handle)
         notice = "reported"
     else:
         raise NotFound("no such action", "action")
