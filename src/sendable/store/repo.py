@@ -219,12 +219,9 @@ def held_messages(conn: sa.Connection) -> list[Row]:
 # -- enforcement -------------------------------------------------------------------
 
 def active_ban(conn: sa.Connection, account: int, now: float) -> Row | None:
-    """The ban in force, the one that ends last (permanent first)."""
-    q = (sa.select(bans).where(bans.c.account_id == account, bans.c.lifted_at.is_(None),
-                               sa.or_(bans.c.until.is_(None), bans.c.until > now))
-         .order_by(bans.c.until.is_(None).desc(), bans.c.until.desc()).limit(1))
-    found = conn.execute(q).mappings().first()
-    return dict(found) if found else None
+    """The ban in force, the one that ends last (permanent first): the same rule the
+    gate's facts use (hot.active_bans), so a send and a status never disagree."""
+    return hot.active_bans(conn, account, account, now).get(account)
 
 
 def active_strikes(conn: sa.Connection, account: int, now: float) -> list[Row]:
