@@ -120,8 +120,7 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
     content = analyser.analyse(text, stranger=rel.is_request)
     bans = hot.active_bans(conn, sender_id, recipient_id, now)
     # Reputation only bears on messages to strangers; skip its counts otherwise.
-    counts = (hot.standing_counts(conn, sender_id, now, now - policy.flags.report_window)
-              if rel.is_request else None)
+    counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None
     sender = account_facts(sender_row, bans.get(sender_id), counts, now)
     recipient = account_facts(recipient_row, bans.get(recipient_id))
     history = load_history(counters, policy, sender_id, now)

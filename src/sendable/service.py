@@ -26,6 +26,8 @@ from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
 from sendable.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
 from sendable.gate import Decision, Facts, decide
+from sendable.gate.checks import account as account_check
+from sendable.gate.checks import ban as ban_check
 from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
@@ -832,7 +834,7 @@ class Service:
 
     def _account_facts(self, conn: sa.Connection, row: dict[str, Any], now: float) -> Any:
         """An account's own facts (ban, strikes, flag, reputation) as the gate sees them."""
-        counts = hot.standing_counts(conn, row["id"], now, now - self.policy.flags.report_window)
+        counts = hot.standing_counts(conn, row["id"], now)
         return loading.account_facts(row, repo.active_ban(conn, row["id"], now), counts, now)
 
     def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -851,10 +853,6 @@ class Service:
         """An account's standing as its holder sees it: restrictions (as the reasons the
         gate would give), strikes, bans with their ends, the reputation band (never the
         number) and appeals."""
-        from sendable.gate.checks import account as account_check
-        from sendable.gate.checks import ban as ban_check
-        from sendable.gate.facts import Facts
-
         now = self.now()
         with self._read() as conn:
             row = self.account(handle, conn)

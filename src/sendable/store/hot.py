@@ -40,8 +40,6 @@ SELECT
   (SELECT COUNT(*) FROM strikes WHERE account_id = :a AND removed_at IS NULL
      AND expires_at > :now) AS strikes,
   (SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE account_id = :a) AS reporters,
-  (SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE account_id = :a
-     AND created_at > :report_since) AS recent_reporters,
   (SELECT COUNT(*) FROM blocks WHERE blocked_id = :a) AS blocks,
   (SELECT COUNT(*) FROM conversations WHERE started_by = :a AND state = 'accepted') AS replies
 """)
@@ -86,10 +84,9 @@ def _ends_later(until: float | None, other: float | None) -> bool:
     return until is None or until > other
 
 
-def standing_counts(conn: sa.Connection, account: int, now: float,
-                    report_since: float) -> dict[str, int]:
-    """Counts behind reputation and flags, in one round trip."""
-    row = conn.execute(_COUNTS, {"a": account, "now": now, "report_since": report_since})
+def standing_counts(conn: sa.Connection, account: int, now: float) -> dict[str, int]:
+    """The counts behind reputation, in one round trip."""
+    row = conn.execute(_COUNTS, {"a": account, "now": now})
     return {k: int(v or 0) for k, v in row.mappings().one().items()}
 
 
