@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -24,7 +24,7 @@ from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
 from sendable.enforcement.reputation import band
-from sendable.errors import Conflict, Forbidden, Invalid, NotFound, Unavailable
+from sendable.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable
 from sendable.gate import Decision, Facts, decide
 from sendable.gate.checks import account as account_check
 from sendable.gate.checks import ban as ban_check
@@ -51,6 +51,15 @@ class SendResult:
 
     def reasons(self, audience: str = "sender") -> list[dict[str, Any]]:
         return render_all(self.decision.findings, audience)
+
+
+class SendAttempt(NamedTuple):
+    """One send, as `Service.send` takes it; `Service.send_many` takes several."""
+    sender: str
+    to: str
+    text: str
+    client: str | None = None
+    client_msg_id: str | None = None
 
 
 def _check_text(text: Any, field: str = "text", allow_empty: bool = False) -> str:
@@ -386,6 +395,17 @@ class Service:
             if first is None:
                 raise
             return self._replay(first)
+
+    def send_many(self, attempts: list[SendAttempt]) -> list[SendResult | ServiceError]:
+        """Several sends, answered one by one in order: each gets its result, or the
+        error it alone caused (a bad handle refuses that attempt, not its neighbours)."""
+        results: list[SendResult | ServiceError] = []
+        for attempt in attempts:
+            try:
+                results.append(self.send(*attempt))
+            except ServiceError as error:
+                results.append(error)
+        return results
 
     @classmethod
     def _replay(cls, first: dict[str, Any]) -> SendResult:
