@@ -6,8 +6,11 @@
                                               # N serve processes on a scratch schema/prefix
 
 Creates N sender/recipient pairs that follow each other, then
-1. drives N concurrent senders (with --nodes, pair i sends through node i mod N) (httpx, asyncio; --procs load processes) for a fixed
-   duration and prints accepted messages per second and p50/p99 latency;
+1. drives N concurrent senders, each on its own keep-alive connection (with --nodes,
+   pair i sends through node i mod N; --procs load processes; a lean asyncio client
+   with pre-encoded requests, on uvloop when installed) for a fixed duration and
+   prints accepted messages per second, p50/p99 latency, and CPU per request of
+   the load generator and of the server processes it started;
 2. opens a stream for every recipient (with --nodes, on the node after the one its
    sender uses, so every event crosses nodes through Redis pub/sub), sends at a paced
    rate (--ws-rate, 500/s by default) and prints p50/p99 from the send starting to
@@ -29,8 +32,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
+import orjson
 import websockets
 
 from sendable.scratch import scratch_counters, scratch_db
@@ -109,38 +114,110 @@ async def setup_pairs(url: str, pairs: int, tag: str) -> list[tuple[str, str, st
         return out
 
 
+class Conn:
+    """One HTTP/1.1 keep-alive connection speaking just enough HTTP for this bench:
+    requests are pre-encoded bytes, responses are read by Content-Length. It costs
+    the load generator a fraction of what a full client does, so the server, not
+    the client, is what the figures measure."""
+
+    def __init__(self, url: str) -> None:
+        parsed = urlsplit(url)
+        self.host, self.port = parsed.hostname or "127.0.0.1", parsed.port or 80
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def open(self) -> Conn:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def request(self, data: bytes) -> int:
+        assert self.reader is not None and self.writer is not None
+        self.writer.write(data)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        at = head.lower().find(b"content-length:")
+        length = int(head[at + 15:head.index(b"\r\n", at)]) if at >= 0 else 0
+        if length:
+            await self.reader.readexactly(length)
+        return int(head[9:12])
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def post_message(url: str, token: str) -> tuple[bytes, bytes]:
+    """The fixed part of a POST /v1/messages request and the Content-Length header's
+    start; the body is appended per message."""
+    host = urlsplit(url).netloc
+    return (f"POST /v1/messages HTTP/1.1\r\nhost: {host}\r\n"
+            f"authorization: Bearer {token}\r\ncontent-type: application/json\r\n"
+            "content-length: ").encode(), b"\r\n\r\n"
+
+
+def encode(head: tuple[bytes, bytes], body: bytes) -> bytes:
+    return b"%s%d%s%s" % (head[0], len(body), head[1], body)
+
+
+def use_uvloop() -> None:
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+
+
 async def drive(pairs: list, duration: float, start_at: float) -> dict:
-    limits = httpx.Limits(max_connections=len(pairs), max_keepalive_connections=len(pairs))
     latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        await asyncio.sleep(max(0.0, start_at - time.time()))
-        stop = time.perf_counter() + duration
+    statuses: dict[int | str, int] = {}
+    conns = [await Conn(url).open() for *_, url, _ in pairs]
+    await asyncio.sleep(max(0.0, start_at - time.time()))
+    cpu0 = time.process_time()
+    stop = time.perf_counter() + duration
 
-        async def sender(s: str, token: str, r: str, url: str) -> None:
-            headers = {"Authorization": f"Bearer {token}"}
-            n = 0
-            while time.perf_counter() < stop:
-                t0 = time.perf_counter()
-                try:
-                    res = await client.post(f"{url}/v1/messages", headers=headers,
-                                            json={"to": r, "text": f"bench message {n}"})
-                    status = res.status_code
-                except httpx.HTTPError as error:
-                    status = type(error).__name__
-                latencies.append(time.perf_counter() - t0)
-                statuses[status] = statuses.get(status, 0) + 1
-                n += 1
+    async def sender(conn: Conn, token: str, r: str, url: str) -> None:
+        head = post_message(url, token)
+        template = b'{"to":"%s","text":"bench message %%d"}' % r.encode()
+        n = 0
+        clock = time.perf_counter
+        while clock() < stop:
+            data = encode(head, template % n)
+            t0 = clock()
+            try:
+                status: int | str = await conn.request(data)
+            except (OSError, asyncio.IncompleteReadError) as error:
+                status = type(error).__name__
+                await asyncio.sleep(0.01)
+                await conn.open()
+            latencies.append(clock() - t0)
+            statuses[status] = statuses.get(status, 0) + 1
+            n += 1
 
-        await asyncio.gather(*(sender(s, st, r, url) for s, st, r, _, url, _ in pairs))
-    return {"latencies": latencies, "statuses": statuses}
+    await asyncio.gather(*(sender(conn, st, r, url)
+                           for conn, (s, st, r, _, url, _) in zip(conns, pairs, strict=True)))
+    cpu = time.process_time() - cpu0
+    for conn in conns:
+        conn.close()
+    return {"latencies": latencies, "statuses": statuses, "cpu": cpu}
 
 
 def drive_process(pairs: list, duration: float, start_at: float, out) -> None:
+    use_uvloop()
     out.put(asyncio.run(drive(pairs, duration, start_at)))
 
 
-def throughput(pairs: list, duration: float, procs: int) -> None:
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the given processes have used so far (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(pairs: list, duration: float, procs: int, server_pids: list[int]) -> None:
     start_at = time.time() + 1.0
     queue: mp.Queue = mp.Queue()
     chunks = [pairs[i::procs] for i in range(procs)]
@@ -148,19 +225,28 @@ def throughput(pairs: list, duration: float, procs: int) -> None:
                for c in chunks if c]
     for w in workers:
         w.start()
+    time.sleep(max(0.0, start_at - time.time()))
+    server0 = cpu_seconds(server_pids)
     results = [queue.get() for _ in workers]
+    server_cpu = cpu_seconds(server_pids) - server0
     for w in workers:
         w.join()
     latencies = [x for r in results for x in r["latencies"]]
-    statuses: dict[int, int] = {}
+    statuses: dict[int | str, int] = {}
     for r in results:
         for k, v in r["statuses"].items():
             statuses[k] = statuses.get(k, 0) + v
     accepted = statuses.get(201, 0)
+    client_cpu = sum(r["cpu"] for r in results)
     print(f"send: {len(pairs)} concurrent senders, {procs} load process(es), {duration:.0f} s")
     print(f"  accepted {accepted} ({accepted / duration:.0f}/s), statuses {statuses}")
     print(f"  latency p50 {pct(latencies, 50) * 1000:.1f} ms, p99 {pct(latencies, 99) * 1000:.1f} ms, "
           f"max {max(latencies) * 1000:.1f} ms")
+    per = max(1, len(latencies))
+    line = f"  CPU per request: load generator {client_cpu / per * 1e6:.0f} us"
+    if server_pids:
+        line += f", server {server_cpu / per * 1e6:.0f} us ({server_cpu / duration:.2f} cores)"
+    print(line)
 
 
 async def delivery(pairs: list, rate: float, duration: float) -> None:
@@ -187,34 +273,39 @@ async def delivery(pairs: list, rate: float, duration: float) -> None:
     listeners = [asyncio.create_task(listen(rt, ws)) for _, _, _, rt, _, ws in pairs]
     for _ in pairs:
         await ready.acquire()
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-    statuses: dict[int, int] = {}
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        async def one(i: int) -> None:
-            s, st, r, _, url, _ = pairs[i % len(pairs)]
-            text = f"delivery check number {i}"
-            sent_at[text] = time.perf_counter()
-            try:
-                res = await client.post(f"{url}/v1/messages", json={"to": r, "text": text},
-                                        headers={"Authorization": f"Bearer {st}"})
-                status = res.status_code
-            except httpx.HTTPError as error:
-                status = type(error).__name__
-            statuses[status] = statuses.get(status, 0) + 1
+    statuses: dict[int | str, int] = {}
+    idle: dict[str, list[Conn]] = {url: [] for *_, url, _ in pairs}
 
-        start = time.perf_counter()
-        tasks = []
-        for i in range(total):  # paced: message i leaves at start + i/rate
-            await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            tasks.append(asyncio.create_task(one(i)))
-        await asyncio.gather(*tasks)
-        elapsed = time.perf_counter() - start
+    async def one(i: int) -> None:
+        s, st, r, _, url, _ = pairs[i % len(pairs)]
+        text = f"delivery check number {i}"
+        data = encode(post_message(url, st), orjson.dumps({"to": r, "text": text}))
+        conn = idle[url].pop() if idle[url] else await Conn(url).open()
+        sent_at[text] = time.perf_counter()
         try:
-            await asyncio.wait_for(done.wait(), 10)
-        except TimeoutError:
-            pass
+            status: int | str = await conn.request(data)
+            idle[url].append(conn)
+        except (OSError, asyncio.IncompleteReadError) as error:
+            status = type(error).__name__
+            conn.close()
+        statuses[status] = statuses.get(status, 0) + 1
+
+    start = time.perf_counter()
+    tasks = []
+    for i in range(total):  # paced: message i leaves at start + i/rate
+        await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
+        tasks.append(asyncio.create_task(one(i)))
+    await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - start
+    try:
+        await asyncio.wait_for(done.wait(), 10)
+    except TimeoutError:
+        pass
     for task in listeners:
         task.cancel()
+    for conns in idle.values():
+        for conn in conns:
+            conn.close()
     print(f"stream: {len(pairs)} open streams, {total} messages at {total / elapsed:.0f}/s "
           f"offered ({rate:.0f}/s target), statuses {statuses}")
     print(f"  delivered {len(delays)}/{total}; send-to-receipt p50 {pct(delays, 50) * 1000:.1f} ms, "
@@ -266,8 +357,9 @@ def main() -> None:
             pairs = [(*pair, urls[i % len(urls)], urls[(i + 1) % len(urls)])
                      for i, pair in enumerate(made)]
             print(f"setup: {len(pairs)} pairs in {time.perf_counter() - t0:.1f} s")
-            throughput(pairs, args.duration, args.procs)
+            throughput(pairs, args.duration, args.procs, [p.pid for p in processes])
             if not args.skip_stream:
+                use_uvloop()
                 asyncio.run(delivery(pairs, args.ws_rate, args.ws_duration))
             print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
         finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -12,12 +11,14 @@ from fastapi import FastAPI
 from sendable import __version__, web
 from sendable.accounts import Auth
 from sendable.api import errors
+from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
 from sendable.api.routes import accounts, messages, meta, mod, safety, social
 from sendable.api.stream import LocalNotifier
 from sendable.api.stream import router as stream_router
+from sendable.api.writer import Writer
 from sendable.service import Service
 
 MAX_BODY = 64 * 1024
@@ -43,7 +44,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
         if fanout is not None:
             await fanout.start()
         yield
-        app.state.writer.shutdown(wait=True)
+        app.state.writer.shutdown()
         if fanout is not None:
             await fanout.stop()
 
@@ -55,12 +56,13 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
     app.state.notifier = notifier
-    app.state.writer = ThreadPoolExecutor(1, thread_name_prefix="sendable-writer")
+    app.state.writer = Writer(service)  # sends, group-committed (api/writer.py)
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     for module in (accounts, social, messages, safety, mod, meta):
         app.include_router(module.router)
     app.include_router(stream_router)
     web.mount(app)  # the pages at / (sendable.web)
+    app.add_middleware(FastSend)  # inside the observer: ids, metrics and logs as for any route
     app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body)
     return app

@@ -3,11 +3,6 @@ WebSockets, a `token` query parameter)."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from functools import partial
-from typing import Any, TypeVar
-
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
@@ -15,8 +10,6 @@ from starlette.requests import HTTPConnection
 from sendable.accounts import Auth, Principal
 from sendable.errors import Forbidden
 from sendable.service import Service
-
-T = TypeVar("T")
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:
@@ -45,11 +38,3 @@ def moderator(me: Principal = Depends(current)) -> Principal:
     if me.role != "moderator":
         raise Forbidden("this needs a moderator account", "role")
     return me
-
-
-async def write(conn: HTTPConnection, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """Run a service write on the app's writer thread. The service lets one write in
-    at a time anyway; queueing them on one thread keeps many pool threads from
-    convoying on its lock (and on the GIL) under load."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(conn.app.state.writer, partial(fn, *args, **kwargs))

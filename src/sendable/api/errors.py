@@ -51,6 +51,15 @@ def refusal_response(request: Request, findings: Sequence[Finding]) -> JSON:
     return JSON(body, status_code=status, headers=headers)
 
 
+def service_error_response(request: Request, error: ServiceError) -> JSON:
+    headers = None
+    if isinstance(error, Throttled):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif error.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return error_response(request, error.status, error.message, error.field, headers)
+
+
 def _field(loc: Sequence[Any]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or None
@@ -59,12 +68,7 @@ def _field(loc: Sequence[Any]) -> str | None:
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSON:
-        headers = None
-        if isinstance(error, Throttled):
-            headers = {"Retry-After": str(error.retry_after)}
-        elif error.status == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        return error_response(request, error.status, error.message, error.field, headers)
+        return service_error_response(request, error)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, error: RequestValidationError) -> JSON:

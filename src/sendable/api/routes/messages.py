@@ -7,12 +7,12 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sendable.accounts import Principal
-from sendable.api.auth import current, service_of, write
+from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
 from sendable.reasons import render_all
-from sendable.service import SendResult
+from sendable.service import SendAttempt, SendResult
 
 router = APIRouter(tags=["messages"])
 
@@ -33,21 +33,22 @@ REFUSED = {403: {"model": ErrorReply, "description": "refused: every reason, sen
              responses={201: {"model": SendReply}, **REFUSED})
 async def send(body: NewMessage, request: Request,
                me: Principal = Depends(current)) -> Response:
-    """Send a message. Delivered, in their requests, held for review (201), or refused
+    """Send a message (api/fastsend.py answers the common case before this runs).
+    Delivered, in their requests, held for review (201), or refused
     with every reason. A repeated `client_msg_id` returns the first result."""
-    result = await write(request, service_of(request).send, me.handle, body.to, body.text,
-                         client=request.headers.get("sendable-client"),
-                         client_msg_id=body.client_msg_id)
+    result = await request.app.state.writer.send(SendAttempt(
+        me.handle, body.to, body.text, request.headers.get("sendable-client"),
+        body.client_msg_id))
     if result.replayed:
         return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
                     status_code=201, headers={"Idempotent-Replayed": "true"})
     request.app.state.metrics.decision(result.decision)
     if result.outcome == "refused":
         return refusal_response(request, result.decision.findings)
-    return JSON({"message": result.message, "notices": _notices(result)}, status_code=201)
+    return JSON({"message": result.message, "notices": notices(result)}, status_code=201)
 
 
-def _notices(result: SendResult) -> list[dict]:
+def notices(result: SendResult) -> list[dict]:
     """What the sender should know about a stored message. A held one says why, in the
     sender view, as a refusal would: it is their own text, nobody else's secret."""
     notices = NOTICES[result.outcome]

@@ -1,0 +1,126 @@
+"""POST /v1/messages without the framework, for the sends that need nothing from it.
+
+The send is the one hot endpoint. FastAPI's per-request machinery (routing,
+dependency resolution, body model, exception middleware) costs about as much CPU
+as the rest of the HTTP work together, so this ASGI middleware answers the common
+case itself: a JSON body that `NewMessage` accepts, from a token `Auth` validated
+in the last few seconds. Anything else (no or stale token, bad JSON, a body the
+model refuses, another content type) goes on, with the body it read, to the
+FastAPI route in routes/messages.py, which gives every error its usual shape. So
+the route stays the one definition of the endpoint (and of its OpenAPI entry);
+this path only skips work, never changes an answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sendable.api.auth import bearer_token
+from sendable.api.errors import error_response, refusal_response, service_error_response
+from sendable.api.models import NewMessage
+from sendable.api.routes.messages import NOTICES, notices
+from sendable.errors import ServiceError
+from sendable.service import SendAttempt
+
+PATH = "/v1/messages"
+
+
+class _Route:  # what the request observer labels the metrics with
+    path = PATH
+
+
+_ROUTE = _Route()
+_JSON = (b"content-type", b"application/json")
+
+
+class FastSend:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != PATH or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        state = scope["app"].state if "app" in scope else None
+        headers = dict(scope["headers"])  # lower-case names; a repeated header: the last
+        json_body = headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
+        request = Request(scope)
+        token = bearer_token(request)
+        me = state.auth.cached(token) if state is not None and json_body else None
+        try:
+            body = await _read_body(receive)
+        except HTTPException:  # over the size limit, as the route would say it
+            await error_response(request, 413, "the request body is too large")(
+                scope, receive, send)
+            return
+        if body is None:  # the client went away
+            return
+        attempt = None
+        if me is not None:
+            try:
+                new = NewMessage.model_validate(orjson.loads(body))
+            except (orjson.JSONDecodeError, ValidationError):
+                pass
+            else:
+                attempt = SendAttempt(me.handle, new.to, new.text,
+                                      headers.get(b"sendable-client", b"").decode("latin-1")
+                                      or None, new.client_msg_id)
+        if attempt is None:
+            await self.app(scope, _replay(body, receive), send)
+            return
+        scope["route"] = _ROUTE
+        try:
+            result = await state.writer.send(attempt)
+        except ServiceError as error:
+            await service_error_response(request, error)(scope, receive, send)
+            return
+        if result.replayed:
+            await _json(send, 201, {"message": result.message,
+                                    "notices": NOTICES[result.outcome]},
+                        [(b"idempotent-replayed", b"true")])
+            return
+        state.metrics.decision(result.decision)
+        if result.outcome == "refused":
+            await refusal_response(request, result.decision.findings)(scope, receive, send)
+            return
+        await _json(send, 201, {"message": result.message, "notices": notices(result)})
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return None
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """Hand the route the body this path already read."""
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return again
+
+
+async def _json(send: Send, status: int, content: Any,
+                extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = orjson.dumps(content)
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-length", str(len(body)).encode()), _JSON,
+                            *(extra or ())]})
+    await send({"type": "http.response.body", "body": body})
