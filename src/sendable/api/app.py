@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,12 +17,16 @@ from sendable.api.metrics import Metrics
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
 from sendable.api.routes import accounts, messages, meta, mod, safety, social
-from sendable.api.stream import LocalNotifier
+from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
 from sendable.service import Service
 
 MAX_BODY = 64 * 1024
+# FastAPI's own OpenTelemetry hooks (newer versions) look up the global providers on
+# every request; /metrics and the request log are ours, so they stay off.
+_NO_TELEMETRY: dict = ({"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+                       if "telemetry" in inspect.signature(FastAPI.__init__).parameters else {})
 
 
 def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: float = 2.0,
@@ -45,17 +50,19 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
             await fanout.start()
         yield
         app.state.writer.shutdown()
+        app.state.event_reader.shutdown()
         if fanout is not None:
             await fanout.stop()
 
     app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
-                  default_response_class=JSON,
+                  default_response_class=JSON, **_NO_TELEMETRY,
                   description="Direct messages that explain every send attempt. "
                               "Auth: `Authorization: Bearer <token>` from POST /v1/sessions.")
     app.state.service = service
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
     app.state.notifier = notifier
+    app.state.event_reader = EventReader(service)
     app.state.writer = Writer(service)  # sends, group-committed (api/writer.py)
     app.state.poll_seconds = poll_seconds
     errors.install(app)

@@ -21,7 +21,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sendable.api.auth import bearer_token
 from sendable.api.errors import error_response, refusal_response, service_error_response
 from sendable.api.models import NewMessage
 from sendable.api.routes.messages import NOTICES, notices
@@ -51,8 +50,11 @@ class FastSend:
         headers = dict(scope["headers"])  # lower-case names; a repeated header: the last
         json_body = headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
         request = Request(scope)
-        token = bearer_token(request)
-        me = state.auth.cached(token) if state is not None and json_body else None
+        me = None
+        if state is not None and json_body:
+            scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                me = state.auth.cached(token.strip())
         try:
             body = await _read_body(receive)
         except HTTPException:  # over the size limit, as the route would say it

@@ -13,6 +13,10 @@ when another node publishes plugs in without changing the stream, because the
 table, not the notification, is what a stream sends: `sendable serve --redis`
 adds `api.fanout.RedisFanout` (Redis pub/sub) for that.
 
+Reading: woken streams read through one `EventReader`, which runs every pending
+read in one hand-off to its thread (reads do not wait for the writer: SQLite WAL
+and PostgreSQL readers see the last commit).
+
 Frames (JSON text): first `{"kind": "ready", "cursor": N}`, then one
 `{"id", "kind", "at", "payload"}` per event (`kind`: message | request | standing).
 """
@@ -22,7 +26,9 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
+from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket
@@ -32,6 +38,7 @@ from starlette.websockets import WebSocketDisconnect
 from sendable.accounts import Principal
 from sendable.api.auth import auth_of, bearer_token, service_of
 from sendable.errors import ServiceError
+from sendable.service import Service
 
 BATCH = 200
 
@@ -84,6 +91,62 @@ class LocalNotifier:
                         del self._waiting[account]
 
 
+class EventReader:
+    """Reads the events of woken streams, one thread hop per round however many
+    streams are waiting: a commit that wakes N streams costs one hand-off to the
+    reader thread and one back, not N of each. Requests that come in while a round
+    runs go in the next one, so under load the rounds grow instead of queueing."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+        self._pending: list[tuple[int, int, asyncio.Future]] = []
+        self._running = False
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sendable-stream-reader")
+
+    async def read(self, account: int, after: int) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._pending.append((account, after, future))
+        if not self._running:
+            self._running = True
+            loop.create_task(self._rounds())
+        return await future
+
+    async def _rounds(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    results = await loop.run_in_executor(self._executor, self._read_all, batch)
+                except BaseException as error:  # answer everyone, then let it go on
+                    for *_, future in batch:
+                        if not future.done():
+                            future.set_exception(error)
+                    raise
+                for (*_, future), rows in zip(batch, results, strict=True):
+                    if future.done():
+                        continue
+                    if isinstance(rows, Exception):
+                        future.set_exception(rows)
+                    else:
+                        future.set_result(rows)
+        finally:
+            self._running = False
+
+    def _read_all(self, batch: list[tuple[int, int, asyncio.Future]]) -> list[Any]:
+        results: list[Any] = []
+        for account, after, _ in batch:
+            try:
+                results.append(self.service.events(account, after, BATCH))
+            except Exception as error:  # that stream's read alone fails
+                results.append(error)
+        return results
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
 router = APIRouter()
 
 
@@ -112,14 +175,16 @@ async def stream(ws: WebSocket, after: int | None = None, token: str | None = No
     cursor = after if after is not None else await run_in_threadpool(
         service.latest_event_id, me.id)
     metrics, notifier, poll = app.state.metrics, app.state.notifier, app.state.poll_seconds
+    reader: EventReader = app.state.event_reader
     metrics.streams.inc()
     receiver = asyncio.create_task(_drain(ws))
     try:
         with notifier.subscribe(me.id) as woken:
+            receiver.add_done_callback(lambda _: woken.set())  # a closed socket ends the wait
             await ws.send_text(orjson.dumps({"kind": "ready", "cursor": cursor}).decode())
             while not receiver.done():
                 woken.clear()  # before reading: a wake during the read is kept
-                rows = await run_in_threadpool(service.events, me.id, cursor, BATCH)
+                rows = await reader.read(me.id, cursor)
                 for row in rows:
                     await ws.send_text(orjson.dumps(row).decode())
                     cursor = row["id"]
@@ -129,10 +194,9 @@ async def stream(ws: WebSocket, after: int | None = None, token: str | None = No
                 if me.expires_at <= service.now():
                     await ws.close(code=1008, reason="session expired")
                     break
-                waiter = asyncio.create_task(woken.wait())
-                await asyncio.wait({waiter, receiver}, timeout=poll,
-                                   return_when=asyncio.FIRST_COMPLETED)
-                waiter.cancel()
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(poll):
+                        await woken.wait()
     except (WebSocketDisconnect, RuntimeError):
         pass  # the client went away mid-send; it resumes from its last id
     finally:
