@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import httpx
 import pytest
 import websockets
 from apikit import mutual, send
@@ -105,5 +106,43 @@ def test_a_logged_out_token_cannot_stream(server, http, user):
             async with websockets.connect(f"{server.ws_url}/v1/stream",
                                           additional_headers=u.auth):
                 pass
+
+    run(go())
+
+
+def test_many_streams_woken_together_each_get_their_own_exactly_once(server, http, user):
+    """Streams read in shared rounds (api/stream.py EventReader): concurrent sends to
+    several recipients reach each recipient's stream once, in order, none crossed."""
+    senders = [user("ms") for _ in range(4)]
+    recipients = [user("mr") for _ in range(4)]
+    for a, b in zip(senders, recipients, strict=True):
+        mutual(http, a, b)
+    rounds = 4  # under the test policy's per-sender rate limit
+
+    async def go():
+        sockets = [await websockets.connect(f"{server.ws_url}/v1/stream",
+                                            additional_headers=b.auth) for b in recipients]
+        try:
+            for ws in sockets:
+                assert (await recv(ws))["kind"] == "ready"
+            async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+                async def one(a, b, i: int) -> None:
+                    r = await client.post("/v1/messages", headers=a.auth,
+                                          json={"to": b.handle, "text": f"{b.handle} {i}"})
+                    assert r.status_code == 201, r.text
+
+                for i in range(rounds):  # each round: every pair at once
+                    await asyncio.gather(*(one(a, b, i) for a, b in
+                                           zip(senders, recipients, strict=True)))
+            got = [await recv_until(ws, rounds) for ws in sockets]
+            for ws in sockets:
+                with pytest.raises(TimeoutError):
+                    await recv(ws, timeout=0.3)
+        finally:
+            for ws in sockets:
+                await ws.close()
+        for b, events in zip(recipients, got, strict=True):
+            assert [e["payload"]["message"]["text"] for e in events] == [
+                f"{b.handle} {i}" for i in range(rounds)]
 
     run(go())

@@ -60,6 +60,11 @@ def service_error_response(request: Request, error: ServiceError) -> JSON:
     return error_response(request, error.status, error.message, error.field, headers)
 
 
+def unexpected_response(request: Request, error: Exception) -> JSON:
+    log.error("unhandled error (request_id %s)", request_id(request), exc_info=error)
+    return error_response(request, 500, "the server had a problem; try again shortly")
+
+
 def _field(loc: Sequence[Any]) -> str | None:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or None
@@ -90,5 +95,4 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSON:
-        log.exception("unhandled error (request_id %s)", request_id(request))
-        return error_response(request, 500, "the server had a problem; try again shortly")
+        return unexpected_response(request, error)

@@ -3,16 +3,16 @@
 The send is the one hot endpoint. FastAPI's per-request machinery (routing,
 dependency resolution, body model, exception middleware) costs about as much CPU
 as the rest of the HTTP work together, so this ASGI middleware answers the common
-case itself: a JSON body that `NewMessage` accepts, from a token `Auth` validated
-in the last few seconds. Anything else (no or stale token, bad JSON, a body the
-model refuses, another content type) goes on, with the body it read, to the
-FastAPI route in routes/messages.py, which gives every error its usual shape. So
+case itself: a JSON body that `NewMessage` accepts, with a token `Auth` accepts.
+Anything else (no or bad token, bad JSON, a body the model refuses, another
+content type) goes on, with the body it read, to the FastAPI route in routes/messages.py, which gives every error its usual shape. So
 the route stays the one definition of the endpoint (and of its OpenAPI entry);
 this path only skips work, never changes an answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -21,7 +21,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sendable.api.errors import error_response, refusal_response, service_error_response
+from sendable.accounts import Auth, Principal
+from sendable.api.errors import (
+    error_response,
+    refusal_response,
+    service_error_response,
+    unexpected_response,
+)
 from sendable.api.models import NewMessage
 from sendable.api.routes.messages import NOTICES, notices
 from sendable.errors import ServiceError
@@ -53,8 +59,9 @@ class FastSend:
         me = None
         if state is not None and json_body:
             scheme, _, token = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
-            if scheme.lower() == "bearer":
-                me = state.auth.cached(token.strip())
+            token = token.strip()
+            if scheme.lower() == "bearer" and token:
+                me = state.auth.cached(token) or await _authenticate(state.auth, token)
         try:
             body = await _read_body(receive)
         except HTTPException:  # over the size limit, as the route would say it
@@ -82,6 +89,9 @@ class FastSend:
         except ServiceError as error:
             await service_error_response(request, error)(scope, receive, send)
             return
+        except Exception as error:  # e.g. the store is down: the usual 500, logged
+            await unexpected_response(request, error)(scope, receive, send)
+            return
         if result.replayed:
             await _json(send, 201, {"message": result.message,
                                     "notices": NOTICES[result.outcome]},
@@ -92,6 +102,15 @@ class FastSend:
             await refusal_response(request, result.decision.findings)(scope, receive, send)
             return
         await _json(send, 201, {"message": result.message, "notices": notices(result)})
+
+
+async def _authenticate(auth: Auth, token: str) -> Principal | None:
+    """A token not seen lately: checked off the loop; None if it fails (the route then
+    answers with the usual 401)."""
+    try:
+        return await asyncio.get_running_loop().run_in_executor(None, auth.authenticate, token)
+    except ServiceError:
+        return None
 
 
 async def _read_body(receive: Receive) -> bytes | None:
