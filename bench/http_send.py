@@ -217,6 +217,18 @@ def cpu_seconds(pids: list[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def batch_sizes(urls: list[str]) -> tuple[float, float]:
+    """(sends, batches) so far by the servers' /metrics (group commit, api/writer.py)."""
+    sends = batches = 0.0
+    for url in urls:
+        for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+            if line.startswith("sendable_send_batch_size_sum"):
+                sends += float(line.split()[-1])
+            elif line.startswith("sendable_send_batch_size_count"):
+                batches += float(line.split()[-1])
+    return sends, batches
+
+
 def throughput(pairs: list, duration: float, procs: int, server_pids: list[int]) -> None:
     start_at = time.time() + 1.0
     queue: mp.Queue = mp.Queue()
@@ -226,9 +238,11 @@ def throughput(pairs: list, duration: float, procs: int, server_pids: list[int])
     for w in workers:
         w.start()
     time.sleep(max(0.0, start_at - time.time()))
-    server0 = cpu_seconds(server_pids)
+    urls = sorted({url for *_, url, _ in pairs})
+    server0, batched0 = cpu_seconds(server_pids), batch_sizes(urls)
     results = [queue.get() for _ in workers]
     server_cpu = cpu_seconds(server_pids) - server0
+    batched = [b - a for a, b in zip(batched0, batch_sizes(urls), strict=True)]
     for w in workers:
         w.join()
     latencies = [x for r in results for x in r["latencies"]]
@@ -247,6 +261,8 @@ def throughput(pairs: list, duration: float, procs: int, server_pids: list[int])
     if server_pids:
         line += f", server {server_cpu / per * 1e6:.0f} us ({server_cpu / duration:.2f} cores)"
     print(line)
+    if batched[1]:
+        print(f"  group commit: {batched[0] / batched[1]:.1f} sends per batch on average")
 
 
 async def delivery(pairs: list, rate: float, duration: float) -> None:

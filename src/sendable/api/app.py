@@ -63,7 +63,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.metrics = Metrics()
     app.state.notifier = notifier
     app.state.event_reader = EventReader(service)
-    app.state.writer = Writer(service)  # sends, group-committed (api/writer.py)
+    app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)
     app.state.poll_seconds = poll_seconds
     errors.install(app)
     for module in (accounts, social, messages, safety, mod, meta):

@@ -53,7 +53,9 @@ class FastSend:
             await self.app(scope, receive, send)
             return
         state = scope["app"].state if "app" in scope else None
-        headers = dict(scope["headers"])  # lower-case names; a repeated header: the last
+        headers: dict[bytes, bytes] = {}
+        for name, value in scope["headers"]:  # lower-case names; the first of a repeated one
+            headers.setdefault(name, value)
         json_body = headers.get(b"content-type", b"").split(b";")[0].strip() == b"application/json"
         request = Request(scope)
         me = None
@@ -77,9 +79,10 @@ class FastSend:
             except (orjson.JSONDecodeError, ValidationError):
                 pass
             else:
+                client = headers.get(b"sendable-client")
                 attempt = SendAttempt(me.handle, new.to, new.text,
-                                      headers.get(b"sendable-client", b"").decode("latin-1")
-                                      or None, new.client_msg_id)
+                                      client.decode("latin-1") if client is not None else None,
+                                      new.client_msg_id)
         if attempt is None:
             await self.app(scope, _replay(body, receive), send)
             return

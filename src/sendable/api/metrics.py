@@ -31,6 +31,9 @@ class Metrics:
             ["code"], registry=self.registry)
         self.streams = Gauge(
             "sendable_stream_connections", "Open live streams.", registry=self.registry)
+        self.send_batches = Histogram(
+            "sendable_send_batch_size", "Sends per group commit (api/writer.py).",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=self.registry)
         self.events = Counter(
             "sendable_stream_events", "Events pushed to live streams.", registry=self.registry)
 

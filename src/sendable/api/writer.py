@@ -34,9 +34,11 @@ Answer = tuple[asyncio.Future, bool, Any]
 
 
 class Writer:
-    def __init__(self, service: Service, max_batch: int = 64) -> None:
+    def __init__(self, service: Service, max_batch: int = 64,
+                 on_batch: Callable[[int], None] | None = None) -> None:
         self.service = service
         self.max_batch = max_batch
+        self.on_batch = on_batch  # told each batch's size (the /metrics histogram)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -114,6 +116,8 @@ class Writer:
                     results = [error] * len(run)
                 self.batches += 1
                 self.sends += len(run)
+                if self.on_batch is not None:
+                    self.on_batch(len(run))
                 for (loop, future, _), result in zip(run, results, strict=True):
                     answers.append((loop, (future, not isinstance(result, BaseException),
                                            result)))
