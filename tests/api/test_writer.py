@@ -53,23 +53,6 @@ def test_concurrent_sends_are_batched_and_each_answered(service: Service) -> Non
     assert [m["text"] for m in stored] == [f"m{i}" for i in range(100) if i % 10 != 3]
 
 
-def test_other_writes_keep_their_place_among_sends(service: Service) -> None:
-    writer = Writer(service)
-
-    async def go() -> tuple:
-        first = writer.send(SendAttempt("cat", "ann", "before the block"))
-        block = writer.run(service.block, "ann", "cat")
-        second = writer.send(SendAttempt("cat", "ann", "after the block"))
-        return await asyncio.gather(first, block, second)
-
-    try:
-        before, _, after = asyncio.run(go())
-    finally:
-        writer.shutdown()
-    assert before.outcome == "requested"
-    assert after.outcome == "refused"
-
-
 def test_a_failing_batch_answers_every_request(service: Service) -> None:
     writer = Writer(service)
     with service.engine.begin() as conn:  # the store breaks under the writer

@@ -7,9 +7,10 @@ with one call into the event loop. Under load a batch grows, so the per-send
 costs (thread hand-off, loop wake-up, commit) are shared; when idle a batch is
 one send and nothing waits for company.
 
-Other writes (`run`) go through the same queue and thread, so everything a node
-writes keeps arrival order. Nothing is lost: a batch that raises answers each of
-its requests with that error (the request gets a 500 and may retry with its
+Sends keep arrival order. Other writes (follows, blocks, moderation) stay on the
+threadpool and meet sends at the service's write lock: a send sees whatever
+committed before it was decided. Nothing is lost: a batch that raises answers
+each of its requests with that error (a 500; retry with the same
 `client_msg_id`), and a request that went away leaves its answer unread.
 """
 
@@ -20,12 +21,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from sendable.service import SendAttempt, SendResult, Service
 
-T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 _STOP = object()
@@ -49,17 +48,10 @@ class Writer:
 
     async def send(self, attempt: SendAttempt) -> SendResult:
         """Send through the next batch; raises the ServiceError this attempt caused."""
-        return await self._submit(attempt)
-
-    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run any other service write on the writer thread, in arrival order."""
-        return await self._submit(partial(fn, *args, **kwargs))
-
-    async def _submit(self, item: SendAttempt | Callable[[], Any]) -> Any:
         self._ensure_started()
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        self._queue.put((loop, future, item))
+        self._queue.put((loop, future, attempt))
         return await future
 
     def _ensure_started(self) -> None:
@@ -100,38 +92,21 @@ class Writer:
             if stop:
                 return
 
-    def _run_batch(self, batch: list[tuple[asyncio.AbstractEventLoop, asyncio.Future, Any]]) -> None:
-        answers: list[tuple[asyncio.AbstractEventLoop, Answer]] = []
-        i = 0
-        while i < len(batch):
-            if isinstance(batch[i][2], SendAttempt):  # a run of sends: one send_many
-                j = i
-                while j < len(batch) and isinstance(batch[j][2], SendAttempt):
-                    j += 1
-                run = batch[i:j]
-                try:
-                    results: list[Any] = self.service.send_many([item for _, _, item in run])
-                except Exception as error:  # every request of the batch hears of it
-                    log.exception("a batch of %d sends failed", len(run))
-                    results = [error] * len(run)
-                self.batches += 1
-                self.sends += len(run)
-                if self.on_batch is not None:
-                    self.on_batch(len(run))
-                for (loop, future, _), result in zip(run, results, strict=True):
-                    answers.append((loop, (future, not isinstance(result, BaseException),
-                                           result)))
-                i = j
-            else:
-                loop, future, fn = batch[i]
-                try:
-                    answers.append((loop, (future, True, fn())))
-                except Exception as error:
-                    answers.append((loop, (future, False, error)))
-                i += 1
+    def _run_batch(self, batch: list[tuple[asyncio.AbstractEventLoop, asyncio.Future,
+                                           SendAttempt]]) -> None:
+        try:
+            results: list[Any] = self.service.send_many([attempt for *_, attempt in batch])
+        except Exception as error:  # every request of the batch hears of it
+            log.exception("a batch of %d sends failed", len(batch))
+            results = [error] * len(batch)
+        self.batches += 1
+        self.sends += len(batch)
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
         by_loop: dict[asyncio.AbstractEventLoop, list[Answer]] = {}
-        for loop, answer in answers:
-            by_loop.setdefault(loop, []).append(answer)
+        for (loop, future, _), result in zip(batch, results, strict=True):
+            by_loop.setdefault(loop, []).append(
+                (future, not isinstance(result, BaseException), result))
         for loop, group in by_loop.items():  # one wake-up of each loop per batch
             try:
                 loop.call_soon_threadsafe(_answer, group)
