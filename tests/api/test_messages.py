@@ -175,3 +175,31 @@ def test_decline_request(http, user):
     assert http.post(f"/v1/conversations/{cid}/decline", headers=b.auth).json()["state"] == "declined"
     assert http.get("/v1/conversations", params={"folder": "requests"},
                     headers=b.auth).json()["conversations"] == []
+
+
+def test_sends_the_fast_path_passes_on_get_the_routes_answers(http, user):
+    """api/fastsend.py answers well-formed sends itself and hands everything else to
+    the route: each of these must look exactly as the route says it."""
+    a, b = user("fa"), user("fb")
+    mutual(http, a, b)
+    r = http.post("/v1/messages", content=b'{"to": "x", "text": ', headers={
+        **a.auth, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid"
+    r = http.post("/v1/messages", json={"to": b.handle, "text": "hi", "colour": "red"},
+                  headers=a.auth)
+    assert r.status_code == 422 and r.json()["error"]["field"] == "colour"
+    r = http.post("/v1/messages", json={"to": b.handle, "text": "hi"},
+                  headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert r.json()["error"]["request_id"] == r.headers["x-request-id"]
+
+    def chunks():  # no Content-Length: the limit bites while reading
+        for _ in range(20):
+            yield b"x" * 4096
+
+    r = http.post("/v1/messages", content=chunks(), headers={
+        **a.auth, "content-type": "application/json"})
+    assert r.status_code == 413 and r.json()["error"]["code"] == "too_large"
+    r = send(http, a, b, "fast and fine", headers={"X-Request-ID": "mine-1"})
+    assert r.status_code == 201 and r.headers["x-request-id"] == "mine-1"
+    assert r.json()["message"]["outcome"] == "delivered" and r.json()["notices"] == []
