@@ -196,7 +196,8 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
                f"counters {'Redis' if redis else 'in-process'}; "
                f"policy {service.policy.digest()})")
     asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis)
-    uvicorn.run(asgi, host=host, port=port, loop="uvloop", http="httptools",
+    uvicorn.run(asgi, host=host, port=port, http="httptools",
+                loop="uvloop" if sys.platform != "win32" else "asyncio",
                 log_level="warning", access_log=False, ws_ping_interval=20.0)
 
 

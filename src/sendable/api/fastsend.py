@@ -13,7 +13,6 @@ this path only skips work, never changes an answer.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import orjson
 from pydantic import ValidationError
@@ -24,12 +23,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sendable.accounts import Auth, Principal
 from sendable.api.errors import (
     error_response,
-    refusal_response,
     service_error_response,
     unexpected_response,
 )
 from sendable.api.models import NewMessage
-from sendable.api.routes.messages import NOTICES, notices
+from sendable.api.routes.messages import send_reply
 from sendable.errors import ServiceError
 from sendable.service import SendAttempt
 
@@ -41,7 +39,6 @@ class _Route:  # what the request observer labels the metrics with
 
 
 _ROUTE = _Route()
-_JSON = (b"content-type", b"application/json")
 
 
 class FastSend:
@@ -95,16 +92,7 @@ class FastSend:
         except Exception as error:  # e.g. the store is down: the usual 500, logged
             await unexpected_response(request, error)(scope, receive, send)
             return
-        if result.replayed:
-            await _json(send, 201, {"message": result.message,
-                                    "notices": NOTICES[result.outcome]},
-                        [(b"idempotent-replayed", b"true")])
-            return
-        state.metrics.decision(result.decision)
-        if result.outcome == "refused":
-            await refusal_response(request, result.decision.findings)(scope, receive, send)
-            return
-        await _json(send, 201, {"message": result.message, "notices": notices(result)})
+        await send_reply(request, result)(scope, receive, send)
 
 
 async def _authenticate(auth: Auth, token: str) -> Principal | None:
@@ -139,12 +127,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return again
-
-
-async def _json(send: Send, status: int, content: Any,
-                extra: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = orjson.dumps(content)
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-length", str(len(body)).encode()), _JSON,
-                            *(extra or ())]})
-    await send({"type": "http.response.body", "body": body})

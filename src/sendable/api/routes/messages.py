@@ -39,16 +39,21 @@ async def send(body: NewMessage, request: Request,
     result = await request.app.state.writer.send(SendAttempt(
         me.handle, body.to, body.text, request.headers.get("sendable-client"),
         body.client_msg_id))
+    return send_reply(request, result)
+
+
+def send_reply(request: Request, result: SendResult) -> JSON:
+    """The answer to a send (this route's and api/fastsend.py's)."""
     if result.replayed:
         return JSON({"message": result.message, "notices": NOTICES[result.outcome]},
                     status_code=201, headers={"Idempotent-Replayed": "true"})
     request.app.state.metrics.decision(result.decision)
     if result.outcome == "refused":
         return refusal_response(request, result.decision.findings)
-    return JSON({"message": result.message, "notices": notices(result)}, status_code=201)
+    return JSON({"message": result.message, "notices": _notices(result)}, status_code=201)
 
 
-def notices(result: SendResult) -> list[dict]:
+def _notices(result: SendResult) -> list[dict]:
     """What the sender should know about a stored message. A held one says why, in the
     sender view, as a refusal would: it is their own text, nobody else's secret."""
     notices = NOTICES[result.outcome]
