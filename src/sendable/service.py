@@ -482,8 +482,8 @@ class Service:
         }
         values["id"] = hot.insert_message(conn, values)
         # Streams carry the text, so a client shows a message without fetching it.
-        payload = {"message": {**self._message_json(values), "text": text},
-                   "from": sender["handle"], "to": recipient["handle"]}
+        payload = hot.dump_json({"message": {**self._message_json(values), "text": text},
+                                 "from": sender["handle"], "to": recipient["handle"]})
         events = [{"account_id": sender["id"], "at": now, "kind": "message", "payload": payload}]
         if not held:
             events.append({"account_id": recipient["id"], "at": now,
