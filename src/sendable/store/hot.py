@@ -226,3 +226,12 @@ def insert_message(conn: sa.Connection, values: dict[str, Any]) -> int:
     if params["reasons"] is not None:
         params["reasons"] = dump_json(params["reasons"])
     return run(conn, _INSERT_MESSAGE, params).fetchall()[0][0]
+
+
+def account_ids(conn: sa.Connection, handles: set[str]) -> list[int]:
+    """The ids of the accounts with these handles (those that exist)."""
+    if not handles:
+        return []
+    keys = sorted({h.lower() for h in handles})
+    return list(conn.execute(sa.select(accounts.c.id).where(accounts.c.handle_key.in_(keys)))
+                .scalars())
