@@ -1,4 +1,6 @@
-"""Gate and send throughput: pure decisions on preloaded facts, and full sends on SQLite.
+"""Gate and send throughput: pure decisions on preloaded facts, and full sends on SQLite,
+one `Service.send` (one commit) at a time and 32 at a time through `Service.send_many`
+(one commit per batch).
 
 Run: python bench/gate.py [--seconds 3]. Prints the figures and the machine.
 Targets (issue 2): >= 50,000 pure decisions/s on one core, >= 3,000 sends/s on SQLite.

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sendable import loading
 from sendable.clock import FixedClock, parse_iso
+from sendable.counters.memory import MemoryCounters, PendingCounters
 from sendable.errors import Invalid, NotFound
 from sendable.policy import build_policy
 from sendable.scratch import is_server_db
@@ -184,3 +185,19 @@ def test_a_batch_the_database_fails_is_sent_again_one_by_one_losing_nothing(
     assert counted(s, "alice") == 2 and counted(s, "bob") == 1
     again = s.send("alice", "bob", "last (retried)", client_msg_id="y")
     assert again.replayed and again.message == results[-1].message
+
+
+def test_pending_counters_show_their_additions_and_hand_them_over_on_flush() -> None:
+    base = MemoryCounters()
+    base.add("k", 10.0, "a", 100.0)
+    pending = PendingCounters(base)
+    pending.add("k", 20.0, "b", 100.0)
+    pending.add("k", 5.0, "early", 100.0)
+    pending.add("other", 1.0, "x", 100.0)
+    assert pending.since("k", 0.0) == [(5.0, "early"), (10.0, "a"), (20.0, "b")]
+    assert pending.many_since([("k", 6.0), ("other", 0.0)]) == [[(10.0, "a"), (20.0, "b")],
+                                                               [(1.0, "x")]]
+    assert base.since("k", 0.0) == [(10.0, "a")]  # nothing counted until the flush
+    pending.flush()
+    assert base.since("k", 0.0) == pending.since("k", 0.0) == [(5.0, "early"), (10.0, "a"),
+                                                               (20.0, "b")]

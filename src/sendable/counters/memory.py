@@ -1,10 +1,14 @@
-"""In-process counters: a sorted list of (time, member) per key."""
+"""In-process counters: a sorted list of (time, member) per key; and PendingCounters,
+additions held back over any counters until flushed (a batch of sends)."""
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sendable.counters import Counters
 
 
 class MemoryCounters:
@@ -40,7 +44,7 @@ class PendingCounters:
     these, so each attempt sees the ones before it, and flushes just before its
     commit; a batch rolled back is simply dropped, leaving no events behind."""
 
-    def __init__(self, base: Any) -> None:
+    def __init__(self, base: Counters) -> None:
         self.base = base
         self._added: dict[str, list[tuple[float, str, float]]] = {}
 

@@ -160,16 +160,18 @@ def standing_counts(conn: sa.Connection, account: int, now: float) -> dict[str, 
 
 
 # INSERT ... VALUES (...), (...) for n rows: one statement per event batch.
-_EVENTS_SQL: dict[int, Sql] = {}
+_EVENTS_SQL: dict[int, tuple[Sql, list[tuple[str, str, str, str]]]] = {}
 
 
-def _insert_events_sql(n: int) -> Sql:
-    sql = _EVENTS_SQL.get(n)
-    if sql is None:
-        values = ", ".join(f"(:account_id{i}, :at{i}, :kind{i}, :payload{i})" for i in range(n))
-        sql = _EVENTS_SQL[n] = Sql(f"INSERT INTO events (account_id, at, kind, payload) "
-                                   f"VALUES {values}")
-    return sql
+def _insert_events_sql(n: int) -> tuple[Sql, list[tuple[str, str, str, str]]]:
+    """The statement for n events, and each row's parameter names."""
+    found = _EVENTS_SQL.get(n)
+    if found is None:
+        names = [(f"account_id{i}", f"at{i}", f"kind{i}", f"payload{i}") for i in range(n)]
+        values = ", ".join("(" + ", ".join(":" + name for name in row) + ")" for row in names)
+        found = _EVENTS_SQL[n] = (Sql("INSERT INTO events (account_id, at, kind, payload) "
+                                      f"VALUES {values}"), names)
+    return found
 
 
 def dump_json(value: Any) -> str:
@@ -179,14 +181,14 @@ def dump_json(value: Any) -> str:
 
 def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     """Append to streams; each row's payload is a dict, or JSON text already dumped."""
+    sql, names = _insert_events_sql(len(rows))
     params: dict[str, Any] = {}
-    for i, r in enumerate(rows):
-        payload = r["payload"]
-        params[f"account_id{i}"] = r["account_id"]
-        params[f"at{i}"] = r["at"]
-        params[f"kind{i}"] = r["kind"]
-        params[f"payload{i}"] = payload if isinstance(payload, str) else dump_json(payload)
-    run(conn, _insert_events_sql(len(rows)), params)
+    for (account_id, at, kind, payload), r in zip(names, rows, strict=True):
+        params[account_id] = r["account_id"]
+        params[at] = r["at"]
+        params[kind] = r["kind"]
+        params[payload] = r["payload"] if isinstance(r["payload"], str) else dump_json(r["payload"])
+    run(conn, sql, params)
     note_events(conn, {r["account_id"] for r in rows})
 
 
