@@ -363,10 +363,9 @@ class Service:
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
                 text: str, client: str | None, now: float,
                 counters: Counters | None = None) -> tuple[Decision, Facts, dict]:
-        facts, pair = loading.load_facts(conn, counters or self.counters, self.policy,
-                                         self.analyser,
-                                         sender, recipient, text, loading.parse_client(client),
-                                         now)
+        facts, pair = loading.load_facts(
+            conn, self.counters if counters is None else counters, self.policy, self.analyser,
+            sender, recipient, text, loading.parse_client(client), now)
         return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
@@ -551,7 +550,7 @@ class Service:
     def _count(self, sender: int, recipient: int, message: dict[str, Any],
                counters: Counters | None = None) -> None:
         """Count a stored message toward the sender's moving windows."""
-        counters = counters or self.counters
+        counters = self.counters if counters is None else counters
         msg_key, conv_key, stranger_key = loading.counter_keys(sender)
         keep_msg, keep_conv, keep_stranger = loading.counter_keep(self.policy)
         member, now = str(message["id"]), message["sent_at"]
