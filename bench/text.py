@@ -98,7 +98,8 @@ def main() -> None:
             "links": per_call(extract_links, base, s),
             "classify": per_call(analyser.guidelines.classify, base, s),
             "score": per_call(
-                lambda t: score_content(t, links, analyser.blocked_terms, analyser.spam_model),
+                lambda t, links=links: score_content(t, links, analyser.blocked_terms,
+                                                       analyser.spam_model),
                 base, s),
             "fingerprint": per_call(fingerprint, base, s),
         }
