@@ -21,7 +21,7 @@ from functools import cache
 import numpy as np
 from datasketch import MinHash
 
-from sendable.text.normalise import normalise, strip_punctuation
+from sendable.text.normalise import TextForms, normalise, strip_punctuation
 
 NUM_PERM = 128
 SHINGLE = 4
@@ -106,7 +106,7 @@ def fingerprint_canonical(t: str) -> bytes:
     return bytes([_VERSION]) + values.astype(_DTYPE, copy=False).tobytes()
 
 
-def fingerprint(text: str) -> bytes:
+def fingerprint(text: str | TextForms) -> bytes:
     """A compact (1 + 4·128 bytes), deterministic near-duplicate fingerprint.
 
     MinHash with datasketch's affine32 permutations over crc32 shingle hashes
@@ -115,6 +115,8 @@ def fingerprint(text: str) -> bytes:
     numpy operations; tests/text/test_fingerprint.py checks every byte against
     datasketch's own MinHash.update_batch.
     """
+    if isinstance(text, TextForms):
+        return fingerprint_canonical(" ".join(text.canonical_words))
     return fingerprint_canonical(canonical_text(text))
 
 

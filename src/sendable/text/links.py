@@ -29,6 +29,9 @@ _RESERVED_TLDS = ("example", "test", "invalid")
 _SCHEME_URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"'`|]+")
 
 _BANGS = re.compile(r"!+(?=\s|$)")
+# Every TLD urlextract knows (IPv4 octets included) starts with a letter or digit
+# after the dot: text without such a dot and without a scheme holds no link.
+_DOT_THEN_WORD = re.compile(r"\.[^\W_]")
 
 # Sentence punctuation that follows a link in chat but is not part of it.
 _TRAILING = ".,;:!?'\"*"
@@ -177,8 +180,8 @@ def _candidates(text: str) -> list[tuple[int, str]]:
 
 def extract_links(text: str) -> list[Link]:
     """Every link in ``text``, in order, with or without a scheme."""
-    if "." not in text and "://" not in text:  # fast path: no host, no scheme
-        return []
+    if "://" not in text and ("." not in text or not _DOT_THEN_WORD.search(text)):
+        return []  # fast path: no host, no scheme
     links: list[Link] = []
     shorteners = shortener_domains()
     for _, raw in _candidates(text):

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import groupby, product
+from typing import Any
 
 from sendable.text._fold import fold_table
 
@@ -75,7 +76,7 @@ def _match_token(m: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """The canonical form: NFKC, case-folded, look-alikes and leetspeak mapped
     to Latin letters (an ambiguous symbol becomes its first letter), whitespace
-    runs collapsed to one space, stripped."""
+    runs collapsed to one space, stripped. Same as ``TextForms(text).canonical``."""
     return " ".join(_deleet(_fold(text), _canon_token).split())
 
 
@@ -129,6 +130,115 @@ def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
     return extra
 
 
+# ASCII bytes → space unless a letter or digit (str.split() then gives _WORD tokens),
+# and the same keeping "_", "@", "$" (the characters of a leetspeak token).
+_ASCII_WORDS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+_ASCII_RUNS = bytes(c if (chr(c).isalnum() or chr(c) in "_@$") and c < 128 else 32
+                    for c in range(256))
+
+_Info = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+
+
+class TextForms:
+    """The normalised forms of one message, computed once and read by every check.
+
+    ``normalise``, ``TermMatcher.find``, the guideline model input, spam
+    scoring and the fingerprint all start from the same folding; computing it
+    per check cost several passes over the text. Plain ASCII text (the usual
+    chat message) takes a fast path: ``str.lower`` and a byte-table split
+    instead of regexes, taken only when no token mixes letters with leetspeak
+    symbols, so its results are exactly those of the general path
+    (tests/text/test_forms.py checks both on every evaluation row).
+    """
+
+    __slots__ = ("text", "folded", "ascii", "plain_words", "_leet", "_cache")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = _fold(text)
+        self.ascii = text.isascii()
+        self._cache: dict[str, object] = {}
+        if self.ascii:
+            b = self.folded.encode("ascii")
+            # Alphanumeric runs of the folded text (_WORD tokens, no leet mapping).
+            self.plain_words: list[str] = b.translate(_ASCII_WORDS).decode("ascii").split()
+            self._leet = bool(_LEET_CHAR.search(self.folded)) and any(
+                not run.isalpha() and not run.isdigit()
+                and _LEET_CHAR.search(run) is not None and _HAS_LETTER.search(run) is not None
+                for run in b.translate(_ASCII_RUNS).decode("ascii").split()
+            )
+        else:
+            self.plain_words = _WORD.findall(self.folded)
+            self._leet = True  # not known without the regexes: take the general path
+
+    @property
+    def simple(self) -> bool:
+        """ASCII with no leetspeak token: match and canonical forms are the folded text."""
+        return self.ascii and not self._leet
+
+    def _get(self, key: str, make: Callable[[], object]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+            return value
+
+    @property
+    def match_form(self) -> str:
+        """The folded text with unambiguous leetspeak mapped (what TermMatcher reads)."""
+        if self.simple:
+            return self.folded
+        return self._get("match_form", lambda: _deleet(self.folded, _match_token))
+
+    @property
+    def match_words(self) -> list[str]:
+        if self.simple:
+            return self.plain_words
+        return self._get("match_words", lambda: _WORD.findall(self.match_form))
+
+    @property
+    def canonical(self) -> str:
+        """normalise(text)."""
+        return self._get("canonical", lambda: " ".join(
+            (self.folded if self.simple else _deleet(self.folded, _canon_token)).split()))
+
+    @property
+    def canonical_words(self) -> list[str]:
+        """The words of normalise(text), punctuation dropped."""
+        if self.simple:
+            return self.plain_words
+        return self._get("canonical_words", lambda: _WORD.findall(self.canonical))
+
+    @property
+    def infos(self) -> list[_Info]:
+        return self._get("infos", lambda: list(map(_word_info, self.match_words)))
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """Every trie key any word of the text reads as."""
+        return self._get("keys", lambda: frozenset().union(*(k for k, _ in self.infos)))
+
+    @property
+    def spaced(self) -> dict[int, list[tuple[int, str, str]]]:
+        return self._get("spaced", self._spaced)
+
+    def _spaced(self) -> dict[int, list[tuple[int, str, str]]]:
+        words = self.match_words
+        # _SPACED_RUN needs three consecutive one-character words: check the list first.
+        run = 0
+        for w in words:
+            run = run + 1 if len(w) == 1 else 0
+            if run == 3:
+                break
+        else:
+            return {}
+        return _spaced_edges(words) if _SPACED_RUN.search(self.match_form) else {}
+
+
+def forms_of(text: str | TextForms) -> TextForms:
+    return text if isinstance(text, TextForms) else TextForms(text)
+
+
 class TermMatcher:
     """Finds which of a fixed set of terms occur in a text.
 
@@ -160,21 +270,18 @@ class TermMatcher:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def find(self, text: str) -> list[str]:
+    def find(self, text: str | TextForms) -> list[str]:
         """The original terms found in ``text``, in the order they were given."""
         if not self._terms:
             return []
-        s = _deleet(_fold(text), _match_token)
-        words = _WORD.findall(s)
-        if not words:
+        forms = forms_of(text)
+        if not forms.match_words:
             return []
-        infos = list(map(_word_info, words))
-        root_keys = self._root.keys()
-        spaced = _spaced_edges(words) if _SPACED_RUN.search(s) else {}
+        spaced = forms.spaced
         # Most messages stop here: no word starts any term.
-        if not spaced and all(root_keys.isdisjoint(keys) for keys, _ in infos):
+        if not spaced and self._root.keys().isdisjoint(forms.keys):
             return []
-        return [self._terms[i] for i in sorted(self._walk(infos, spaced))]
+        return [self._terms[i] for i in sorted(self._walk(forms.infos, spaced))]
 
     def _walk(
         self,

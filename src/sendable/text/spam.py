@@ -19,7 +19,7 @@ from functools import cache
 from importlib import resources
 
 from sendable.text.links import Link
-from sendable.text.normalise import TermMatcher
+from sendable.text.normalise import TermMatcher, TextForms
 from sendable.text.spam_model import SpamModel
 
 __all__ = ["ContentScore", "SpamFeature", "SpamModel", "score_content", "spam_phrases"]
@@ -88,17 +88,20 @@ _MULTIPLIER_RE = re.compile(
     re.I,
 )
 _DISCOUNT_RE = re.compile(r"\b\d{2}\s?%\s?(?:off|discount)", re.I)
-_CRYPTO_RE = re.compile(
-    r"\b(?:bitcoin|btc|eth|ethereum|usdt|crypto|cryptos|airdrop|nft|forex|binance|coinbase|"
-    r"presale|memecoin|altcoin)\b",
-    re.I,
-)
+_CRYPTO_WORDS = frozenset((
+    "bitcoin", "btc", "eth", "ethereum", "usdt", "crypto", "cryptos", "airdrop", "nft", "forex",
+    "binance", "coinbase", "presale", "memecoin", "altcoin",
+))
+_CRYPTO_RE = re.compile(rf"\b(?:{'|'.join(sorted(_CRYPTO_WORDS))})\b", re.I)
 _WALLET_RE = re.compile(
     r"\b(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40})\b"
 )
 # 7+ digits in phone shape, with optional +country and separators.
 _PHONE_RE = re.compile(r"(?<![\w$£€])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?(?:[\s.-]?\d{2,5}){1,4}(?!\w)")
 _BANG_RUN_RE = re.compile(r"!{2,}")
+_ASCII_DIGITS = b"0123456789"
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 # Substrings of the host name ("win" is left out: windows, wine, twin).
 _BAIT_HOST_WORDS = re.compile(
     r"login|verify|secure|account|unlock|update|billing|support|appeal|claim|prize|"
@@ -131,11 +134,14 @@ def _quote(items: Sequence[str], limit: int = 5) -> str:
 
 
 def _digits(s: str) -> int:
+    if s.isascii():
+        b = s.encode("ascii")
+        return len(b) - len(b.translate(None, _ASCII_DIGITS))
     return sum(map(str.isdigit, s))
 
 
-def _phrase_features(text: str) -> list[SpamFeature]:
-    found = _phrase_matcher().find(text)
+def _phrase_features(forms: TextForms) -> list[SpamFeature]:
+    found = _phrase_matcher().find(forms)
     if not found:
         return []
     phrases = spam_phrases()
@@ -164,10 +170,17 @@ def _number_features(text: str, digits: int) -> list[SpamFeature]:
     return feats
 
 
+def _letters_upper(text: str) -> tuple[int, int]:
+    """How many letters ``text`` has, and how many of them are capitals."""
+    if text.isascii():
+        b = text.encode("ascii")
+        return len(b) - len(b.translate(None, _ASCII_LETTERS)), len(b) - len(b.translate(None, _ASCII_UPPER))
+    return sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+
+
 def _style_features(text: str) -> list[SpamFeature]:
     feats: list[SpamFeature] = []
-    letters = sum(map(str.isalpha, text))
-    upper = sum(map(str.isupper, text))
+    letters, upper = _letters_upper(text)
     if letters >= 12 and upper >= 0.6 * letters:
         feats.append(SpamFeature("shouting", SHOUTING, f"{upper}/{letters} letters capital"))
     if "!!" in text:
@@ -179,14 +192,18 @@ def _style_features(text: str) -> list[SpamFeature]:
     return feats
 
 
-def _text_features(text: str) -> list[SpamFeature]:
-    feats = _phrase_features(text)
-    if m := _MONEY_SYMBOLS_RE.findall(text):
+def _text_features(text: str, forms: TextForms) -> list[SpamFeature]:
+    """``text`` is the NFKC form of ``forms.text``."""
+    feats = _phrase_features(forms)
+    if (not forms.ascii or "$$" in text) and (m := _MONEY_SYMBOLS_RE.findall(text)):
         feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
     digits = _digits(text)
     if digits:
         feats += _number_features(text, digits)
-    if "wallet_address" not in {f.name for f in feats} and (m := _CRYPTO_RE.search(text)):
+    # A crypto word is a whole word, so a plain ASCII text without one skips the regex.
+    maybe_crypto = not forms.ascii or not _CRYPTO_WORDS.isdisjoint(forms.plain_words)
+    if (maybe_crypto and "wallet_address" not in {f.name for f in feats}
+            and (m := _CRYPTO_RE.search(text))):
         feats.append(SpamFeature("crypto", CRYPTO, repr(m.group())))
     return feats + _style_features(text)
 
@@ -245,15 +262,19 @@ def score_content(
     links: Sequence[Link],
     blocked_terms: TermMatcher | None,
     model: SpamModel | None,
+    forms: TextForms | None = None,
 ) -> ContentScore:
-    """Score ``text`` for spam.content; ``links`` are ``extract_links(text)``."""
+    """Score ``text`` for spam.content; ``links`` are ``extract_links(text)``,
+    ``forms`` (if given) ``TextForms(text)``."""
+    forms = forms or TextForms(text)
     text = unicodedata.normalize("NFKC", text)  # full-width "ＦＲＥＥ" etc. for the regexes
-    feats = _text_features(text) + _link_features(links)
+    feats = _text_features(text, forms) + _link_features(links)
     if (pc := _pitch_with_contact(feats, links)) is not None:
         feats.append(pc)
     if (mf := _model_feature(text, model)) is not None:
         feats.append(mf)
     feats.sort(key=lambda f: -f.weight)
     score = max(0.0, round(sum(f.weight for f in feats), 3))
-    blocked = tuple(blocked_terms.find(text)) if blocked_terms is not None else ()
+    # Term matching folds with NFKC itself, so the forms of the original text serve.
+    blocked = tuple(blocked_terms.find(forms)) if blocked_terms is not None else ()
     return ContentScore(score=score, features=tuple(feats), blocked_terms=blocked)
