@@ -54,9 +54,11 @@ def _intensifiers() -> re.Pattern[str]:
 
 
 @cache
-def _intensifier_starts() -> frozenset[str]:
-    """The first word of every intensifier: a message with none of them has none."""
-    return frozenset(words[0] for p in _intensifier_phrases() if (words := _WORD.findall(p)))
+def _intensifier_keys() -> frozenset[str]:
+    """One word of every intensifier (its longest, so rarely "the" or "as"): a
+    message with none of these words as a whole word holds no intensifier."""
+    return frozenset(max(words, key=len) for p in _intensifier_phrases()
+                     if (words := _WORD.findall(p)))
 
 
 @lru_cache(maxsize=1 << 16)
@@ -94,7 +96,7 @@ def offensive_probability(text: str | TextForms) -> float | None:
     forms = forms_of(text)
     if forms.simple and "_" not in forms.text and (score := tokens_scorer()) is not None:
         words = forms.canonical_words
-        if _intensifier_starts().isdisjoint(words):
+        if _intensifier_keys().isdisjoint(words):
             if not _HAS_LETTER.search(forms.canonical) or not _addresses_someone(forms):
                 return None
             return score([u for w in words if len(u := _unstretched(w)) >= 2])

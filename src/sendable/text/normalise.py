@@ -133,8 +133,14 @@ def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
 # ASCII bytes → space unless a letter or digit (str.split() then gives _WORD tokens),
 # and the same keeping "_", "@", "$" (the characters of a leetspeak token).
 _ASCII_WORDS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
-_ASCII_RUNS = bytes(c if (chr(c).isalnum() or chr(c) in "_@$") and c < 128 else 32
-                    for c in range(256))
+# For spotting leetspeak tokens in ASCII: letters → "a", leet symbols → "1",
+# other token characters deleted, everything else → " ". A token mixes a letter
+# and a symbol iff some letter and symbol are adjacent once the rest is deleted.
+_ASCII_LEET_CLASS = bytes(
+    ord("1") if chr(c) in LEET else ord("a") if chr(c).isalpha() and c < 128 else 32
+    for c in range(256)
+)
+_ASCII_LEET_DELETE = bytes(c for c in b"0123456789_" if chr(c) not in LEET)
 
 _Info = tuple[frozenset[str], tuple[tuple[str, str], ...]]
 
@@ -162,11 +168,8 @@ class TextForms:
             b = self.folded.encode("ascii")
             # Alphanumeric runs of the folded text (_WORD tokens, no leet mapping).
             self.plain_words: list[str] = b.translate(_ASCII_WORDS).decode("ascii").split()
-            self._leet = bool(_LEET_CHAR.search(self.folded)) and any(
-                not run.isalpha() and not run.isdigit()
-                and _LEET_CHAR.search(run) is not None and _HAS_LETTER.search(run) is not None
-                for run in b.translate(_ASCII_RUNS).decode("ascii").split()
-            )
+            classes = b.translate(_ASCII_LEET_CLASS, _ASCII_LEET_DELETE)
+            self._leet = b"a1" in classes or b"1a" in classes
         else:
             self.plain_words = _WORD.findall(self.folded)
             self._leet = True  # not known without the regexes: take the general path
@@ -293,15 +296,17 @@ class TermMatcher:
         From word i the text reads as any of its readings (word i + 1 follows)
         or, for spelled-out letters, as a joined word (see _spaced_edges).
         """
-        root = self._root
-        root_keys = root.keys()
         found: set[int] = set()
         n = len(infos)
-        for start in range(n):
-            if start not in spaced and root_keys.isdisjoint(infos[start][0]):
-                continue
-            stack: list[tuple[dict, tuple[str, ...], int]] = []
-            self._push(stack, root, (), start, infos, spaced)
+        stack: list[tuple[dict, tuple[str, ...], int]] = []
+        root_get = self._root.get
+        for start, (_, readings) in enumerate(infos):
+            for key, spelled in readings:  # _push from the root, inlined: most words start nothing
+                child = root_get(key)
+                if child is not None:
+                    stack.append((child, (spelled,), start + 1))
+            if spaced:
+                self._push_spaced(stack, self._root, (), start, spaced)
             while stack:
                 node, path, pos = stack.pop()
                 ends = node.get(None)
@@ -333,6 +338,17 @@ class TermMatcher:
             child = node.get(key)
             if child is not None:
                 stack.append((child, (*path, spelled), pos + 1))
+        if spaced:
+            TermMatcher._push_spaced(stack, node, path, pos, spaced)
+
+    @staticmethod
+    def _push_spaced(
+        stack: list[tuple[dict, tuple[str, ...], int]],
+        node: dict,
+        path: tuple[str, ...],
+        pos: int,
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> None:
         for nxt, key, spelled in spaced.get(pos, ()):
             child = node.get(key)
             if child is not None:

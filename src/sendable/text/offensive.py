@@ -41,15 +41,15 @@ class _LinearCalibrated:
 
     def score_tokens(self, tokens: Iterable[str]) -> float:
         """The probability for a text whose analyser tokens are ``tokens`` (in order)."""
-        counts = Counter(t for t in tokens if t in self._weights)
+        weights = self._weights
+        counts = Counter(t for t in tokens if t in weights)
         margins = [0.0] * len(self._params)
         norm = 0.0
         for term, n in counts.items():
-            idf, ws = self._weights[term]
+            idf, ws = weights[term]
             v = n * idf
             norm += v * v
-            for k, w in enumerate(ws):
-                margins[k] += v * w
+            margins = [m + v * w for m, w in zip(margins, ws, strict=True)]
         scale = 1.0 / math.sqrt(norm) if norm else 0.0
         total = 0.0
         for (a, b, c), m in zip(self._params, margins, strict=True):

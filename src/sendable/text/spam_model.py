@@ -118,22 +118,19 @@ class SpamModel:
         """
         if not self.ready:
             return None
-        cache = self._llr
+        cache, spam, ham = self._llr, self._counts[True], self._counts[False]
         llr = 0.0
         for tok in tokens(text):
             term = cache.get(tok)
             if term is None:
-                term = self._term(tok)
-                if term is None:
+                if tok not in spam and tok not in ham:
                     continue  # unseen words say nothing
-                cache[tok] = term
+                term = cache[tok] = self._term(tok)
             llr += term
         return max(-50.0, min(50.0, llr))
 
-    def _term(self, tok: str) -> float | None:
+    def _term(self, tok: str) -> float:
         spam, ham = self._counts[True], self._counts[False]
-        if tok not in spam and tok not in ham:
-            return None
         denom_s = self._totals[True] + _ALPHA * self._vocab
         denom_h = self._totals[False] + _ALPHA * self._vocab
         cs, ch = spam[tok], ham[tok]
