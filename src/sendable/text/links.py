@@ -154,11 +154,30 @@ def _is_chat_not_link(url: str, host: str) -> bool:
     )
 
 
-def _candidates(text: str) -> list[tuple[int, str]]:
+def _only_scheme_links(text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """True when urlextract could add nothing to the scheme links (it is slow).
+
+    Each scheme link stands alone between spaces, so urlextract could only find
+    the same link or a part of it, which the scheme link wins over; and no other
+    dot is followed by a letter or digit, so there is no other host to find.
+    """
+    rest, last = [], 0
+    for start, end, _ in spans:
+        if (start and not text[start - 1].isspace()) or (end < len(text) and not text[end].isspace()):
+            return False
+        rest.append(text[last:start])
+        last = end
+    rest.append(text[last:])
+    return not any("." in part and _DOT_THEN_WORD.search(part) for part in rest)
+
+
+def _candidates(text: str, shortcut: bool = True) -> list[tuple[int, str]]:
     """(start, url) pairs from both finders, overlaps resolved in favour of the first."""
     found: list[tuple[int, int, str]] = []
     for m in _SCHEME_URL.finditer(text):
         found.append((m.start(), m.end(), m.group()))
+    if shortcut and found and _only_scheme_links(text, found):
+        return [(start, url) for start, _, url in found]
     # urlextract rejects "win.com!!"; blank out exclamation runs that end a word
     # (same length, so the indices still point into the original text).
     quiet = _BANGS.sub(lambda m: " " * len(m.group()), text)

@@ -159,10 +159,11 @@ class TextForms:
 
     __slots__ = ("text", "folded", "ascii", "plain_words", "_leet", "_cache")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, fast: bool = True) -> None:
+        """``fast=False`` takes the general path even for ASCII (for tests)."""
         self.text = text
         self.folded = _fold(text)
-        self.ascii = text.isascii()
+        self.ascii = fast and text.isascii()
         self._cache: dict[str, object] = {}
         if self.ascii:
             b = self.folded.encode("ascii")

@@ -99,6 +99,9 @@ _WALLET_RE = re.compile(
 # 7+ digits in phone shape, with optional +country and separators.
 _PHONE_RE = re.compile(r"(?<![\w$£€])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?(?:[\s.-]?\d{2,5}){1,4}(?!\w)")
 _BANG_RUN_RE = re.compile(r"!{2,}")
+# An amount has a currency sign or one of these words (lower case) in it.
+_CURRENCY_HINTS = ("$", "£", "€", "usd", "eur", "gbp", "dollars", "pounds", "bucks")
+_WALLET_MIN = 26  # the shortest address _WALLET_RE takes
 _ASCII_DIGITS = b"0123456789"
 _ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
@@ -149,19 +152,28 @@ def _phrase_features(forms: TextForms) -> list[SpamFeature]:
     return [SpamFeature("promo_phrases", round(weight, 3), _quote(found))]
 
 
-def _number_features(text: str, digits: int) -> list[SpamFeature]:
-    """Money, returns, discounts, wallets, phone numbers: all need digits."""
+def _number_features(text: str, digits: int, forms: TextForms) -> list[SpamFeature]:
+    """Money, returns, discounts, wallets, phone numbers: all need digits.
+
+    Plain ASCII text skips a regex when a substring it needs is missing (an
+    amount needs a currency sign or word, a wallet a 26+ character word, ...).
+    """
     feats: list[SpamFeature] = []
-    if (m := _MONEY_RATE_RE.search(text)) and _EARN_RE.search(text):
+    lower = forms.folded if forms.ascii else text.lower()
+    maybe_money = not forms.ascii or any(c in lower for c in _CURRENCY_HINTS)
+    if maybe_money and (m := _MONEY_RATE_RE.search(text)) and _EARN_RE.search(text):
         feats.append(SpamFeature("income_claim", MONEY_RATE, repr(m.group().strip())))
-    elif amounts := _MONEY_RE.findall(text):
+    elif maybe_money and (amounts := _MONEY_RE.findall(text)):
         feats.append(SpamFeature("money", MONEY, _quote([a.strip() for a in amounts])))
-    if "%" in text or "x" in text.lower() or "back" in text.lower():
+    if "%" in text or "back" in lower or (
+        "x" in lower and (not forms.ascii or any(d + "x" in lower for d in "0123456789"))
+    ):
         if m := _MULTIPLIER_RE.search(text):
             feats.append(SpamFeature("returns_claim", BIG_MULTIPLIER, repr(m.group())))
     if "%" in text and (m := _DISCOUNT_RE.search(text)):
         feats.append(SpamFeature("discount", DISCOUNT, repr(m.group())))
-    if wallets := _WALLET_RE.findall(text):
+    maybe_wallet = not forms.ascii or any(len(w) >= _WALLET_MIN for w in forms.plain_words)
+    if maybe_wallet and (wallets := _WALLET_RE.findall(text)):
         feats.append(SpamFeature("wallet_address", WALLET, _quote(wallets)))
     if digits >= 7:
         phones = [p.strip() for p in _PHONE_RE.findall(text) if _digits(p) >= 7]
@@ -199,7 +211,7 @@ def _text_features(text: str, forms: TextForms) -> list[SpamFeature]:
         feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
     digits = _digits(text)
     if digits:
-        feats += _number_features(text, digits)
+        feats += _number_features(text, digits, forms)
     # A crypto word is a whole word, so a plain ASCII text without one skips the regex.
     maybe_crypto = not forms.ascii or not _CRYPTO_WORDS.isdisjoint(forms.plain_words)
     if (maybe_crypto and "wallet_address" not in {f.name for f in feats}

@@ -32,21 +32,15 @@ _ASCII_KEEP = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) in "$!") else 3
 _ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 _ASCII_DIGITS = b"0123456789"
+_CURRENCY_WORDS = ("usd", "eur", "gbp", "dollars", "pounds")  # usdt, euros: substrings
 
 
 def _words(text: str) -> tuple[list[str], bool]:
     """The _WORD tokens of the placeholder form, and whether ``text`` is mostly capitals."""
-    if text.isascii():  # the same by byte tables: NFKC, casefold and \w are trivial here
-        b = text.encode("ascii")
-        n = len(b)
-        caps = n - len(b.translate(None, _ASCII_UPPER)) > 0.6 * max(
-            1, n - len(b.translate(None, _ASCII_LETTERS)))
-        t = text.lower()
-        if len(b.translate(None, _ASCII_DIGITS)) != n:
-            t = _NUMBER.sub(" qqnumqq ", _MONEY.sub(" qqmoneyqq ", t))
-        if "!" in t or "$" in t:  # single-character tokens, even when runs touch
-            t = t.replace("!", " ! ").replace("$", " $ ")
-        return t.encode("ascii").translate(_ASCII_KEEP).decode("ascii").split(), caps
+    return _ascii_words(text) if text.isascii() else _general_words(text)
+
+
+def _general_words(text: str) -> tuple[list[str], bool]:
     t = unicodedata.normalize("NFKC", text)
     caps = sum(c.isupper() for c in t) > 0.6 * max(1, sum(c.isalpha() for c in t))
     t = t.casefold()
@@ -55,6 +49,22 @@ def _words(text: str) -> tuple[list[str], bool]:
     t = _MONEY.sub(" qqmoneyqq ", t)
     t = _NUMBER.sub(" qqnumqq ", t)
     return _WORD.findall(t), caps
+
+
+def _ascii_words(text: str) -> tuple[list[str], bool]:
+    """_general_words by byte tables: NFKC, casefold and \\w are trivial in ASCII."""
+    b = text.encode("ascii")
+    n = len(b)
+    caps = n - len(b.translate(None, _ASCII_UPPER)) > 0.6 * max(
+        1, n - len(b.translate(None, _ASCII_LETTERS)))
+    t = text.lower()
+    if len(b.translate(None, _ASCII_DIGITS)) != n:
+        if "$" in t or any(w in t for w in _CURRENCY_WORDS):  # else no amount to mark
+            t = _MONEY.sub(" qqmoneyqq ", t)
+        t = _NUMBER.sub(" qqnumqq ", t)
+    if "!" in t or "$" in t:  # single-character tokens, even when runs touch
+        t = t.replace("!", " ! ").replace("$", " $ ")
+    return t.encode("ascii").translate(_ASCII_KEEP).decode("ascii").split(), caps
 
 
 def tokens(text: str) -> set[str]:
