@@ -218,9 +218,16 @@ class TextForms:
         return self._get("infos", lambda: list(map(_word_info, self.match_words)))
 
     @property
-    def keys(self) -> frozenset[str]:
-        """Every trie key any word of the text reads as."""
-        return self._get("keys", lambda: frozenset().union(*(k for k, _ in self.infos)))
+    def keys(self) -> dict[str, list[int]]:
+        """Every trie key any word of the text reads as → the indexes of those words."""
+        return self._get("keys", self._keys)
+
+    def _keys(self) -> dict[str, list[int]]:
+        at: dict[str, list[int]] = {}
+        for i, (keys, _) in enumerate(self.infos):
+            for k in keys:
+                at.setdefault(k, []).append(i)
+        return at
 
     @property
     def spaced(self) -> dict[int, list[tuple[int, str, str]]]:
@@ -282,17 +289,21 @@ class TermMatcher:
         if not forms.match_words:
             return []
         spaced = forms.spaced
+        keys = forms.keys
+        hits = self._root.keys() & keys.keys()
         # Most messages stop here: no word starts any term.
-        if not spaced and self._root.keys().isdisjoint(forms.keys):
+        if not hits and not spaced:
             return []
-        return [self._terms[i] for i in sorted(self._walk(forms.infos, spaced))]
+        starts = sorted({i for k in hits for i in keys[k]}.union(spaced))
+        return [self._terms[i] for i in sorted(self._walk(forms.infos, spaced, starts))]
 
     def _walk(
         self,
         infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
         spaced: dict[int, list[tuple[int, str, str]]],
+        starts: list[int],
     ) -> set[int]:
-        """Indexes of the terms spelled by consecutive words from any start word.
+        """Indexes of the terms spelled by consecutive words from the ``starts`` words.
 
         From word i the text reads as any of its readings (word i + 1 follows)
         or, for spelled-out letters, as a joined word (see _spaced_edges).
@@ -301,8 +312,8 @@ class TermMatcher:
         n = len(infos)
         stack: list[tuple[dict, tuple[str, ...], int]] = []
         root_get = self._root.get
-        for start, (_, readings) in enumerate(infos):
-            for key, spelled in readings:  # _push from the root, inlined: most words start nothing
+        for start in starts:
+            for key, spelled in infos[start][1]:  # _push from the root, inlined
                 child = root_get(key)
                 if child is not None:
                     stack.append((child, (spelled,), start + 1))

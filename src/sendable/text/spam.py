@@ -172,7 +172,7 @@ def _number_features(text: str, digits: int, forms: TextForms) -> list[SpamFeatu
             feats.append(SpamFeature("returns_claim", BIG_MULTIPLIER, repr(m.group())))
     if "%" in text and (m := _DISCOUNT_RE.search(text)):
         feats.append(SpamFeature("discount", DISCOUNT, repr(m.group())))
-    maybe_wallet = not forms.ascii or any(len(w) >= _WALLET_MIN for w in forms.plain_words)
+    maybe_wallet = not forms.ascii or max(map(len, forms.plain_words), default=0) >= _WALLET_MIN
     if maybe_wallet and (wallets := _WALLET_RE.findall(text)):
         feats.append(SpamFeature("wallet_address", WALLET, _quote(wallets)))
     if digits >= 7:
