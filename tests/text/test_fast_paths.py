@@ -20,8 +20,14 @@ from sendable.text.guidelines import GuidelineClassifier, _model_input, offensiv
 from sendable.text.links import _candidates, extract_links
 from sendable.text.normalise import TermMatcher, TextForms, normalise
 from sendable.text.offensive import offensive_scorer
-from sendable.text.spam import _digits, _letters_upper, score_content
-from sendable.text.spam_model import SpamModel, _ascii_words, _general_words
+from sendable.text.spam import score_content
+from sendable.text.spam_model import (
+    SpamModel,
+    _ascii_words,
+    _general_words,
+    digit_count,
+    letter_counts,
+)
 
 EVAL = Path(__file__).resolve().parents[2] / "data" / "eval"
 
@@ -118,8 +124,8 @@ def test_spam_score_fast_and_general_agree(model: str | None) -> None:
 def test_spam_counts_and_tokens_agree() -> None:
     for t in texts():
         nfkc = unicodedata.normalize("NFKC", t)
-        assert _digits(nfkc) == sum(map(str.isdigit, nfkc))
-        assert _letters_upper(nfkc) == (sum(map(str.isalpha, nfkc)), sum(map(str.isupper, nfkc)))
+        assert digit_count(nfkc) == sum(map(str.isdigit, nfkc))
+        assert letter_counts(nfkc) == (sum(map(str.isalpha, nfkc)), sum(map(str.isupper, nfkc)))
         if t.isascii():
             assert _ascii_words(t) == _general_words(t), t
 

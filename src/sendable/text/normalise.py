@@ -130,8 +130,7 @@ def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
     return extra
 
 
-# ASCII bytes → space unless a letter or digit (str.split() then gives _WORD tokens),
-# and the same keeping "_", "@", "$" (the characters of a leetspeak token).
+# ASCII bytes → space unless a letter or digit (str.split() then gives _WORD tokens).
 _ASCII_WORDS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
 # For spotting leetspeak tokens in ASCII: letters → "a", leet symbols → "1",
 # other token characters deleted, everything else → " ". A token mixes a letter
@@ -154,7 +153,7 @@ class TextForms:
     chat message) takes a fast path: ``str.lower`` and a byte-table split
     instead of regexes, taken only when no token mixes letters with leetspeak
     symbols, so its results are exactly those of the general path
-    (tests/text/test_forms.py checks both on every evaluation row).
+    (tests/text/test_fast_paths.py checks both on every evaluation row).
     """
 
     __slots__ = ("text", "folded", "ascii", "plain_words", "_leet", "_cache")

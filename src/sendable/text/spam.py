@@ -20,7 +20,7 @@ from importlib import resources
 
 from sendable.text.links import Link
 from sendable.text.normalise import TermMatcher, TextForms
-from sendable.text.spam_model import SpamModel
+from sendable.text.spam_model import SpamModel, digit_count, letter_counts
 
 __all__ = ["ContentScore", "SpamFeature", "SpamModel", "score_content", "spam_phrases"]
 
@@ -102,9 +102,6 @@ _BANG_RUN_RE = re.compile(r"!{2,}")
 # An amount has a currency sign or one of these words (lower case) in it.
 _CURRENCY_HINTS = ("$", "£", "€", "usd", "eur", "gbp", "dollars", "pounds", "bucks")
 _WALLET_MIN = 26  # the shortest address _WALLET_RE takes
-_ASCII_DIGITS = b"0123456789"
-_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 # Substrings of the host name ("win" is left out: windows, wine, twin).
 _BAIT_HOST_WORDS = re.compile(
     r"login|verify|secure|account|unlock|update|billing|support|appeal|claim|prize|"
@@ -134,13 +131,6 @@ def _phrase_matcher() -> TermMatcher:
 def _quote(items: Sequence[str], limit: int = 5) -> str:
     shown = ", ".join(repr(i) for i in items[:limit])
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
-
-
-def _digits(s: str) -> int:
-    if s.isascii():
-        b = s.encode("ascii")
-        return len(b) - len(b.translate(None, _ASCII_DIGITS))
-    return sum(map(str.isdigit, s))
 
 
 def _phrase_features(forms: TextForms) -> list[SpamFeature]:
@@ -176,23 +166,15 @@ def _number_features(text: str, digits: int, forms: TextForms) -> list[SpamFeatu
     if maybe_wallet and (wallets := _WALLET_RE.findall(text)):
         feats.append(SpamFeature("wallet_address", WALLET, _quote(wallets)))
     if digits >= 7:
-        phones = [p.strip() for p in _PHONE_RE.findall(text) if _digits(p) >= 7]
+        phones = [p.strip() for p in _PHONE_RE.findall(text) if digit_count(p) >= 7]
         if phones:
             feats.append(SpamFeature("phone_number", PHONE, _quote(phones)))
     return feats
 
 
-def _letters_upper(text: str) -> tuple[int, int]:
-    """How many letters ``text`` has, and how many of them are capitals."""
-    if text.isascii():
-        b = text.encode("ascii")
-        return len(b) - len(b.translate(None, _ASCII_LETTERS)), len(b) - len(b.translate(None, _ASCII_UPPER))
-    return sum(map(str.isalpha, text)), sum(map(str.isupper, text))
-
-
 def _style_features(text: str) -> list[SpamFeature]:
     feats: list[SpamFeature] = []
-    letters, upper = _letters_upper(text)
+    letters, upper = letter_counts(text)
     if letters >= 12 and upper >= 0.6 * letters:
         feats.append(SpamFeature("shouting", SHOUTING, f"{upper}/{letters} letters capital"))
     if "!!" in text:
@@ -209,7 +191,7 @@ def _text_features(text: str, forms: TextForms) -> list[SpamFeature]:
     feats = _phrase_features(forms)
     if (not forms.ascii or "$$" in text) and (m := _MONEY_SYMBOLS_RE.findall(text)):
         feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
-    digits = _digits(text)
+    digits = digit_count(text)
     if digits:
         feats += _number_features(text, digits, forms)
     # A crypto word is a whole word, so a plain ASCII text without one skips the regex.

@@ -35,6 +35,22 @@ _ASCII_DIGITS = b"0123456789"
 _CURRENCY_WORDS = ("usd", "eur", "gbp", "dollars", "pounds")  # usdt, euros: substrings
 
 
+def letter_counts(text: str) -> tuple[int, int]:
+    """How many letters ``text`` has, and how many of them are capitals."""
+    if text.isascii():
+        b = text.encode("ascii")
+        n = len(b)
+        return n - len(b.translate(None, _ASCII_LETTERS)), n - len(b.translate(None, _ASCII_UPPER))
+    return sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+
+
+def digit_count(text: str) -> int:
+    if text.isascii():
+        b = text.encode("ascii")
+        return len(b) - len(b.translate(None, _ASCII_DIGITS))
+    return sum(map(str.isdigit, text))
+
+
 def _words(text: str) -> tuple[list[str], bool]:
     """The _WORD tokens of the placeholder form, and whether ``text`` is mostly capitals."""
     return _ascii_words(text) if text.isascii() else _general_words(text)
@@ -53,12 +69,10 @@ def _general_words(text: str) -> tuple[list[str], bool]:
 
 def _ascii_words(text: str) -> tuple[list[str], bool]:
     """_general_words by byte tables: NFKC, casefold and \\w are trivial in ASCII."""
-    b = text.encode("ascii")
-    n = len(b)
-    caps = n - len(b.translate(None, _ASCII_UPPER)) > 0.6 * max(
-        1, n - len(b.translate(None, _ASCII_LETTERS)))
+    letters, upper = letter_counts(text)
+    caps = upper > 0.6 * max(1, letters)
     t = text.lower()
-    if len(b.translate(None, _ASCII_DIGITS)) != n:
+    if digit_count(text):
         if "$" in t or any(w in t for w in _CURRENCY_WORDS):  # else no amount to mark
             t = _MONEY.sub(" qqmoneyqq ", t)
         t = _NUMBER.sub(" qqnumqq ", t)
