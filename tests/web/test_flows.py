@@ -118,9 +118,16 @@ def test_request_accepted_and_the_conversation_updates_live(new_page, ui) -> Non
     ui.wait_live(carol)
     alice.get_by_label(f"Message to @{c}").fill("Likewise!")
     alice.get_by_role("button", name="Send").click()
-    expect(carol.locator("#messages li.theirs").last).to_contain_text("Likewise!")
+    live = carol.locator("#messages li.theirs").last
+    expect(live).to_contain_text("Likewise!")
     ui.shot(alice, "conversation")
     ui.shot(carol, "conversation-other-side")
+
+    # A message that arrived live can be reported like one rendered with the page.
+    live.get_by_text("Report this message").click()
+    live.get_by_label("Reason").select_option("spam")
+    live.get_by_role("button", name="Send report").click()
+    expect(carol.get_by_role("status")).to_contain_text("Report sent to the moderators")
 
     alice.goto("/inbox")
     expect(alice.locator(".conversation")).to_contain_text(f"@{c}")

@@ -100,6 +100,16 @@
     if (!document.getElementById("refusal")) ask();
   }
 
+  /* The page's report form (a <template>), for one message that arrived live. */
+  function reportControl(id) {
+    var control = document.getElementById("report-message-template").content.cloneNode(true);
+    control.querySelector('input[name="message_id"]').value = id;
+    var select = control.querySelector("select");
+    select.id = "report-reason-" + id;
+    control.querySelector("label").setAttribute("for", select.id);
+    return control;
+  }
+
   function setupLive(view) {
     var other = view.getAttribute("data-with");
     var me = view.getAttribute("data-me");
@@ -127,6 +137,7 @@
         metaLine.appendChild(el("span", "tag", m.outcome === "requested" ? "in their requests" : "held for review"));
       }
       item.appendChild(metaLine);
+      if (!mine) item.appendChild(reportControl(m.id));
       list.appendChild(item);
       var empty = document.getElementById("no-messages");
       if (empty) empty.remove();
