@@ -103,7 +103,10 @@ def _word_info(word: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
         spelled += list(_AMBIGUOUS[word])
     elif word in SHORTHAND:
         spelled.append(SHORTHAND[word])
-    elif _HAS_LETTER.search(word) and any(sym in word for sym in _AMBIGUOUS):
+    elif not any(sym in word for sym in _AMBIGUOUS) or not _HAS_LETTER.search(word):
+        key = _SQUEEZE.sub(r"\1", word)  # one reading: most words
+        return frozenset((key,)), ((key, word),)
+    else:
         choices = [_AMBIGUOUS.get(ch, ch) for ch in word]
         if sum(len(c) > 1 for c in choices) > _MAX_AMBIGUOUS_PER_WORD:
             choices = [c[0] for c in choices]

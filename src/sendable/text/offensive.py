@@ -15,6 +15,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import cache
+from operator import add
 
 
 class _LinearCalibrated:
@@ -42,14 +43,14 @@ class _LinearCalibrated:
     def score_tokens(self, tokens: Iterable[str]) -> float:
         """The probability for a text whose analyser tokens are ``tokens`` (in order)."""
         weights = self._weights
-        counts = Counter(t for t in tokens if t in weights)
+        counts = Counter(filter(weights.__contains__, tokens))
         margins = [0.0] * len(self._params)
         norm = 0.0
         for term, n in counts.items():
             idf, ws = weights[term]
             v = n * idf
             norm += v * v
-            margins = [m + v * w for m, w in zip(margins, ws, strict=True)]
+            margins = list(map(add, margins, map(v.__mul__, ws)))  # margins[k] += v * ws[k]
         scale = 1.0 / math.sqrt(norm) if norm else 0.0
         total = 0.0
         for (a, b, c), m in zip(self._params, margins, strict=True):

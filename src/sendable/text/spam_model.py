@@ -85,7 +85,7 @@ def tokens(text: str) -> set[str]:
     """Words, money and number shapes, '!' and emoji, plus word bigrams."""
     words, caps = _words(text)
     out = set(words)
-    out.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    out.update(map(" ".join, zip(words, words[1:], strict=False)))  # bigrams "a b"
     if caps:
         out.add("qqcapsqq")
     return out
