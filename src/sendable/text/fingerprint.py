@@ -146,13 +146,13 @@ def similarity(a: bytes, b: bytes) -> float:
 
 def similarities(a: bytes, others: Sequence[bytes]) -> list[float]:
     """similarity(a, o) for every o in ``others``, in one numpy comparison."""
+    if not others:
+        return []
     mine = _values(a)
     payloads = []
     for o in others:
         if len(o) != _SIZE or o[0] != _VERSION:
             _values(o)  # raises
         payloads.append(o[1:])
-    if not payloads:
-        return []
     values = np.frombuffer(b"".join(payloads), dtype=_DTYPE).reshape(len(payloads), NUM_PERM)
     return [n / NUM_PERM for n in (values == mine).sum(axis=1).tolist()]

@@ -62,6 +62,8 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
     spam, now = policy.spam, facts.now
     recent = [past for past in facts.history.stranger_messages
               if now - past.at < spam.duplicate_window and past.fingerprint is not None]
+    if not recent:
+        return []
     scores = similarities(mine, [past.fingerprint for past in recent])  # type: ignore[misc]
     latest: dict[int, float] = {}
     for past, score in zip(recent, scores, strict=True):
