@@ -1,4 +1,6 @@
-"""Gate and send throughput: pure decisions on preloaded facts, and full sends on SQLite.
+"""Gate and send throughput: pure decisions on preloaded facts, and full sends on SQLite,
+one `Service.send` (one commit) at a time and 32 at a time through `Service.send_many`
+(one commit per batch).
 
 Run: python bench/gate.py [--seconds 3]. Prints the figures and the machine.
 Targets (issue 2): >= 50,000 pure decisions/s on one core, >= 3,000 sends/s on SQLite.
@@ -20,7 +22,7 @@ from sendable import loading  # noqa: E402
 from sendable.clock import FixedClock  # noqa: E402
 from sendable.gate import decide  # noqa: E402
 from sendable.policy import build_policy  # noqa: E402
-from sendable.service import Service  # noqa: E402
+from sendable.service import SendAttempt, Service  # noqa: E402
 
 TEXT = ("Hey! Are you coming to the climbing gym on Saturday? We could grab lunch after, "
         "my treat this time")[:100]
@@ -37,12 +39,12 @@ def rate(count: int, seconds: float) -> str:
     return f"{count / seconds:,.0f}/s"
 
 
-def timed(fn, seconds: float) -> tuple[int, float]:  # type: ignore[no-untyped-def]
+def timed(fn, seconds: float, chunk: int = 200) -> tuple[int, float]:  # type: ignore[no-untyped-def]
     count, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
-        for _ in range(200):
+        for _ in range(chunk):
             fn()
-        count += 200
+        count += chunk
     return count, elapsed
 
 
@@ -81,6 +83,24 @@ def full_sends(service: Service, clock: FixedClock, pairs: int, seconds: float) 
     return timed(one, seconds)
 
 
+def batched_sends(service: Service, clock: FixedClock, pairs: int, seconds: float,
+                   size: int = 32) -> tuple[int, float]:
+    """Full sends, `size` at a time through Service.send_many (one commit each batch)."""
+    state = {"i": 0}
+
+    def one_batch() -> None:
+        batch = []
+        for _ in range(size):
+            i = state["i"] = state["i"] + 1
+            batch.append(SendAttempt(f"s{i % pairs}", f"r{i % pairs}", f"{TEXT[:90]} #{i}"))
+        clock.advance(0.001 * size)
+        for result in service.send_many(batch):
+            assert not isinstance(result, Exception) and result.outcome != "refused", result
+
+    count, elapsed = timed(one_batch, seconds, chunk=10)
+    return count * size, elapsed
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=3.0)
@@ -96,6 +116,8 @@ def main() -> None:
             print(f"{label:9} pure gate decisions: {rate(n, t):>12}  (target >= 50,000/s)")
             n, t = full_sends(service, clock, args.pairs, args.seconds)
             print(f"{label:9} full sends on SQLite: {rate(n, t):>12}  (target >= 3,000/s)")
+            n, t = batched_sends(service, clock, args.pairs, args.seconds)
+            print(f"{label:9} full sends on SQLite via send_many(32): {rate(n, t):>12}")
             service.close()
 
 

@@ -11,7 +11,7 @@ from sendable.policy import Policy
 from sendable.text.fingerprint import fingerprint
 from sendable.text.guidelines import GuidelineClassifier
 from sendable.text.links import extract_links
-from sendable.text.normalise import TermMatcher
+from sendable.text.normalise import TermMatcher, TextForms
 from sendable.text.spam import SpamModel, score_content
 
 
@@ -34,11 +34,12 @@ class ContentAnalyser:
         only such messages are compared as near-duplicates, so only they need a fingerprint."""
         if not text.strip():  # a `why` without text: nothing to read
             return Content(text=text)
+        forms = TextForms(text)  # folded once, read by every check below
         links = tuple(extract_links(text))
         return Content(
             text=text,
             links=links,
-            guideline_matches=self.guidelines.classify(text),
-            spam=score_content(text, links, self.blocked_terms, self.spam_model),
-            fingerprint=fingerprint(text) if stranger else None,
+            guideline_matches=self.guidelines.classify(forms),
+            spam=score_content(text, links, self.blocked_terms, self.spam_model, forms),
+            fingerprint=fingerprint(forms) if stranger else None,
         )

@@ -6,6 +6,7 @@ and one of the counters.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -50,23 +51,36 @@ def counter_keys(sender: int) -> tuple[str, str, str]:
 
 def counter_keep(policy: Policy) -> tuple[float, float, float]:
     """How long each of a sender's event series must be kept."""
+    kept = _KEEPS.get(id(policy))
+    if kept is not None and kept[0] is policy:
+        return kept[1]
     messages = max((r.window for r in policy.rate_limits.messages), default=60.0)
     conversations = max([_DAY, *(r.window for r in policy.rate_limits.new_conversations)])
     strangers = max(policy.spam.duplicate_window, _HOUR)
+    if len(_KEEPS) > 64:  # policies are few; scenarios build many in one process
+        _KEEPS.clear()
+    _KEEPS[id(policy)] = (policy, (messages, conversations, strangers))
     return messages, conversations, strangers
+
+
+# id(policy) -> (the policy, its keeps): computed once per policy, not per send.
+_KEEPS: dict[int, tuple[Policy, tuple[float, float, float]]] = {}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _stranger_message(at: float, member: str) -> StrangerMessage:
+    """A counted stranger message from its member `<id>:<recipient>:<fingerprint hex>`;
+    kept, since each is read again on every later send in its window."""
+    _, recipient, fingerprint = member.split(":", 2)
+    return StrangerMessage(at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None)
 
 
 def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
     keys, keeps = counter_keys(sender), counter_keep(policy)
     msgs, convs, strangers = counters.many_since(
         [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
-    stranger_messages = []
-    for at, member in strangers:
-        _, recipient, fingerprint = member.split(":", 2)
-        stranger_messages.append(StrangerMessage(
-            at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None))
-    return History(tuple(t for t, _ in msgs), tuple(t for t, _ in convs),
-                   tuple(stranger_messages))
+    return History(tuple([t for t, _ in msgs]), tuple([t for t, _ in convs]),
+                   tuple([_stranger_message(at, member) for at, member in strangers]))
 
 
 def _ban(row: Mapping[str, Any] | None) -> BanFacts | None:
@@ -115,10 +129,10 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
                now: float) -> tuple[Facts, dict[str, Any]]:
     """The facts for one attempt, and the pair's stored state (for the effects)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
-    pair = hot.pair_state(conn, sender_id, recipient_id)
+    pair = hot.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
     content = analyser.analyse(text, stranger=rel.is_request)
-    bans = hot.active_bans(conn, sender_id, recipient_id, now)
+    bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None
     sender = account_facts(sender_row, bans.get(sender_id), counts, now)

@@ -23,6 +23,7 @@ from sendable import enforcing, loading, moderation, verification
 from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
+from sendable.counters.memory import PendingCounters
 from sendable.enforcement.reputation import band
 from sendable.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable
 from sendable.gate import Decision, Facts, decide
@@ -360,10 +361,11 @@ class Service:
         return a, b
 
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-                text: str, client: str | None, now: float) -> tuple[Decision, Facts, dict]:
-        facts, pair = loading.load_facts(conn, self.counters, self.policy, self.analyser,
-                                         sender, recipient, text, loading.parse_client(client),
-                                         now)
+                text: str, client: str | None, now: float,
+                counters: Counters | None = None) -> tuple[Decision, Facts, dict]:
+        facts, pair = loading.load_facts(
+            conn, self.counters if counters is None else counters, self.policy, self.analyser,
+            sender, recipient, text, loading.parse_client(client), now)
         return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
@@ -373,13 +375,17 @@ class Service:
             a, b = self._pair(conn, sender, to)
             return self._decide(conn, a, b, text, client, self.now())[0]
 
-    def send(self, sender: str, to: str, text: str, client: str | None = None,
-             client_msg_id: str | None = None) -> SendResult:
+    @staticmethod
+    def _check_attempt(text: Any, client_msg_id: Any) -> None:
         _check_text(text)
         if client_msg_id is not None and (not isinstance(client_msg_id, str)
                                           or not 1 <= len(client_msg_id) <= 64
                                           or "\x00" in client_msg_id):
             raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
+
+    def send(self, sender: str, to: str, text: str, client: str | None = None,
+             client_msg_id: str | None = None) -> SendResult:
+        self._check_attempt(text, client_msg_id)
         try:
             return self._send(sender, to, text, client, client_msg_id)
         except sa.exc.IntegrityError:
@@ -397,8 +403,41 @@ class Service:
             return self._replay(first)
 
     def send_many(self, attempts: list[SendAttempt]) -> list[SendResult | ServiceError]:
-        """Several sends, answered one by one in order: each gets its result, or the
-        error it alone caused (a bad handle refuses that attempt, not its neighbours)."""
+        """Several sends in one transaction (one lock, one commit), answered one by one
+        in order: each gets its result, or the error it alone caused (a bad handle
+        refuses that attempt, not its neighbours).
+
+        Each attempt is decided on the state the ones before it left: their messages
+        count toward limits and duplicates, and a client_msg_id repeated in the batch
+        replays the first. Results are given once the batch is committed; streams
+        wake once for it. Should the database fail the batch (a client_msg_id raced
+        in by another writer, a deadlock, a failed commit), it is rolled back whole
+        and its attempts are sent again one transaction each: nothing is lost, and
+        nothing is stored twice (a retried client_msg_id replays).
+        """
+        if len(attempts) < 2:
+            return self._send_each(attempts)
+        results: list[SendResult | ServiceError] = []
+        pending = PendingCounters(self.counters)
+        try:
+            with self._tx() as conn:
+                self._lock_batch(conn, attempts)
+                for attempt in attempts:
+                    try:
+                        self._check_attempt(attempt.text, attempt.client_msg_id)
+                        results.append(self._attempt(conn, pending, *attempt))
+                    except ServiceError as error:  # raised before it wrote anything
+                        results.append(error)
+                # Counted before the commit, while the senders are locked (see _attempt).
+                pending.flush()
+        except sa.exc.DBAPIError:
+            logging.getLogger(__name__).warning(
+                "a batch of %d sends failed in the database; sending them one by one",
+                len(attempts), exc_info=True)
+            return self._send_each(attempts)
+        return results
+
+    def _send_each(self, attempts: list[SendAttempt]) -> list[SendResult | ServiceError]:
         results: list[SendResult | ServiceError] = []
         for attempt in attempts:
             try:
@@ -406,6 +445,15 @@ class Service:
             except ServiceError as error:
                 results.append(error)
         return results
+
+    @staticmethod
+    def _lock_batch(conn: sa.Connection, attempts: list[SendAttempt]) -> None:
+        """On PostgreSQL, lock every account the batch names, in id order, before any
+        attempt runs: two nodes' batches then cannot deadlock (SQLite: one writer)."""
+        if conn.dialect.name != "postgresql":
+            return
+        handles = {h for a in attempts for h in (a.sender, a.to) if isinstance(h, str)}
+        repo.lock_accounts(conn, *hot.account_ids(conn, handles))
 
     @classmethod
     def _replay(cls, first: dict[str, Any]) -> SendResult:
@@ -415,24 +463,30 @@ class Service:
     def _send(self, sender: str, to: str, text: str, client: str | None,
               client_msg_id: str | None) -> SendResult:
         with self._tx() as conn:
-            a, b = self._pair(conn, sender, to)
-            repo.lock_accounts(conn, a["id"], b["id"])
-            if client_msg_id is not None:
-                first = hot.message_by_client_id(conn, a["id"], client_msg_id)
-                if first is not None:
-                    return self._replay(first)
-            now = self.now()
-            self._refresh_spam_model(conn)
-            decision, facts, pair = self._decide(conn, a, b, text, client, now)
-            if not decision.sendable:
-                findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
-                return SendResult("refused", Decision("refused", findings))
-            message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
-            # Counted before the commit, while the sender is locked: the next send
-            # (on any node) sees it. A commit that then fails leaves one extra event
-            # in the window: erring towards the limit, never past it.
-            self._count(a["id"], b["id"], message)
-        return SendResult(decision.outcome, decision, self._message_json(message))
+            return self._attempt(conn, self.counters, sender, to, text, client, client_msg_id)
+
+    def _attempt(self, conn: sa.Connection, counters: Counters, sender: str, to: str, text: str,
+                 client: str | None, client_msg_id: str | None) -> SendResult:
+        """One send inside the caller's transaction: decide on what is stored and counted
+        so far, then store and count it."""
+        a, b = self._pair(conn, sender, to)
+        repo.lock_accounts(conn, a["id"], b["id"])
+        if client_msg_id is not None:
+            first = hot.message_by_client_id(conn, a["id"], client_msg_id)
+            if first is not None:
+                return self._replay(first)
+        now = self.now()
+        self._refresh_spam_model(conn)
+        decision, facts, pair = self._decide(conn, a, b, text, client, now, counters)
+        if not decision.sendable:
+            findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
+            return SendResult("refused", Decision("refused", findings))
+        message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
+        # Counted before the commit, while the sender is locked: the next send
+        # (on any node) sees it. A commit that then fails leaves one extra event
+        # in the window: erring towards the limit, never past it.
+        self._count(a["id"], b["id"], message, counters)
+        return SendResult(decision.outcome, decision, message["json"])
 
     def _enforce_refusal(self, conn: sa.Connection, sender: dict[str, Any], decision: Decision,
                          text: str, now: float,
@@ -481,9 +535,10 @@ class Service:
             "released_at": None, "released_by": None,
         }
         values["id"] = hot.insert_message(conn, values)
+        values["json"] = message = self._message_json(values)  # the sender's answer
         # Streams carry the text, so a client shows a message without fetching it.
-        payload = {"message": {**self._message_json(values), "text": text},
-                   "from": sender["handle"], "to": recipient["handle"]}
+        payload = hot.dump_json({"message": {**message, "text": text},
+                                 "from": sender["handle"], "to": recipient["handle"]})
         events = [{"account_id": sender["id"], "at": now, "kind": "message", "payload": payload}]
         if not held:
             events.append({"account_id": recipient["id"], "at": now,
@@ -492,18 +547,20 @@ class Service:
         hot.insert_events(conn, events)
         return values
 
-    def _count(self, sender: int, recipient: int, message: dict[str, Any]) -> None:
+    def _count(self, sender: int, recipient: int, message: dict[str, Any],
+               counters: Counters | None = None) -> None:
         """Count a stored message toward the sender's moving windows."""
+        counters = self.counters if counters is None else counters
         msg_key, conv_key, stranger_key = loading.counter_keys(sender)
         keep_msg, keep_conv, keep_stranger = loading.counter_keep(self.policy)
         member, now = str(message["id"]), message["sent_at"]
-        self.counters.add(msg_key, now, member, keep_msg)
+        counters.add(msg_key, now, member, keep_msg)
         if message["new_conversation"]:
-            self.counters.add(conv_key, now, member, keep_conv)
+            counters.add(conv_key, now, member, keep_conv)
         if message["stranger"]:
             fingerprint = message["fingerprint"].hex() if message["fingerprint"] else ""
-            self.counters.add(stranger_key, now, f"{member}:{recipient}:{fingerprint}",
-                              keep_stranger)
+            counters.add(stranger_key, now, f"{member}:{recipient}:{fingerprint}",
+                         keep_stranger)
 
     def warm_counters(self) -> None:
         """Refill in-process windows from stored messages after a restart."""

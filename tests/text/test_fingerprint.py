@@ -1,10 +1,19 @@
+import csv
+import hashlib
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from sendable.text.fingerprint import NUM_PERM, fingerprint, similarity
+from sendable.text.fingerprint import (
+    NUM_PERM,
+    fingerprint,
+    reference_fingerprint,
+    similarities,
+    similarity,
+)
 
 
 def sim(a: str, b: str) -> float:
@@ -97,3 +106,49 @@ def test_deterministic_across_processes() -> None:
         for seed in ("1", "2")
     }
     assert outs == {fingerprint(text).hex()}
+
+
+# Fingerprints are stored (messages.fingerprint, counters): the bytes must not
+# change between releases. Digests taken from the datasketch-based version.
+@pytest.mark.parametrize(
+    ("text", "digest"),
+    [
+        ("Win a free cruise today, reply YES 17", "9eb32ea9385d199b"),
+        ("héllo wörld, ça va?", "735d4a2fc82e6152"),
+        ("hi", "6b541716b4642227"),
+        ("", "970c3124d181db23"),
+    ],
+)
+def test_stored_format_is_unchanged(text: str, digest: str) -> None:
+    assert hashlib.sha256(fingerprint(text)).hexdigest()[:16] == digest
+
+
+def _eval_texts() -> list[str]:
+    root = Path(__file__).resolve().parents[2] / "data" / "eval"
+    texts: list[str] = []
+    for name in ("guidelines.csv", "spam.csv"):
+        with (root / name).open(encoding="utf-8") as f:
+            texts += [row["text"] for row in csv.DictReader(f)]
+    return texts
+
+
+def test_fast_minhash_matches_datasketch_on_every_eval_row() -> None:
+    texts = _eval_texts()
+    texts += ["a", "abcd", "abcde", "ПРИВЕТ мир", "ｆｒｅｅ ｍｏｎｅｙ", "zalgo z̴a̵l̶g̷o", "\x00\x1f ok"]
+    mismatched = [t for t in texts if fingerprint(t) != reference_fingerprint(t)]
+    assert mismatched == []
+
+
+def test_similarities_equal_pairwise_similarity() -> None:
+    fps = [fingerprint(t) for t in _eval_texts()[:60]]
+    for mine in fps[:10]:
+        assert similarities(mine, fps) == [similarity(mine, o) for o in fps]
+    assert similarities(fps[0], []) == []
+
+
+def test_similarities_reject_foreign_bytes() -> None:
+    good = fingerprint("x")
+    with pytest.raises(ValueError):
+        similarities(good, [good, b"\x01" + b"\x00" * 10])
+    with pytest.raises(ValueError):
+        similarities(good, [b"\x02" + good[1:]])

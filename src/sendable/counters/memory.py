@@ -1,9 +1,14 @@
-"""In-process counters: a sorted list of (time, member) per key."""
+"""In-process counters: a sorted list of (time, member) per key; and PendingCounters,
+additions held back over any counters until flushed (a batch of sends)."""
 
 from __future__ import annotations
 
 import threading
 from bisect import bisect_right, insort
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sendable.counters import Counters
 
 
 class MemoryCounters:
@@ -31,3 +36,34 @@ class MemoryCounters:
 
     def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
         return [self.since(key, start) for key, start in queries]
+
+
+class PendingCounters:
+    """Counters with events held back: reads see `base` plus what was added here;
+    `flush()` hands the additions to `base`. A batch of sends counts into one of
+    these, so each attempt sees the ones before it, and flushes just before its
+    commit; a batch rolled back is simply dropped, leaving no events behind."""
+
+    def __init__(self, base: Counters) -> None:
+        self.base = base
+        self._added: dict[str, list[tuple[float, str, float]]] = {}
+
+    def add(self, key: str, at: float, member: str, keep: float) -> None:
+        self._added.setdefault(key, []).append((at, member, keep))
+
+    def since(self, key: str, start: float) -> list[tuple[float, str]]:
+        return self.many_since([(key, start)])[0]
+
+    def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
+        found = self.base.many_since(queries)
+        for i, (key, start) in enumerate(queries):
+            later = [(at, member) for at, member, _ in self._added.get(key, ()) if at > start]
+            if later:  # timsort: two sorted runs merge in one pass
+                found[i] = sorted([*found[i], *later])
+        return found
+
+    def flush(self) -> None:
+        for key, added in self._added.items():
+            for at, member, keep in added:
+                self.base.add(key, at, member, keep)
+        self._added.clear()

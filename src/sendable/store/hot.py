@@ -1,80 +1,149 @@
-"""The send path's queries, built once and kept: statement construction costs
-more than SQLite's execution, and a send runs these on every attempt."""
+"""The send path's queries, run straight on the driver's connection.
+
+SQLAlchemy's Core execution costs several times what SQLite's own execution
+does, and a send runs these on every attempt. So each statement is written
+once as SQL text with `:name` parameters (SQLite's style) and translated once,
+at import, to psycopg's `%(name)s`; it runs on the DBAPI connection under the
+SQLAlchemy `Connection` it is given, inside that connection's transaction.
+Rows come back as plain dicts of what the driver returns: on SQLite booleans
+are 0/1 and dates ISO strings (callers use bool() and loading.account_facts).
+"""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
-from sendable.store.schema import accounts, conversations, events, messages
+from sendable.store.schema import accounts, messages
 
-# Two fixed parameters rather than an expanding IN list, which recompiles per call.
-_ACCOUNTS = sa.select(accounts).where(sa.or_(accounts.c.handle_key == sa.bindparam("a"),
-                                             accounts.c.handle_key == sa.bindparam("b")))
 
-# Follows and blocks both ways, and the conversation, for one ordered pair (a -> b).
-_PAIR = sa.text("""
+class Sql:
+    """One statement in both parameter styles: `:name` (sqlite3) and `%(name)s` (psycopg)."""
+
+    __slots__ = ("named", "pyformat")
+
+    def __init__(self, text: str) -> None:
+        self.named = text
+        self.pyformat = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", text.replace("%", "%%"))
+
+
+def run(conn: sa.Connection, sql: Sql, params: dict[str, Any] | None = None) -> Any:
+    """Execute on the DBAPI connection under `conn` (same transaction); the driver's cursor."""
+    raw = conn.connection.driver_connection
+    text = sql.pyformat if conn.dialect.name == "postgresql" else sql.named
+    try:
+        return raw.execute(text, params or {})  # type: ignore[union-attr]
+    except conn.dialect.loaded_dbapi.Error as error:
+        # As SQLAlchemy's own execution would: its exception classes (callers catch
+        # sa.exc.IntegrityError), and a lost connection marked invalid so the next
+        # transaction opens a new one.
+        invalidated = conn.dialect.is_disconnect(error, raw, None)
+        if invalidated:
+            conn.invalidate(error)
+        raise sa.exc.DBAPIError.instance(text, params, error, conn.dialect.loaded_dbapi.Error,
+                                         connection_invalidated=invalidated,
+                                         dialect=conn.dialect) from error
+
+
+def _columns(table: sa.Table) -> tuple[str, ...]:
+    return tuple(c.name for c in table.c)
+
+
+_ACCOUNT_COLUMNS = _columns(accounts)
+_MESSAGE_COLUMNS = _columns(messages)
+
+# Two fixed parameters rather than an expanding IN list (one statement text, cached).
+_ACCOUNTS = Sql(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts "
+                "WHERE handle_key = :a OR handle_key = :b")
+
+# Follows and blocks both ways, and the conversation, for one ordered pair (a -> b);
+# with `now`, also whether either account may have a ban in force (then read them).
+_PAIR_COLUMNS = ("a_follows", "a_follow_pending", "b_follows", "a_blocked", "b_blocked",
+                 "conversation_id", "conversation_state", "started_by", "request_count",
+                 "last_seq")
+_PAIR_SELECT = """
 SELECT
-  EXISTS (SELECT 1 FROM follows WHERE follower_id = :a AND followee_id = :b AND approved)
-    AS a_follows,
-  EXISTS (SELECT 1 FROM follows WHERE follower_id = :a AND followee_id = :b AND NOT approved)
-    AS a_follow_pending,
-  EXISTS (SELECT 1 FROM follows WHERE follower_id = :b AND followee_id = :a AND approved)
-    AS b_follows,
-  EXISTS (SELECT 1 FROM blocks WHERE blocker_id = :a AND blocked_id = :b) AS a_blocked,
-  EXISTS (SELECT 1 FROM blocks WHERE blocker_id = :b AND blocked_id = :a) AS b_blocked,
-  c.id AS conversation_id, c.state AS conversation_state, c.started_by AS started_by,
-  c.request_count AS request_count, c.last_seq AS last_seq
+  EXISTS (SELECT 1 FROM follows WHERE follower_id = :a AND followee_id = :b AND approved),
+  EXISTS (SELECT 1 FROM follows WHERE follower_id = :a AND followee_id = :b AND NOT approved),
+  EXISTS (SELECT 1 FROM follows WHERE follower_id = :b AND followee_id = :a AND approved),
+  EXISTS (SELECT 1 FROM blocks WHERE blocker_id = :a AND blocked_id = :b),
+  EXISTS (SELECT 1 FROM blocks WHERE blocker_id = :b AND blocked_id = :a),
+  c.id, c.state, c.started_by, c.request_count, c.last_seq"""
+_PAIR_FROM = """
 FROM (SELECT 1 AS one) AS anchor
 LEFT JOIN conversations AS c ON c.low_id = :low AND c.high_id = :high
-""")
+"""
+_ACTIVE_BANS_WHERE = ("account_id IN (:a, :b) AND lifted_at IS NULL "
+                      "AND (until IS NULL OR until > :now)")
+_PAIR = Sql(_PAIR_SELECT + _PAIR_FROM)
+_PAIR_BANNED = Sql(_PAIR_SELECT + f""",
+  EXISTS (SELECT 1 FROM bans WHERE {_ACTIVE_BANS_WHERE})""" + _PAIR_FROM)
 
-_BANS = sa.text("""
-SELECT id, account_id, scope, until FROM bans
-WHERE account_id IN (:a, :b) AND lifted_at IS NULL AND (until IS NULL OR until > :now)
-""")
+_BAN_COLUMNS = ("id", "account_id", "scope", "until")
+_BANS = Sql(f"SELECT id, account_id, scope, until FROM bans WHERE {_ACTIVE_BANS_WHERE}")
 
-_COUNTS = sa.text("""
+_COUNT_COLUMNS = ("strikes", "reporters", "blocks", "replies")
+_COUNTS = Sql("""
 SELECT
   (SELECT COUNT(*) FROM strikes WHERE account_id = :a AND removed_at IS NULL
-     AND expires_at > :now) AS strikes,
-  (SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE account_id = :a) AS reporters,
-  (SELECT COUNT(*) FROM blocks WHERE blocked_id = :a) AS blocks,
-  (SELECT COUNT(*) FROM conversations WHERE started_by = :a AND state = 'accepted') AS replies
+     AND expires_at > :now),
+  (SELECT COUNT(DISTINCT reporter_id) FROM reports WHERE account_id = :a),
+  (SELECT COUNT(*) FROM blocks WHERE blocked_id = :a),
+  (SELECT COUNT(*) FROM conversations WHERE started_by = :a AND state = 'accepted')
 """)
 
-_INSERT_EVENT = sa.insert(events)
-_INSERT_MESSAGE = sa.insert(messages)
-_INSERT_CONVERSATION = sa.insert(conversations)
-_UPDATE_CONVERSATION = sa.text(
+_INSERT_CONVERSATION = Sql("""
+INSERT INTO conversations
+  (low_id, high_id, started_by, state, created_at, updated_at, last_seq, request_count)
+VALUES (:low, :high, :started_by, 'requested', :at, :at, 0, 0) RETURNING id
+""")
+_UPDATE_CONVERSATION = Sql(
     "UPDATE conversations SET last_seq = :seq, updated_at = :now, "
     "request_count = :request_count, state = :state WHERE id = :id")
-_BY_CLIENT_ID = sa.select(messages).where(messages.c.sender_id == sa.bindparam("sender"),
-                                          messages.c.client_msg_id == sa.bindparam("cid"))
+_INSERTED_MESSAGE = tuple(c for c in _MESSAGE_COLUMNS if c != "id")
+_INSERT_MESSAGE = Sql(f"INSERT INTO messages ({', '.join(_INSERTED_MESSAGE)}) "
+                      f"VALUES ({', '.join(':' + c for c in _INSERTED_MESSAGE)}) RETURNING id")
+_BY_CLIENT_ID = Sql(f"SELECT {', '.join(_MESSAGE_COLUMNS)} FROM messages "
+                    "WHERE sender_id = :sender AND client_msg_id = :cid")
 
 
 def accounts_for(conn: sa.Connection, a: str, b: str) -> dict[str, dict[str, Any]]:
     """Two accounts by lower-cased handle, in one query."""
-    rows = conn.execute(_ACCOUNTS, {"a": a.lower(), "b": b.lower()}).mappings()
-    return {r["handle_key"]: dict(r) for r in rows}
+    rows = run(conn, _ACCOUNTS, {"a": a.lower(), "b": b.lower()}).fetchall()
+    found = [dict(zip(_ACCOUNT_COLUMNS, row, strict=True)) for row in rows]
+    return {r["handle_key"]: r for r in found}
 
 
-def pair_state(conn: sa.Connection, a: int, b: int) -> dict[str, Any]:
-    row = conn.execute(_PAIR, {"a": a, "b": b, "low": min(a, b), "high": max(a, b)})
-    out = dict(row.mappings().one())
-    for key in ("a_follows", "a_follow_pending", "b_follows", "a_blocked", "b_blocked"):
+def pair_state(conn: sa.Connection, a: int, b: int, now: float | None = None) -> dict[str, Any]:
+    """How a and b stand (see _PAIR_COLUMNS); given `now`, also "bans": the ban in force
+    for each (active_bans), read only when the same query found there may be one."""
+    low, high = (a, b) if a < b else (b, a)
+    params = {"a": a, "b": b, "low": low, "high": high}
+    if now is None:
+        row = run(conn, _PAIR, params).fetchone()
+    else:
+        params["now"] = now
+        row = run(conn, _PAIR_BANNED, params).fetchone()
+    out = dict(zip(_PAIR_COLUMNS, row, strict=False))
+    for key in _PAIR_COLUMNS[:5]:
         out[key] = bool(out[key])
+    if now is not None:
+        out["bans"] = active_bans(conn, a, b, now) if row[-1] else {}
     return out
 
 
 def active_bans(conn: sa.Connection, a: int, b: int, now: float) -> dict[int, dict[str, Any]]:
     """The ban in force for each of two accounts: the one that ends last (permanent first)."""
     chosen: dict[int, dict[str, Any]] = {}
-    for row in conn.execute(_BANS, {"a": a, "b": b, "now": now}).mappings():
-        current = chosen.get(row["account_id"])
-        if current is None or _ends_later(row["until"], current["until"]):
-            chosen[row["account_id"]] = dict(row)
+    for row in run(conn, _BANS, {"a": a, "b": b, "now": now}).fetchall():
+        ban = dict(zip(_BAN_COLUMNS, row, strict=True))
+        current = chosen.get(ban["account_id"])
+        if current is None or _ends_later(ban["until"], current["until"]):
+            chosen[ban["account_id"]] = ban
     return chosen
 
 
@@ -86,12 +155,40 @@ def _ends_later(until: float | None, other: float | None) -> bool:
 
 def standing_counts(conn: sa.Connection, account: int, now: float) -> dict[str, int]:
     """The counts behind reputation, in one round trip."""
-    row = conn.execute(_COUNTS, {"a": account, "now": now})
-    return {k: int(v or 0) for k, v in row.mappings().one().items()}
+    row = run(conn, _COUNTS, {"a": account, "now": now}).fetchone()
+    return {k: int(v or 0) for k, v in zip(_COUNT_COLUMNS, row, strict=True)}
+
+
+# INSERT ... VALUES (...), (...) for n rows: one statement per event batch.
+_EVENTS_SQL: dict[int, tuple[Sql, list[tuple[str, str, str, str]]]] = {}
+
+
+def _insert_events_sql(n: int) -> tuple[Sql, list[tuple[str, str, str, str]]]:
+    """The statement for n events, and each row's parameter names."""
+    found = _EVENTS_SQL.get(n)
+    if found is None:
+        names = [(f"account_id{i}", f"at{i}", f"kind{i}", f"payload{i}") for i in range(n)]
+        values = ", ".join("(" + ", ".join(":" + name for name in row) + ")" for row in names)
+        found = _EVENTS_SQL[n] = (Sql("INSERT INTO events (account_id, at, kind, payload) "
+                                      f"VALUES {values}"), names)
+    return found
+
+
+def dump_json(value: Any) -> str:
+    """JSON text for a JSON column (what SQLAlchemy would store, without its overhead)."""
+    return orjson.dumps(value).decode()
 
 
 def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    conn.execute(_INSERT_EVENT, rows)
+    """Append to streams; each row's payload is a dict, or JSON text already dumped."""
+    sql, names = _insert_events_sql(len(rows))
+    params: dict[str, Any] = {}
+    for (account_id, at, kind, payload), r in zip(names, rows, strict=True):
+        params[account_id] = r["account_id"]
+        params[at] = r["at"]
+        params[kind] = r["kind"]
+        params[payload] = r["payload"] if isinstance(r["payload"], str) else dump_json(r["payload"])
+    run(conn, sql, params)
     note_events(conn, {r["account_id"] for r in rows})
 
 
@@ -104,23 +201,39 @@ def note_events(conn: sa.Connection, accounts: set[int]) -> None:
 
 
 def message_by_client_id(conn: sa.Connection, sender: int, client_msg_id: str) -> dict | None:
-    found = conn.execute(_BY_CLIENT_ID, {"sender": sender, "cid": client_msg_id}).mappings()
-    row = found.first()
-    return dict(row) if row else None
+    row = run(conn, _BY_CLIENT_ID, {"sender": sender, "cid": client_msg_id}).fetchone()
+    if row is None:
+        return None
+    found = dict(zip(_MESSAGE_COLUMNS, row, strict=True))
+    if isinstance(found["reasons"], str):  # SQLite hands JSON back as text
+        found["reasons"] = json.loads(found["reasons"])
+    return found
 
 
 def insert_conversation(conn: sa.Connection, a: int, b: int, started_by: int, at: float) -> int:
-    return conn.execute(_INSERT_CONVERSATION, {
-        "low_id": min(a, b), "high_id": max(a, b), "started_by": started_by,
-        "state": "requested", "created_at": at, "updated_at": at, "last_seq": 0,
-        "request_count": 0}).inserted_primary_key[0]
+    low, high = (a, b) if a < b else (b, a)
+    return run(conn, _INSERT_CONVERSATION, {"low": low, "high": high, "started_by": started_by,
+                                            "at": at}).fetchall()[0][0]
 
 
 def advance_conversation(conn: sa.Connection, conversation_id: int, seq: int, now: float,
                          request_count: int, state: str) -> None:
-    conn.execute(_UPDATE_CONVERSATION, {"id": conversation_id, "seq": seq, "now": now,
-                                        "request_count": request_count, "state": state})
+    run(conn, _UPDATE_CONVERSATION, {"id": conversation_id, "seq": seq, "now": now,
+                                     "request_count": request_count, "state": state})
 
 
 def insert_message(conn: sa.Connection, values: dict[str, Any]) -> int:
-    return conn.execute(_INSERT_MESSAGE, values).inserted_primary_key[0]
+    """Store a message: `values` has every column but the id (reasons as a list or None)."""
+    params = {c: values[c] for c in _INSERTED_MESSAGE}
+    if params["reasons"] is not None:
+        params["reasons"] = dump_json(params["reasons"])
+    return run(conn, _INSERT_MESSAGE, params).fetchall()[0][0]
+
+
+def account_ids(conn: sa.Connection, handles: set[str]) -> list[int]:
+    """The ids of the accounts with these handles (those that exist)."""
+    if not handles:
+        return []
+    keys = sorted({h.lower() for h in handles})
+    return list(conn.execute(sa.select(accounts.c.id).where(accounts.c.handle_key.in_(keys)))
+                .scalars())

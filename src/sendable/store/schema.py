@@ -70,6 +70,7 @@ conversations = sa.Table(
     sa.Column("request_count", sa.Integer, nullable=False, default=0),
     sa.UniqueConstraint("low_id", "high_id"),
     sa.Index(None, "high_id"),
+    sa.Index(None, "started_by", "state"),  # reputation's replies received (0006)
 )
 
 messages = sa.Table(
@@ -92,7 +93,7 @@ messages = sa.Table(
     sa.Column("released_by", sa.Integer, sa.ForeignKey("accounts.id")),
     sa.UniqueConstraint("conversation_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
-    sa.Index(None, "sender_id", "sent_at"),
+    sa.Index(None, "sent_at"),  # warming the counters after a restart (0006)
     sa.Index(None, "outcome", "visible"),
 )
 

@@ -11,11 +11,11 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from sendable.text.lexicons import load_lexicon
-from sendable.text.normalise import TermMatcher, normalise
-from sendable.text.offensive import offensive_scorer
+from sendable.text.normalise import TermMatcher, TextForms, forms_of, normalise
+from sendable.text.offensive import offensive_scorer, tokens_scorer
 
 CATEGORIES: tuple[str, ...] = (
     "harassment", "hate", "violence", "sexual", "self_harm", "illegal", "misinformation",
@@ -42,24 +42,66 @@ class CategoryMatch:
 
 
 @cache
+def _intensifier_phrases() -> tuple[str, ...]:
+    return tuple(sorted({normalise(t) for t in load_lexicon("intensifiers")}, key=len, reverse=True))
+
+
+@cache
 def _intensifiers() -> re.Pattern[str]:
     """Emphasis-only swearing, removed before the model scores a message."""
-    phrases = sorted({normalise(t) for t in load_lexicon("intensifiers")}, key=len, reverse=True)
-    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in phrases)
+    body = "|".join(r"\s+".join(map(re.escape, p.split())) for p in _intensifier_phrases())
     return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])")
 
 
-def _model_input(text: str) -> str | None:
+@cache
+def _intensifier_keys() -> frozenset[str]:
+    """One word of every intensifier (its longest, so rarely "the" or "as"): a
+    message with none of these words as a whole word holds no intensifier."""
+    return frozenset(max(words, key=len) for p in _intensifier_phrases()
+                     if (words := _WORD.findall(p)))
+
+
+@lru_cache(maxsize=1 << 16)
+def _unstretched(word: str) -> str:
+    return _STRETCH.sub(r"\1", word)
+
+
+def _model_input(text: str | TextForms) -> str | None:
     """What the model reads, or None when it should not run at all."""
-    canon = normalise(text)
+    forms = forms_of(text)
+    canon = forms.canonical
     if not _HAS_LETTER.search(canon):
         return None
-    if _SECOND_PERSON.isdisjoint(_WORD.findall(canon)) and not _MENTION.search(text):
+    if not _addresses_someone(forms):
         return None
     stripped = _intensifiers().sub(" ", canon)
     if not _HAS_LETTER.search(stripped):
         return None
     return _STRETCH.sub(r"\1", stripped)
+
+
+def _addresses_someone(forms: TextForms) -> bool:
+    text = forms.text
+    return not _SECOND_PERSON.isdisjoint(forms.canonical_words) or (
+        "@" in text and _MENTION.search(text) is not None)
+
+
+def offensive_probability(text: str | TextForms) -> float | None:
+    """The model's probability that ``text`` insults its reader; None when the
+    model does not read it (no letters, nobody addressed, only emphasis).
+
+    Plain ASCII words with no intensifier skip building the model's input
+    string: the vectoriser's tokens are then the canonical words themselves.
+    """
+    forms = forms_of(text)
+    if forms.simple and "_" not in forms.text and (score := tokens_scorer()) is not None:
+        words = forms.canonical_words
+        if _intensifier_keys().isdisjoint(words):
+            if not _HAS_LETTER.search(forms.canonical) or not _addresses_someone(forms):
+                return None
+            return score([u for w in words if len(u := _unstretched(w)) >= 2])
+    model_text = _model_input(forms)
+    return None if model_text is None else offensive_scorer()(model_text)
 
 
 class GuidelineClassifier:
@@ -100,22 +142,21 @@ class GuidelineClassifier:
     def model_enabled(self) -> bool:
         return self.offensive_threshold <= 1.0
 
-    def classify(self, text: str) -> dict[str, CategoryMatch]:
+    def classify(self, text: str | TextForms) -> dict[str, CategoryMatch]:
         """The categories ``text`` matched, in contract order; empty when clean."""
+        forms = forms_of(text)
         terms: dict[str, list[str]] = {}
         sources: dict[str, set[str]] = {}
-        for term in self._matcher.find(text):
+        for term in self._matcher.find(forms):
             for category, source in self._origins[term]:
                 terms.setdefault(category, []).append(term)
                 sources.setdefault(category, set()).add(source)
         scores = {category: 1.0 for category in terms}
         if self.model_enabled:
-            model_text = _model_input(text)
-            if model_text is not None:
-                p = offensive_scorer()(model_text)  # the only model call per message
-                if p >= self.offensive_threshold:
-                    scores["harassment"] = max(scores.get("harassment", 0.0), p)
-                    sources.setdefault("harassment", set()).add("model")
+            p = offensive_probability(forms)  # the only model call per message
+            if p is not None and p >= self.offensive_threshold:
+                scores["harassment"] = max(scores.get("harassment", 0.0), p)
+                sources.setdefault("harassment", set()).add("model")
         order = ("lexicon", "extra_terms", "model")
         return {
             category: CategoryMatch(

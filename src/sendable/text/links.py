@@ -29,6 +29,9 @@ _RESERVED_TLDS = ("example", "test", "invalid")
 _SCHEME_URL = re.compile(r"(?i)\b(?:https?|ftp)://[^\s<>\"'`|]+")
 
 _BANGS = re.compile(r"!+(?=\s|$)")
+# Every TLD urlextract knows (IPv4 octets included) starts with a letter or digit
+# after the dot: text without such a dot and without a scheme holds no link.
+_DOT_THEN_WORD = re.compile(r"\.[^\W_]")
 
 # Sentence punctuation that follows a link in chat but is not part of it.
 _TRAILING = ".,;:!?'\"*"
@@ -151,11 +154,30 @@ def _is_chat_not_link(url: str, host: str) -> bool:
     )
 
 
-def _candidates(text: str) -> list[tuple[int, str]]:
+def _only_scheme_links(text: str, spans: list[tuple[int, int, str]]) -> bool:
+    """True when urlextract could add nothing to the scheme links (it is slow).
+
+    Each scheme link stands alone between spaces, so urlextract could only find
+    the same link or a part of it, which the scheme link wins over; and no other
+    dot is followed by a letter or digit, so there is no other host to find.
+    """
+    rest, last = [], 0
+    for start, end, _ in spans:
+        if (start and not text[start - 1].isspace()) or (end < len(text) and not text[end].isspace()):
+            return False
+        rest.append(text[last:start])
+        last = end
+    rest.append(text[last:])
+    return not any("." in part and _DOT_THEN_WORD.search(part) for part in rest)
+
+
+def _candidates(text: str, shortcut: bool = True) -> list[tuple[int, str]]:
     """(start, url) pairs from both finders, overlaps resolved in favour of the first."""
     found: list[tuple[int, int, str]] = []
     for m in _SCHEME_URL.finditer(text):
         found.append((m.start(), m.end(), m.group()))
+    if shortcut and found and _only_scheme_links(text, found):
+        return [(start, url) for start, _, url in found]
     # urlextract rejects "win.com!!"; blank out exclamation runs that end a word
     # (same length, so the indices still point into the original text).
     quiet = _BANGS.sub(lambda m: " " * len(m.group()), text)
@@ -177,8 +199,8 @@ def _candidates(text: str) -> list[tuple[int, str]]:
 
 def extract_links(text: str) -> list[Link]:
     """Every link in ``text``, in order, with or without a scheme."""
-    if "." not in text and "://" not in text:  # fast path: no host, no scheme
-        return []
+    if "://" not in text and ("." not in text or not _DOT_THEN_WORD.search(text)):
+        return []  # fast path: no host, no scheme
     links: list[Link] = []
     shorteners = shortener_domains()
     for _, raw in _candidates(text):

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from itertools import groupby, product
+from typing import Any
 
 from sendable.text._fold import fold_table
 
@@ -75,7 +76,7 @@ def _match_token(m: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """The canonical form: NFKC, case-folded, look-alikes and leetspeak mapped
     to Latin letters (an ambiguous symbol becomes its first letter), whitespace
-    runs collapsed to one space, stripped."""
+    runs collapsed to one space, stripped. Same as ``TextForms(text).canonical``."""
     return " ".join(_deleet(_fold(text), _canon_token).split())
 
 
@@ -102,7 +103,10 @@ def _word_info(word: str) -> tuple[frozenset[str], tuple[tuple[str, str], ...]]:
         spelled += list(_AMBIGUOUS[word])
     elif word in SHORTHAND:
         spelled.append(SHORTHAND[word])
-    elif _HAS_LETTER.search(word) and any(sym in word for sym in _AMBIGUOUS):
+    elif not any(sym in word for sym in _AMBIGUOUS) or not _HAS_LETTER.search(word):
+        key = _SQUEEZE.sub(r"\1", word)  # one reading: most words
+        return frozenset((key,)), ((key, word),)
+    else:
         choices = [_AMBIGUOUS.get(ch, ch) for ch in word]
         if sum(len(c) > 1 for c in choices) > _MAX_AMBIGUOUS_PER_WORD:
             choices = [c[0] for c in choices]
@@ -127,6 +131,125 @@ def _spaced_edges(words: list[str]) -> dict[int, list[tuple[int, str, str]]]:
                         extra.setdefault(a, []).append((b, key, spelled))
         i = max(j, i + 1)
     return extra
+
+
+# ASCII bytes → space unless a letter or digit (str.split() then gives _WORD tokens).
+_ASCII_WORDS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+# For spotting leetspeak tokens in ASCII: letters → "a", leet symbols → "1",
+# other token characters deleted, everything else → " ". A token mixes a letter
+# and a symbol iff some letter and symbol are adjacent once the rest is deleted.
+_ASCII_LEET_CLASS = bytes(
+    ord("1") if chr(c) in LEET else ord("a") if chr(c).isalpha() and c < 128 else 32
+    for c in range(256)
+)
+_ASCII_LEET_DELETE = bytes(c for c in b"0123456789_" if chr(c) not in LEET)
+
+_Info = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+
+
+class TextForms:
+    """The normalised forms of one message, computed once and read by every check.
+
+    ``normalise``, ``TermMatcher.find``, the guideline model input, spam
+    scoring and the fingerprint all start from the same folding; computing it
+    per check cost several passes over the text. Plain ASCII text (the usual
+    chat message) takes a fast path: ``str.lower`` and a byte-table split
+    instead of regexes, taken only when no token mixes letters with leetspeak
+    symbols, so its results are exactly those of the general path
+    (tests/text/test_fast_paths.py checks both on every evaluation row).
+    """
+
+    __slots__ = ("text", "folded", "ascii", "plain_words", "_leet", "_cache")
+
+    def __init__(self, text: str, fast: bool = True) -> None:
+        """``fast=False`` takes the general path even for ASCII (for tests)."""
+        self.text = text
+        self.folded = _fold(text)
+        self.ascii = fast and text.isascii()
+        self._cache: dict[str, object] = {}
+        if self.ascii:
+            b = self.folded.encode("ascii")
+            # Alphanumeric runs of the folded text (_WORD tokens, no leet mapping).
+            self.plain_words: list[str] = b.translate(_ASCII_WORDS).decode("ascii").split()
+            classes = b.translate(_ASCII_LEET_CLASS, _ASCII_LEET_DELETE)
+            self._leet = b"a1" in classes or b"1a" in classes
+        else:
+            self.plain_words = _WORD.findall(self.folded)
+            self._leet = True  # not known without the regexes: take the general path
+
+    @property
+    def simple(self) -> bool:
+        """ASCII with no leetspeak token: match and canonical forms are the folded text."""
+        return self.ascii and not self._leet
+
+    def _get(self, key: str, make: Callable[[], object]) -> Any:
+        try:
+            return self._cache[key]
+        except KeyError:
+            value = self._cache[key] = make()
+            return value
+
+    @property
+    def match_form(self) -> str:
+        """The folded text with unambiguous leetspeak mapped (what TermMatcher reads)."""
+        if self.simple:
+            return self.folded
+        return self._get("match_form", lambda: _deleet(self.folded, _match_token))
+
+    @property
+    def match_words(self) -> list[str]:
+        if self.simple:
+            return self.plain_words
+        return self._get("match_words", lambda: _WORD.findall(self.match_form))
+
+    @property
+    def canonical(self) -> str:
+        """normalise(text)."""
+        return self._get("canonical", lambda: " ".join(
+            (self.folded if self.simple else _deleet(self.folded, _canon_token)).split()))
+
+    @property
+    def canonical_words(self) -> list[str]:
+        """The words of normalise(text), punctuation dropped."""
+        if self.simple:
+            return self.plain_words
+        return self._get("canonical_words", lambda: _WORD.findall(self.canonical))
+
+    @property
+    def infos(self) -> list[_Info]:
+        return self._get("infos", lambda: list(map(_word_info, self.match_words)))
+
+    @property
+    def keys(self) -> dict[str, list[int]]:
+        """Every trie key any word of the text reads as → the indexes of those words."""
+        return self._get("keys", self._keys)
+
+    def _keys(self) -> dict[str, list[int]]:
+        at: dict[str, list[int]] = {}
+        for i, (keys, _) in enumerate(self.infos):
+            for k in keys:
+                at.setdefault(k, []).append(i)
+        return at
+
+    @property
+    def spaced(self) -> dict[int, list[tuple[int, str, str]]]:
+        return self._get("spaced", self._spaced)
+
+    def _spaced(self) -> dict[int, list[tuple[int, str, str]]]:
+        words = self.match_words
+        # _SPACED_RUN needs three consecutive one-character words: check the list first.
+        run = 0
+        for w in words:
+            run = run + 1 if len(w) == 1 else 0
+            if run == 3:
+                break
+        else:
+            return {}
+        return _spaced_edges(words) if _SPACED_RUN.search(self.match_form) else {}
+
+
+def forms_of(text: str | TextForms) -> TextForms:
+    return text if isinstance(text, TextForms) else TextForms(text)
 
 
 class TermMatcher:
@@ -160,41 +283,44 @@ class TermMatcher:
     def __len__(self) -> int:
         return len(self._terms)
 
-    def find(self, text: str) -> list[str]:
+    def find(self, text: str | TextForms) -> list[str]:
         """The original terms found in ``text``, in the order they were given."""
         if not self._terms:
             return []
-        s = _deleet(_fold(text), _match_token)
-        words = _WORD.findall(s)
-        if not words:
+        forms = forms_of(text)
+        if not forms.match_words:
             return []
-        infos = list(map(_word_info, words))
-        root_keys = self._root.keys()
-        spaced = _spaced_edges(words) if _SPACED_RUN.search(s) else {}
+        spaced = forms.spaced
+        keys = forms.keys
+        hits = self._root.keys() & keys.keys()
         # Most messages stop here: no word starts any term.
-        if not spaced and all(root_keys.isdisjoint(keys) for keys, _ in infos):
+        if not hits and not spaced:
             return []
-        return [self._terms[i] for i in sorted(self._walk(infos, spaced))]
+        starts = sorted({i for k in hits for i in keys[k]}.union(spaced))
+        return [self._terms[i] for i in sorted(self._walk(forms.infos, spaced, starts))]
 
     def _walk(
         self,
         infos: list[tuple[frozenset[str], tuple[tuple[str, str], ...]]],
         spaced: dict[int, list[tuple[int, str, str]]],
+        starts: list[int],
     ) -> set[int]:
-        """Indexes of the terms spelled by consecutive words from any start word.
+        """Indexes of the terms spelled by consecutive words from the ``starts`` words.
 
         From word i the text reads as any of its readings (word i + 1 follows)
         or, for spelled-out letters, as a joined word (see _spaced_edges).
         """
-        root = self._root
-        root_keys = root.keys()
         found: set[int] = set()
         n = len(infos)
-        for start in range(n):
-            if start not in spaced and root_keys.isdisjoint(infos[start][0]):
-                continue
-            stack: list[tuple[dict, tuple[str, ...], int]] = []
-            self._push(stack, root, (), start, infos, spaced)
+        stack: list[tuple[dict, tuple[str, ...], int]] = []
+        root_get = self._root.get
+        for start in starts:
+            for key, spelled in infos[start][1]:  # _push from the root, inlined
+                child = root_get(key)
+                if child is not None:
+                    stack.append((child, (spelled,), start + 1))
+            if spaced:
+                self._push_spaced(stack, self._root, (), start, spaced)
             while stack:
                 node, path, pos = stack.pop()
                 ends = node.get(None)
@@ -226,6 +352,17 @@ class TermMatcher:
             child = node.get(key)
             if child is not None:
                 stack.append((child, (*path, spelled), pos + 1))
+        if spaced:
+            TermMatcher._push_spaced(stack, node, path, pos, spaced)
+
+    @staticmethod
+    def _push_spaced(
+        stack: list[tuple[dict, tuple[str, ...], int]],
+        node: dict,
+        path: tuple[str, ...],
+        pos: int,
+        spaced: dict[int, list[tuple[int, str, str]]],
+    ) -> None:
         for nxt, key, spelled in spaced.get(pos, ()):
             child = node.get(key)
             if child is not None:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 import warnings
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
+from operator import add
 
 
 class _LinearCalibrated:
@@ -37,15 +38,19 @@ class _LinearCalibrated:
         self._analyze: Callable[[str], list[str]] = vectorizer.build_analyzer()  # type: ignore[attr-defined]
 
     def __call__(self, text: str) -> float:
-        counts = Counter(t for t in self._analyze(text) if t in self._weights)
+        return self.score_tokens(self._analyze(text))
+
+    def score_tokens(self, tokens: Iterable[str]) -> float:
+        """The probability for a text whose analyser tokens are ``tokens`` (in order)."""
+        weights = self._weights
+        counts = Counter(filter(weights.__contains__, tokens))
         margins = [0.0] * len(self._params)
         norm = 0.0
         for term, n in counts.items():
-            idf, ws = self._weights[term]
+            idf, ws = weights[term]
             v = n * idf
             norm += v * v
-            for k, w in enumerate(ws):
-                margins[k] += v * w
+            margins = list(map(add, margins, map(v.__mul__, ws)))  # margins[k] += v * ws[k]
         scale = 1.0 / math.sqrt(norm) if norm else 0.0
         total = 0.0
         for (a, b, c), m in zip(self._params, margins, strict=True):
@@ -67,6 +72,25 @@ def _fits_fast_path(vectorizer: object, model: object) -> bool:
         )
     except (AttributeError, KeyError, TypeError):
         return False
+
+
+@cache
+def tokens_scorer() -> Callable[[Iterable[str]], float] | None:
+    """Scores the vectoriser's tokens directly: for the shipped model, the
+    lowercase ``\\w\\w+`` words of a text, in order. None when the model is
+    not one the fast path reads, or splits text some other way."""
+    scorer = offensive_scorer()
+    if not isinstance(scorer, _LinearCalibrated):
+        return None
+    from profanity_check.profanity_check import vectorizer
+
+    params = vectorizer.get_params()
+    splits_words = (
+        params["token_pattern"] == r"(?u)\b\w\w+\b" and params["lowercase"]
+        and params["ngram_range"] == (1, 1) and params["preprocessor"] is None
+        and params["tokenizer"] is None and params["strip_accents"] is None
+    )
+    return scorer.score_tokens if splits_words else None
 
 
 @cache

@@ -19,8 +19,8 @@ from functools import cache
 from importlib import resources
 
 from sendable.text.links import Link
-from sendable.text.normalise import TermMatcher
-from sendable.text.spam_model import SpamModel
+from sendable.text.normalise import TermMatcher, TextForms
+from sendable.text.spam_model import SpamModel, digit_count, letter_counts
 
 __all__ = ["ContentScore", "SpamFeature", "SpamModel", "score_content", "spam_phrases"]
 
@@ -88,17 +88,20 @@ _MULTIPLIER_RE = re.compile(
     re.I,
 )
 _DISCOUNT_RE = re.compile(r"\b\d{2}\s?%\s?(?:off|discount)", re.I)
-_CRYPTO_RE = re.compile(
-    r"\b(?:bitcoin|btc|eth|ethereum|usdt|crypto|cryptos|airdrop|nft|forex|binance|coinbase|"
-    r"presale|memecoin|altcoin)\b",
-    re.I,
-)
+_CRYPTO_WORDS = frozenset((
+    "bitcoin", "btc", "eth", "ethereum", "usdt", "crypto", "cryptos", "airdrop", "nft", "forex",
+    "binance", "coinbase", "presale", "memecoin", "altcoin",
+))
+_CRYPTO_RE = re.compile(rf"\b(?:{'|'.join(sorted(_CRYPTO_WORDS))})\b", re.I)
 _WALLET_RE = re.compile(
     r"\b(?:bc1[ac-hj-np-z02-9]{25,62}|[13][a-km-zA-HJ-NP-Z1-9]{25,34}|0x[0-9a-fA-F]{40})\b"
 )
 # 7+ digits in phone shape, with optional +country and separators.
 _PHONE_RE = re.compile(r"(?<![\w$£€])(?:\+\d{1,3}[\s.-]?)?\(?\d{2,5}\)?(?:[\s.-]?\d{2,5}){1,4}(?!\w)")
 _BANG_RUN_RE = re.compile(r"!{2,}")
+# An amount has a currency sign or one of these words (lower case) in it.
+_CURRENCY_HINTS = ("$", "£", "€", "usd", "eur", "gbp", "dollars", "pounds", "bucks")
+_WALLET_MIN = 26  # the shortest address _WALLET_RE takes
 # Substrings of the host name ("win" is left out: windows, wine, twin).
 _BAIT_HOST_WORDS = re.compile(
     r"login|verify|secure|account|unlock|update|billing|support|appeal|claim|prize|"
@@ -130,12 +133,8 @@ def _quote(items: Sequence[str], limit: int = 5) -> str:
     return shown + (f" (+{len(items) - limit} more)" if len(items) > limit else "")
 
 
-def _digits(s: str) -> int:
-    return sum(map(str.isdigit, s))
-
-
-def _phrase_features(text: str) -> list[SpamFeature]:
-    found = _phrase_matcher().find(text)
+def _phrase_features(forms: TextForms) -> list[SpamFeature]:
+    found = _phrase_matcher().find(forms)
     if not found:
         return []
     phrases = spam_phrases()
@@ -143,22 +142,31 @@ def _phrase_features(text: str) -> list[SpamFeature]:
     return [SpamFeature("promo_phrases", round(weight, 3), _quote(found))]
 
 
-def _number_features(text: str, digits: int) -> list[SpamFeature]:
-    """Money, returns, discounts, wallets, phone numbers: all need digits."""
+def _number_features(text: str, digits: int, forms: TextForms) -> list[SpamFeature]:
+    """Money, returns, discounts, wallets, phone numbers: all need digits.
+
+    Plain ASCII text skips a regex when a substring it needs is missing (an
+    amount needs a currency sign or word, a wallet a 26+ character word, ...).
+    """
     feats: list[SpamFeature] = []
-    if (m := _MONEY_RATE_RE.search(text)) and _EARN_RE.search(text):
+    lower = forms.folded if forms.ascii else text.lower()
+    maybe_money = not forms.ascii or any(c in lower for c in _CURRENCY_HINTS)
+    if maybe_money and (m := _MONEY_RATE_RE.search(text)) and _EARN_RE.search(text):
         feats.append(SpamFeature("income_claim", MONEY_RATE, repr(m.group().strip())))
-    elif amounts := _MONEY_RE.findall(text):
+    elif maybe_money and (amounts := _MONEY_RE.findall(text)):
         feats.append(SpamFeature("money", MONEY, _quote([a.strip() for a in amounts])))
-    if "%" in text or "x" in text.lower() or "back" in text.lower():
+    if "%" in text or "back" in lower or (
+        "x" in lower and (not forms.ascii or any(d + "x" in lower for d in "0123456789"))
+    ):
         if m := _MULTIPLIER_RE.search(text):
             feats.append(SpamFeature("returns_claim", BIG_MULTIPLIER, repr(m.group())))
     if "%" in text and (m := _DISCOUNT_RE.search(text)):
         feats.append(SpamFeature("discount", DISCOUNT, repr(m.group())))
-    if wallets := _WALLET_RE.findall(text):
+    maybe_wallet = not forms.ascii or max(map(len, forms.plain_words), default=0) >= _WALLET_MIN
+    if maybe_wallet and (wallets := _WALLET_RE.findall(text)):
         feats.append(SpamFeature("wallet_address", WALLET, _quote(wallets)))
     if digits >= 7:
-        phones = [p.strip() for p in _PHONE_RE.findall(text) if _digits(p) >= 7]
+        phones = [p.strip() for p in _PHONE_RE.findall(text) if digit_count(p) >= 7]
         if phones:
             feats.append(SpamFeature("phone_number", PHONE, _quote(phones)))
     return feats
@@ -166,8 +174,7 @@ def _number_features(text: str, digits: int) -> list[SpamFeature]:
 
 def _style_features(text: str) -> list[SpamFeature]:
     feats: list[SpamFeature] = []
-    letters = sum(map(str.isalpha, text))
-    upper = sum(map(str.isupper, text))
+    letters, upper = letter_counts(text)
     if letters >= 12 and upper >= 0.6 * letters:
         feats.append(SpamFeature("shouting", SHOUTING, f"{upper}/{letters} letters capital"))
     if "!!" in text:
@@ -179,14 +186,18 @@ def _style_features(text: str) -> list[SpamFeature]:
     return feats
 
 
-def _text_features(text: str) -> list[SpamFeature]:
-    feats = _phrase_features(text)
-    if m := _MONEY_SYMBOLS_RE.findall(text):
+def _text_features(text: str, forms: TextForms) -> list[SpamFeature]:
+    """``text`` is the NFKC form of ``forms.text``."""
+    feats = _phrase_features(forms)
+    if (not forms.ascii or "$$" in text) and (m := _MONEY_SYMBOLS_RE.findall(text)):
         feats.append(SpamFeature("money_symbols", MONEY_SYMBOLS, _quote(m)))
-    digits = _digits(text)
+    digits = digit_count(text)
     if digits:
-        feats += _number_features(text, digits)
-    if "wallet_address" not in {f.name for f in feats} and (m := _CRYPTO_RE.search(text)):
+        feats += _number_features(text, digits, forms)
+    # A crypto word is a whole word, so a plain ASCII text without one skips the regex.
+    maybe_crypto = not forms.ascii or not _CRYPTO_WORDS.isdisjoint(forms.plain_words)
+    if (maybe_crypto and "wallet_address" not in {f.name for f in feats}
+            and (m := _CRYPTO_RE.search(text))):
         feats.append(SpamFeature("crypto", CRYPTO, repr(m.group())))
     return feats + _style_features(text)
 
@@ -245,15 +256,19 @@ def score_content(
     links: Sequence[Link],
     blocked_terms: TermMatcher | None,
     model: SpamModel | None,
+    forms: TextForms | None = None,
 ) -> ContentScore:
-    """Score ``text`` for spam.content; ``links`` are ``extract_links(text)``."""
+    """Score ``text`` for spam.content; ``links`` are ``extract_links(text)``,
+    ``forms`` (if given) ``TextForms(text)``."""
+    forms = forms or TextForms(text)
     text = unicodedata.normalize("NFKC", text)  # full-width "ＦＲＥＥ" etc. for the regexes
-    feats = _text_features(text) + _link_features(links)
+    feats = _text_features(text, forms) + _link_features(links)
     if (pc := _pitch_with_contact(feats, links)) is not None:
         feats.append(pc)
     if (mf := _model_feature(text, model)) is not None:
         feats.append(mf)
     feats.sort(key=lambda f: -f.weight)
     score = max(0.0, round(sum(f.weight for f in feats), 3))
-    blocked = tuple(blocked_terms.find(text)) if blocked_terms is not None else ()
+    # Term matching folds with NFKC itself, so the forms of the original text serve.
+    blocked = tuple(blocked_terms.find(forms)) if blocked_terms is not None else ()
     return ContentScore(score=score, features=tuple(feats), blocked_terms=blocked)

@@ -26,8 +26,37 @@ _NUMBER = re.compile(r"\d[\d,.]*")
 _WORD = re.compile(r"[^\W_]+|[$£€!]|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
 
-def tokens(text: str) -> set[str]:
-    """Words, money and number shapes, '!' and emoji, plus word bigrams."""
+# ASCII bytes → space unless a letter, a digit, "$" or "!" (what _WORD keeps).
+_ASCII_KEEP = bytes(c if c < 128 and (chr(c).isalnum() or chr(c) in "$!") else 32
+                    for c in range(256))
+_ASCII_UPPER = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+_ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
+_ASCII_DIGITS = b"0123456789"
+_CURRENCY_WORDS = ("usd", "eur", "gbp", "dollars", "pounds")  # usdt, euros: substrings
+
+
+def letter_counts(text: str) -> tuple[int, int]:
+    """How many letters ``text`` has, and how many of them are capitals."""
+    if text.isascii():
+        b = text.encode("ascii")
+        n = len(b)
+        return n - len(b.translate(None, _ASCII_LETTERS)), n - len(b.translate(None, _ASCII_UPPER))
+    return sum(map(str.isalpha, text)), sum(map(str.isupper, text))
+
+
+def digit_count(text: str) -> int:
+    if text.isascii():
+        b = text.encode("ascii")
+        return len(b) - len(b.translate(None, _ASCII_DIGITS))
+    return sum(map(str.isdigit, text))
+
+
+def _words(text: str) -> tuple[list[str], bool]:
+    """The _WORD tokens of the placeholder form, and whether ``text`` is mostly capitals."""
+    return _ascii_words(text) if text.isascii() else _general_words(text)
+
+
+def _general_words(text: str) -> tuple[list[str], bool]:
     t = unicodedata.normalize("NFKC", text)
     caps = sum(c.isupper() for c in t) > 0.6 * max(1, sum(c.isalpha() for c in t))
     t = t.casefold()
@@ -35,9 +64,28 @@ def tokens(text: str) -> set[str]:
     # placeholders are words no message uses.
     t = _MONEY.sub(" qqmoneyqq ", t)
     t = _NUMBER.sub(" qqnumqq ", t)
-    words = _WORD.findall(t)
+    return _WORD.findall(t), caps
+
+
+def _ascii_words(text: str) -> tuple[list[str], bool]:
+    """_general_words by byte tables: NFKC, casefold and \\w are trivial in ASCII."""
+    letters, upper = letter_counts(text)
+    caps = upper > 0.6 * max(1, letters)
+    t = text.lower()
+    if digit_count(text):
+        if "$" in t or any(w in t for w in _CURRENCY_WORDS):  # else no amount to mark
+            t = _MONEY.sub(" qqmoneyqq ", t)
+        t = _NUMBER.sub(" qqnumqq ", t)
+    if "!" in t or "$" in t:  # single-character tokens, even when runs touch
+        t = t.replace("!", " ! ").replace("$", " $ ")
+    return t.encode("ascii").translate(_ASCII_KEEP).decode("ascii").split(), caps
+
+
+def tokens(text: str) -> set[str]:
+    """Words, money and number shapes, '!' and emoji, plus word bigrams."""
+    words, caps = _words(text)
     out = set(words)
-    out.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
+    out.update(map(" ".join, zip(words, words[1:], strict=False)))  # bigrams "a b"
     if caps:
         out.add("qqcapsqq")
     return out
@@ -51,6 +99,9 @@ class SpamModel:
         self._counts: dict[bool, Counter[str]] = {True: Counter(), False: Counter()}
         self._totals = {True: 0, False: 0}
         self._vocab = 0  # distinct tokens seen in either class
+        # token -> its log-likelihood-ratio term: filled as messages are scored,
+        # bounded by the vocabulary, emptied whenever the counts change.
+        self._llr: dict[str, float] = {}
 
     @property
     def examples(self) -> int:
@@ -76,6 +127,7 @@ class SpamModel:
         self._docs[label] += 1
         self._counts[label].update(toks)
         self._totals[label] += len(toks)
+        self._llr = {}  # after the counts: a scorer that starts now reads only new terms
 
     def train(self, rows: Iterable[tuple[bool, str]]) -> None:
         """Learn many ``(is_spam, text)`` rows; adds to what is already known."""
@@ -90,16 +142,23 @@ class SpamModel:
         """
         if not self.ready:
             return None
-        denom_s = self._totals[True] + _ALPHA * self._vocab
-        denom_h = self._totals[False] + _ALPHA * self._vocab
-        spam, ham = self._counts[True], self._counts[False]
+        cache, spam, ham = self._llr, self._counts[True], self._counts[False]
         llr = 0.0
         for tok in tokens(text):
-            cs, ch = spam[tok], ham[tok]
-            if cs == 0 and ch == 0:
-                continue  # unseen words say nothing
-            llr += math.log((cs + _ALPHA) / denom_s) - math.log((ch + _ALPHA) / denom_h)
+            term = cache.get(tok)
+            if term is None:
+                if tok not in spam and tok not in ham:
+                    continue  # unseen words say nothing
+                term = cache[tok] = self._term(tok)
+            llr += term
         return max(-50.0, min(50.0, llr))
+
+    def _term(self, tok: str) -> float:
+        spam, ham = self._counts[True], self._counts[False]
+        denom_s = self._totals[True] + _ALPHA * self._vocab
+        denom_h = self._totals[False] + _ALPHA * self._vocab
+        cs, ch = spam[tok], ham[tok]
+        return math.log((cs + _ALPHA) / denom_s) - math.log((ch + _ALPHA) / denom_h)
 
     def prob_spam(self, text: str) -> float | None:
         """P(spam | text), or None while the model is not :attr:`ready`."""

@@ -14,7 +14,7 @@ import math
 from sendable.gate.facts import Facts
 from sendable.policy import Policy
 from sendable.reasons import Finding
-from sendable.text.fingerprint import similarity
+from sendable.text.fingerprint import similarities
 from sendable.text.links import blocked_domain
 
 _HOUR = 3600.0
@@ -60,11 +60,14 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
     if mine is None:
         return []
     spam, now = policy.spam, facts.now
+    recent = [past for past in facts.history.stranger_messages
+              if now - past.at < spam.duplicate_window and past.fingerprint is not None]
+    if not recent:
+        return []
+    scores = similarities(mine, [past.fingerprint for past in recent])  # type: ignore[misc]
     latest: dict[int, float] = {}
-    for past in facts.history.stranger_messages:
-        if now - past.at >= spam.duplicate_window or past.fingerprint is None:
-            continue
-        if similarity(mine, past.fingerprint) >= spam.duplicate_similarity:
+    for past, score in zip(recent, scores, strict=True):
+        if score >= spam.duplicate_similarity:
             latest[past.recipient_id] = past.at
     hit = _distinct_wait(latest, now, spam.duplicate_window, spam.duplicate_recipients)
     if hit is None:

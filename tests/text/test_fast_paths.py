@@ -1,0 +1,152 @@
+"""The text layer's fast paths decide exactly what the general paths decide.
+
+Every row of the evaluation sets (guidelines, spam), plus variants that push
+rows off the fast paths (capitals, leetspeak, full-width and look-alike
+letters, underscores, links), goes through both and must give equal results.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from sendable.text import normalise as norm
+from sendable.text.guidelines import GuidelineClassifier, _model_input, offensive_probability
+from sendable.text.links import _candidates, extract_links
+from sendable.text.normalise import TermMatcher, TextForms, normalise
+from sendable.text.offensive import offensive_scorer
+from sendable.text.spam import score_content
+from sendable.text.spam_model import (
+    SpamModel,
+    _ascii_words,
+    _general_words,
+    digit_count,
+    letter_counts,
+)
+
+EVAL = Path(__file__).resolve().parents[2] / "data" / "eval"
+
+
+def _rows(name: str) -> list[tuple[str, str]]:
+    with (EVAL / name).open(encoding="utf-8") as f:
+        return [(row["label"], row["text"]) for row in csv.DictReader(f)]
+
+
+@cache
+def texts() -> tuple[str, ...]:
+    base = [t for _, t in _rows("guidelines.csv") + _rows("spam.csv")]
+    rng = random.Random(2026)
+    look_alike = {"a": "а", "e": "е", "o": "о", "i": "і", "c": "с"}
+    variants = []
+    for t in base:
+        variants += [
+            t.upper(),
+            t.replace("o", "0").replace("e", "3").replace("s", "$").replace("a", "@"),
+            t.replace(" ", "_", 2),
+            "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" and rng.random() < 0.2 else c
+                    for c in t),
+            "".join(look_alike.get(c, c) if rng.random() < 0.2 else c for c in t),
+            f"{t} 42 f u c k you!! see https://bit.ly/x{rng.randrange(999)} or a.b.example",
+        ]
+    extra = ["", " ", "u", "k y s", "f.a.g", "ki11 urself", "stuuupid u", "fucking brilliant you",
+             "you 1d10t", "@sam hi", "$$$ 5000 usd now!!!", "aaa you"]
+    return tuple(base + variants + extra)
+
+
+def test_forms_fast_and_general_agree() -> None:
+    for t in texts():
+        fast, full = TextForms(t), TextForms(t, fast=False)
+        assert fast.canonical == full.canonical == normalise(t), t
+        assert fast.canonical_words == full.canonical_words, t
+        assert fast.match_words == full.match_words, t
+        assert fast.plain_words == full.plain_words, t
+        assert fast.keys == full.keys, t
+        assert fast.spaced == full.spaced, t
+
+
+def test_forms_match_the_regex_definitions() -> None:
+    for t in texts():
+        forms = TextForms(t)
+        s = norm._deleet(norm._fold(t), norm._match_token)
+        words = norm._WORD.findall(s)
+        assert forms.match_words == words, t
+        assert forms.spaced == (norm._spaced_edges(words) if norm._SPACED_RUN.search(s) else {}), t
+        assert " ".join(forms.canonical_words) == " ".join(
+            norm.strip_punctuation(normalise(t)).split()), t
+
+
+def test_ascii_leet_detection_equals_the_regex() -> None:
+    rng = random.Random(7)
+    alphabet = "ab1 2_9@$0x.-7AZ"
+    for _ in range(20_000):
+        t = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 12)))
+        assert TextForms(t).simple == (norm._LEET_TOKEN.search(t.lower()) is None), t
+
+
+def test_offensive_fast_path_equals_model_on_its_input() -> None:
+    model = offensive_scorer()
+    for t in texts():
+        reference = _model_input(TextForms(t, fast=False))
+        expected = None if reference is None else model(reference)
+        assert offensive_probability(t) == expected, t
+
+
+@pytest.mark.parametrize("extra", [None, {"harassment": ["loser", "go away"], "hate": ["zorg"]}])
+def test_classify_fast_and_general_agree(extra: dict[str, list[str]] | None) -> None:
+    classifier = GuidelineClassifier(extra_terms=extra)
+    for t in texts():
+        assert classifier.classify(TextForms(t)) == classifier.classify(TextForms(t, fast=False)), t
+
+
+@cache
+def trained() -> SpamModel:
+    model = SpamModel()
+    model.train((label == "spam", text) for label, text in _rows("spam_train.csv"))
+    return model
+
+
+@pytest.mark.parametrize("model", [None, "trained"])
+def test_spam_score_fast_and_general_agree(model: str | None) -> None:
+    nb = trained() if model else SpamModel()
+    blocked = TermMatcher(["crypto", "free money", "click here"])
+    for t in texts():
+        links = extract_links(t)
+        fast = score_content(t, links, blocked, nb, TextForms(t))
+        full = score_content(t, links, blocked, nb, TextForms(t, fast=False))
+        assert fast == full, t
+
+
+def test_spam_counts_and_tokens_agree() -> None:
+    for t in texts():
+        nfkc = unicodedata.normalize("NFKC", t)
+        assert digit_count(nfkc) == sum(map(str.isdigit, nfkc))
+        assert letter_counts(nfkc) == (sum(map(str.isalpha, nfkc)), sum(map(str.isupper, nfkc)))
+        if t.isascii():
+            assert _ascii_words(t) == _general_words(t), t
+
+
+def test_nb_memo_follows_updates() -> None:
+    model = SpamModel()
+    model.train((label == "spam", text) for label, text in _rows("spam_train.csv"))
+    text = "win a free prize now, click the link"
+    before = model.log_odds(text)
+    model.update(text, True)
+    fresh = SpamModel.from_json(model.to_json())
+    assert model.log_odds(text) == fresh.log_odds(text) != before
+
+
+def test_scheme_link_shortcut_finds_what_urlextract_finds() -> None:
+    pieces = ["https://a.com/it's", "(https://a.com)", "foo.com/https://bar.com", "https://x.com,",
+              "y.org", "http://bit.ly/x!!", "ftp://files.example/a;b", "<https://a.b/c>",
+              "https://a.b/c|d", "x https://é.example/ü", "HTTPS://A.COM", "https://a.com.",
+              "see", "ok.so", "1.5", "'https://q.example'", "`https://q.example`", "https://"]
+    rng = random.Random(11)
+    samples = list(texts())
+    samples += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(3000)]
+    for t in samples:
+        assert _candidates(t) == _candidates(t, shortcut=False), t
