@@ -101,6 +101,7 @@ class EventReader:
         self.service = service
         self._pending: list[tuple[int, int, asyncio.Future]] = []
         self._running = False
+        self._task: asyncio.Task[None] | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sendable-stream-reader")
 
     async def read(self, account: int, after: int) -> list[dict[str, Any]]:
@@ -109,7 +110,7 @@ class EventReader:
         self._pending.append((account, after, future))
         if not self._running:
             self._running = True
-            loop.create_task(self._rounds())
+            self._task = loop.create_task(self._rounds())  # held: the loop keeps weak refs
         return await future
 
     async def _rounds(self) -> None:
