@@ -33,7 +33,7 @@ from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
 from sendable.store import hot, repo
-from sendable.store.engine import connect, migrate
+from sendable.store.engine import WalCheckpointer, connect, migrate
 from sendable.text.spam import SpamModel
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -107,6 +107,7 @@ class Service:
         self._write_lock = threading.RLock()
         self._writer: sa.Connection | None = None
         self._event_listeners: list[Callable[[set[int]], None]] = []
+        self._checkpointer: WalCheckpointer | None = None
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -114,11 +115,15 @@ class Service:
         engine = connect(db)
         migrate(engine)
         service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
+        if engine.dialect.name == "sqlite":
+            service._checkpointer = WalCheckpointer(engine)
         service.warm_counters()
         service.analyser.warm()
         return service
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._write_lock:
             if self._writer is not None:
                 self._writer.close()
@@ -965,10 +970,20 @@ class Service:
 
     def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """An account's stream after a cursor, in id order: {id, kind, at, payload}."""
+        return self.events_many([(account_id, after)], limit)[0]
+
+    def events_many(self, cursors: list[tuple[int, int]],
+                    limit: int = 500) -> list[list[dict[str, Any]]]:
+        """`events` for several (account, cursor) pairs on one connection: the
+        streams a commit woke are read together."""
         with self._read() as conn:
-            return [{"id": r["id"], "kind": r["kind"], "at": to_iso(r["at"]),
-                     "payload": r["payload"]}
-                    for r in repo.events_after(conn, account_id, after, limit)]
+            out = []
+            for account_id, after in cursors:
+                rows = hot.events_after(conn, account_id, after, limit)
+                for row in rows:
+                    row["at"] = to_iso(row["at"])
+                out.append(rows)
+            return out
 
     def latest_event_id(self, account_id: int) -> int:
         with self._read() as conn:

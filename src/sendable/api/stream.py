@@ -118,31 +118,22 @@ class EventReader:
         try:
             while self._pending:
                 batch, self._pending = self._pending, []
+                cursors = [(account, after) for account, after, _ in batch]
                 try:
-                    results = await loop.run_in_executor(self._executor, self._read_all, batch)
-                except BaseException as error:  # answer everyone, then let it go on
+                    results = await loop.run_in_executor(
+                        self._executor, self.service.events_many, cursors, BATCH)
+                except BaseException as error:  # answer everyone; the next round goes on
                     for *_, future in batch:
                         if not future.done():
                             future.set_exception(error)
-                    raise
+                    if not isinstance(error, Exception):
+                        raise
+                    continue
                 for (*_, future), rows in zip(batch, results, strict=True):
-                    if future.done():
-                        continue
-                    if isinstance(rows, Exception):
-                        future.set_exception(rows)
-                    else:
+                    if not future.done():
                         future.set_result(rows)
         finally:
             self._running = False
-
-    def _read_all(self, batch: list[tuple[int, int, asyncio.Future]]) -> list[Any]:
-        results: list[Any] = []
-        for account, after, _ in batch:
-            try:
-                results.append(self.service.events(account, after, BATCH))
-            except Exception as error:  # that stream's read alone fails
-                results.append(error)
-        return results
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

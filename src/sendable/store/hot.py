@@ -179,6 +179,18 @@ def dump_json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_EVENTS_AFTER = Sql("SELECT id, kind, at, payload FROM events "
+                    "WHERE account_id = :account AND id > :after ORDER BY id LIMIT :limit")
+
+
+def events_after(conn: sa.Connection, account: int, after: int, limit: int) -> list[dict]:
+    """One account's stream after a cursor, in id order; payloads parsed."""
+    rows = run(conn, _EVENTS_AFTER, {"account": account, "after": after, "limit": limit})
+    return [{"id": id_, "kind": kind, "at": at,
+             "payload": orjson.loads(payload) if isinstance(payload, str) else payload}
+            for id_, kind, at, payload in rows.fetchall()]
+
+
 def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
     """Append to streams; each row's payload is a dict, or JSON text already dumped."""
     sql, names = _insert_events_sql(len(rows))

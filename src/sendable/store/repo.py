@@ -350,12 +350,6 @@ def insert_event(conn: sa.Connection, account: int, at: float, kind: str,
     return event_id
 
 
-def events_after(conn: sa.Connection, account: int, cursor: int, limit: int = 500) -> list[Row]:
-    q = (sa.select(events).where(events.c.account_id == account, events.c.id > cursor)
-         .order_by(events.c.id).limit(limit))
-    return [dict(r) for r in conn.execute(q).mappings()]
-
-
 def latest_event_id(conn: sa.Connection, account: int) -> int:
     q = sa.select(sa.func.max(events.c.id)).where(events.c.account_id == account)
     return int(conn.execute(q).scalar() or 0)
