@@ -62,7 +62,9 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
     spam, now = policy.spam, facts.now
     recent = [past for past in facts.history.stranger_messages
               if now - past.at < spam.duplicate_window and past.fingerprint is not None]
-    if not recent:
+    # Only distinct recipients count toward the limit: with fewer of them than the
+    # limit in the window, no score could make a finding, so none is computed.
+    if len({past.recipient_id for past in recent}) < spam.duplicate_recipients:
         return []
     scores = similarities(mine, [past.fingerprint for past in recent])  # type: ignore[misc]
     latest: dict[int, float] = {}
