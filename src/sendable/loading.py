@@ -7,6 +7,7 @@ and one of the counters.
 from __future__ import annotations
 
 import functools
+import operator
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
@@ -75,11 +76,15 @@ def _stranger_message(at: float, member: str) -> StrangerMessage:
     return StrangerMessage(at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None)
 
 
+_TIME = operator.itemgetter(0)
+
+
 def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
     keys, keeps = counter_keys(sender), counter_keep(policy)
     msgs, convs, strangers = counters.many_since(
         [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
-    return History(tuple([t for t, _ in msgs]), tuple([t for t, _ in convs]),
+    # A busy sender's day holds thousands of events: take their times at C speed.
+    return History(tuple(map(_TIME, msgs)), tuple(map(_TIME, convs)),
                    tuple([_stranger_message(at, member) for at, member in strangers]))
 
 

@@ -58,7 +58,11 @@ class PendingCounters:
         found = self.base.many_since(queries)
         for i, (key, start) in enumerate(queries):
             later = [(at, member) for at, member, _ in self._added.get(key, ()) if at > start]
-            if later:  # timsort: two sorted runs merge in one pass
+            if not later:
+                continue
+            if not found[i] or found[i][-1] <= min(later):  # the usual case: time moved on
+                found[i] = found[i] + sorted(later)
+            else:  # timsort: two sorted runs merge in one pass
                 found[i] = sorted([*found[i], *later])
         return found
 
