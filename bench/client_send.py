@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,6 +22,9 @@ import httpx
 
 from sendable.client import AsyncClient
 from sendable.client.doctor import Doctor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from serving import free_port, start_serve, stop_serve  # noqa: E402
 
 POLICY = """
 [clients]
@@ -40,28 +42,12 @@ duplicate_recipients = 1000000
 PASSWORD = "bench-password"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start(tmp: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     (tmp / "policy.toml").write_text(POLICY)
-    proc = subprocess.Popen([sys.executable, "-c", "from sendable.cli import app; app()",
-                             "serve", "--port", str(port), "--db", str(tmp / "b.db"),
-                             "--policy", str(tmp / "policy.toml"), "--quiet"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("server did not start")
+    proc = start_serve(port, ["--db", str(tmp / "b.db"), "--policy", str(tmp / "policy.toml"),
+                              "--quiet"], tmp / "server.log")
+    return proc, f"http://127.0.0.1:{port}"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -105,8 +91,7 @@ async def main(n: int, tmp: Path) -> None:
                   f" p99 {pct(xs, .99):.2f} ms, mean {statistics.mean(xs) * 1000:.2f} ms")
         print(f"{'doctor (12 steps)':>18}: {doctor_s * 1000:.0f} ms")
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_serve(proc)
 
 
 if __name__ == "__main__":

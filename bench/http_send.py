@@ -27,7 +27,6 @@ import json
 import multiprocessing as mp
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,9 @@ import websockets
 
 from sendable.scratch import scratch_counters, scratch_db
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from serving import free_port, start_serve, stop_serve  # noqa: E402
+
 POLICY = """
 [new_accounts]
 days = 0
@@ -51,33 +53,17 @@ new_conversations = ["1000000/hour"]
 PASSWORD = "bench-password"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(workdir: Path, log_requests: bool, db: str,
                  redis: str | None) -> tuple[str, subprocess.Popen]:
     port = free_port()
     (workdir / "policy.toml").write_text(POLICY)
-    cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve", "--port",
-           str(port), "--db", db, "--policy", str(workdir / "policy.toml")]
+    args = ["--db", db, "--policy", str(workdir / "policy.toml")]
     if redis:
-        cmd += ["--redis", redis]
+        args += ["--redis", redis]
     if not log_requests:
-        cmd.append("--quiet")
-    log = (workdir / f"server-{port}.log").open("w")
-    process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return url, process
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit("server did not start")
+        args.append("--quiet")
+    process = start_serve(port, args, workdir / f"server-{port}.log")
+    return f"http://127.0.0.1:{port}", process
 
 
 def pct(values: list[float], p: float) -> float:
@@ -403,9 +389,7 @@ def main() -> None:
             print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (after)")
         finally:
             for process in processes:
-                process.terminate()
-            for process in processes:
-                process.wait(timeout=20)
+                stop_serve(process)
             errors = [line for log in Path(tmp).glob("server-*.log")
                       for line in log.read_text().splitlines()
                       if "Error" in line or "Traceback" in line]

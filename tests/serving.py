@@ -1,5 +1,6 @@
 """Real `sendable serve` processes for tests: start on a free loopback port, wait
-until /healthz answers, stop. One way of doing it, shared by every test folder."""
+until /healthz answers, stop. One way of doing it, shared by every test folder
+and the benchmarks in bench/."""
 
 from __future__ import annotations
 
