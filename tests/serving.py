@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -51,3 +52,14 @@ def stop_serve(process: subprocess.Popen, sig: int = signal.SIGTERM, wait: float
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+@dataclass
+class User:
+    """A signed-in account on a test server."""
+    handle: str
+    token: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from serving import free_port, start_serve, stop_serve
+from serving import User, free_port, start_serve, stop_serve
 
 POLICY = """
 [new_accounts]
@@ -50,16 +50,6 @@ def start_server(workdir: Path, *extra: str) -> Server:
 
 def stop_server(server: Server) -> None:
     stop_serve(server.process)
-
-
-@dataclass
-class User:
-    handle: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
 
 
 def login(http: httpx.Client, handle: str, password: str = PASSWORD) -> User:

@@ -38,7 +38,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from serving import free_port, start_serve, stop_serve
+from serving import User, free_port, start_serve, stop_serve
 
 POLICY = """
 [new_accounts]
@@ -115,16 +115,6 @@ def spawn_server(tmp_path: Path) -> Iterator:
 
 
 # -- accounts -----------------------------------------------------------------------
-
-@dataclass
-class User:
-    handle: str
-    token: str
-
-    @property
-    def auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
-
 
 def login(url: str, handle: str, password: str = PASSWORD) -> User:
     r = httpx.post(f"{url}/v1/sessions", json={"handle": handle, "password": password},
