@@ -13,18 +13,9 @@ import threading
 import time
 from typing import Any
 
+from nodekit import NOW, friends
+
 from sendable.clock import FixedClock
-
-NOW = 1_780_000_000.0
-
-
-def _friends(node: Any, *handles: str) -> None:
-    for handle in handles:
-        node.create_account(handle, created_at=NOW - 60 * 86400, verified=True)
-    for x in handles:
-        for y in handles:
-            if x != y:
-                node.follow(x, y)
 
 
 def _both(node_a: Any, node_b: Any,
@@ -56,7 +47,7 @@ def _one_message(results: list[Any]) -> None:
 def test_a_repeated_client_msg_id_on_two_nodes_at_once_stores_one(db_url, open_service) -> None:  # type: ignore[no-untyped-def]
     clock = FixedClock(NOW)
     node_a, node_b = open_service(None, clock), open_service(None, clock)
-    _friends(node_a, "ann", "bob")
+    friends(node_a, "ann", "bob")
     node_a.send("ann", "bob", "the conversation exists")
     if db_url.startswith("postgresql"):
         for round_ in range(10):

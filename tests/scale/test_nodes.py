@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from nodekit import NOW, friends
 
 from sendable.clock import FixedClock
-
-NOW = 1_780_000_000.0
 
 
 def _nodes(db_url: str, counters_uri: str | None, open_service: Callable[..., Any],
@@ -25,15 +24,6 @@ def _nodes(db_url: str, counters_uri: str | None, open_service: Callable[..., An
     clock = FixedClock(NOW)
     a, b = open_service(policy, clock), open_service(policy, clock)
     return a, b
-
-
-def _friends(node: Any, *handles: str) -> None:
-    for handle in handles:
-        node.create_account(handle, created_at=NOW - 60 * 86400, verified=True)
-    for x in handles:
-        for y in handles:
-            if x != y:
-                node.follow(x, y)
 
 
 def _hammer(jobs: list[Callable[[], Any]]) -> list[Any]:
@@ -59,7 +49,7 @@ def _hammer(jobs: list[Callable[[], Any]]) -> list[Any]:
 def test_a_limit_hit_on_one_node_holds_on_the_other(db_url, counters_uri, open_service) -> None:  # type: ignore[no-untyped-def]
     node_a, node_b = _nodes(db_url, counters_uri, open_service,
                             {"rate_limits": {"messages": ["3/minute"]}}, need_redis=True)
-    _friends(node_a, "chatty", "pal")
+    friends(node_a, "chatty", "pal")
     for i in range(3):
         assert node_a.send("chatty", "pal", f"message {i}").outcome == "delivered"
     refused = node_b.send("chatty", "pal", "one more")
@@ -72,7 +62,7 @@ def test_concurrent_sends_on_two_nodes_never_pass_a_limit(db_url, counters_uri, 
                                                           open_service) -> None:
     node_a, node_b = _nodes(db_url, counters_uri, open_service,
                             {"rate_limits": {"messages": ["5/minute"]}}, need_redis=True)
-    _friends(node_a, "chatty", "pal")
+    friends(node_a, "chatty", "pal")
     jobs = [(lambda n=n, i=i: n.send("chatty", "pal", f"burst {i}"))
             for i, n in enumerate([node_a, node_b] * 10)]
     results = _hammer(jobs)
@@ -84,7 +74,7 @@ def test_concurrent_sends_on_two_nodes_never_pass_a_limit(db_url, counters_uri, 
 def test_concurrent_sends_in_one_conversation_from_both_ends(db_url, counters_uri,  # type: ignore[no-untyped-def]
                                                              open_service) -> None:
     node_a, node_b = _nodes(db_url, counters_uri, open_service, {}, need_redis=False)
-    _friends(node_a, "ann", "bob")
+    friends(node_a, "ann", "bob")
     jobs = []
     for i in range(12):
         jobs.append(lambda i=i: node_a.send("ann", "bob", f"from ann {i}"))
