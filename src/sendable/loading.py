@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -22,6 +23,7 @@ from sendable.gate.facts import (
     AccountFacts,
     BanFacts,
     ClientFacts,
+    Content,
     Facts,
     History,
     Relation,
@@ -131,12 +133,16 @@ def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
 def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
                analyser: ContentAnalyser, sender_row: Mapping[str, Any],
                recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
-               now: float) -> tuple[Facts, dict[str, Any]]:
-    """The facts for one attempt, and the pair's stored state (for the effects)."""
+               now: float, content: Content | None = None) -> tuple[Facts, dict[str, Any]]:
+    """The facts for one attempt, and the pair's stored state (for the effects).
+    `content`: the text already analysed (ContentAnalyser.analyse_many)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = hot.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
-    content = analyser.analyse(text, stranger=rel.is_request)
+    if content is None:
+        content = analyser.analyse(text, stranger=rel.is_request)
+    elif content.fingerprint is not None and not rel.is_request:
+        content = replace(content, fingerprint=None)  # as analyse() would have read it
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None

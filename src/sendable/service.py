@@ -26,7 +26,7 @@ from sendable.counters import Counters, open_counters
 from sendable.counters.memory import PendingCounters
 from sendable.enforcement.reputation import band
 from sendable.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable
-from sendable.gate import Decision, Facts, decide
+from sendable.gate import Content, Decision, Facts, decide
 from sendable.gate.checks import account as account_check
 from sendable.gate.checks import ban as ban_check
 from sendable.mailer import ConsoleMailer, Mailer, MailError
@@ -366,11 +366,11 @@ class Service:
         return a, b
 
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
-                text: str, client: str | None, now: float,
-                counters: Counters | None = None) -> tuple[Decision, Facts, dict]:
+                text: str, client: str | None, now: float, counters: Counters | None = None,
+                content: Content | None = None) -> tuple[Decision, Facts, dict]:
         facts, pair = loading.load_facts(
             conn, self.counters if counters is None else counters, self.policy, self.analyser,
-            sender, recipient, text, loading.parse_client(client), now)
+            sender, recipient, text, loading.parse_client(client), now, content)
         return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
@@ -424,13 +424,25 @@ class Service:
             return self._send_each(attempts)
         results: list[SendResult | ServiceError] = []
         pending = PendingCounters(self.counters)
+        checked: list[ServiceError | None] = []
+        for attempt in attempts:
+            try:
+                self._check_attempt(attempt.text, attempt.client_msg_id)
+                checked.append(None)
+            except ServiceError as error:
+                checked.append(error)
         try:
             with self._tx() as conn:
                 self._lock_batch(conn, attempts)
-                for attempt in attempts:
+                self._refresh_spam_model(conn)
+                contents = iter(self.analyser.analyse_many(
+                    [a.text for a, error in zip(attempts, checked, strict=True) if error is None]))
+                for attempt, error in zip(attempts, checked, strict=True):
+                    if error is not None:
+                        results.append(error)
+                        continue
                     try:
-                        self._check_attempt(attempt.text, attempt.client_msg_id)
-                        results.append(self._attempt(conn, pending, *attempt))
+                        results.append(self._attempt(conn, pending, *attempt, next(contents)))
                     except ServiceError as error:  # raised before it wrote anything
                         results.append(error)
                 # Counted before the commit, while the senders are locked (see _attempt).
@@ -471,9 +483,10 @@ class Service:
             return self._attempt(conn, self.counters, sender, to, text, client, client_msg_id)
 
     def _attempt(self, conn: sa.Connection, counters: Counters, sender: str, to: str, text: str,
-                 client: str | None, client_msg_id: str | None) -> SendResult:
+                 client: str | None, client_msg_id: str | None,
+                 content: Content | None = None) -> SendResult:
         """One send inside the caller's transaction: decide on what is stored and counted
-        so far, then store and count it."""
+        so far, then store and count it (`content`: its text already analysed)."""
         a, b = self._pair(conn, sender, to)
         repo.lock_accounts(conn, a["id"], b["id"])
         if client_msg_id is not None:
@@ -482,7 +495,7 @@ class Service:
                 return self._replay(first)
         now = self.now()
         self._refresh_spam_model(conn)
-        decision, facts, pair = self._decide(conn, a, b, text, client, now, counters)
+        decision, facts, pair = self._decide(conn, a, b, text, client, now, counters, content)
         if not decision.sendable:
             findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
             return SendResult("refused", Decision("refused", findings))

@@ -108,6 +108,34 @@ def test_a_mixed_batch_answers_each_attempt_and_wakes_streams_once(world) -> Non
     assert [m["seq"] for m in (results[0].message, results[5].message)] == [1, 2]
 
 
+def test_a_batch_decides_and_stores_what_sends_one_by_one_do(world) -> None:
+    # Its texts are analysed together, fingerprints and all: duplicates among
+    # strangers are caught alike, and mutuals' messages store no fingerprint.
+    policy = {"spam": {"duplicate_recipients": 2}}
+    spam = "hey there, I found your profile through the climbing club and wanted to say hello"
+    attempts = [SendAttempt("alice", "bob", "lunch at noon?"),
+                SendAttempt("carol", "alice", spam), SendAttempt("carol", "bob", spam + "!"),
+                SendAttempt("carol", "dave", spam.upper()), SendAttempt("carol", "erin", ""),
+                SendAttempt("bob", "carol", "who is this?")]  # a reply: no longer strangers
+    batched, _, _ = world(policy)
+    alone, _, _ = world(policy)
+    together = batched.send_many(attempts)
+    each = [alone.send(*a) if a.text else None for a in attempts]
+    assert outcomes(together) == ["delivered", "requested", "requested", "refused", "Invalid",
+                                  "delivered"]
+    assert [r.decision for r in together if isinstance(r, SendResult)] == [
+        r.decision for r in each if r is not None]
+
+    def rows(service: Service) -> list[tuple]:  # type: ignore[type-arg]
+        with service.engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.select(
+                messages.c.sender_id, messages.c.text, messages.c.outcome,
+                messages.c.fingerprint).order_by(messages.c.id))]
+
+    assert rows(batched) == rows(alone)
+    assert [fp is None for *_, fp in rows(batched)] == [True, False, False, True]
+
+
 def test_a_rate_limit_reached_mid_batch_refuses_the_rest(world) -> None:
     s, clock, _ = world({"rate_limits": {"messages": ["3/minute"]}})
     results = s.send_many([SendAttempt("alice", "bob", f"message {i}") for i in range(5)]

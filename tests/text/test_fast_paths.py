@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from sendable.content import ContentAnalyser
+from sendable.policy import build_policy
 from sendable.text import normalise as norm
 from sendable.text.guidelines import GuidelineClassifier, _model_input, offensive_probability
 from sendable.text.links import _candidates, extract_links
@@ -150,3 +152,9 @@ def test_scheme_link_shortcut_finds_what_urlextract_finds() -> None:
     samples += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 4))) for _ in range(3000)]
     for t in samples:
         assert _candidates(t) == _candidates(t, shortcut=False), t
+
+
+def test_a_batch_reads_each_text_as_analyse_does() -> None:
+    analyser = ContentAnalyser(build_policy({"spam": {"blocked_terms": ["crypto"]}}))
+    batch = list(texts())
+    assert analyser.analyse_many(batch) == [analyser.analyse(t) for t in batch]

@@ -1,6 +1,7 @@
 import csv
 import hashlib
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from sendable.text.fingerprint import (
     NUM_PERM,
     fingerprint,
+    fingerprints,
     reference_fingerprint,
     similarities,
     similarity,
@@ -152,3 +154,13 @@ def test_similarities_reject_foreign_bytes() -> None:
         similarities(good, [good, b"\x01" + b"\x00" * 10])
     with pytest.raises(ValueError):
         similarities(good, [b"\x02" + good[1:]])
+
+
+def test_a_batch_of_fingerprints_equals_each_computed_alone() -> None:
+    # Texts of every length, shuffled: the batch groups them by length and pads
+    # the shorter ones in a group, which must not change a single byte.
+    texts = _eval_texts()[:300] + ["", " ", "a", "abcd", "abcde", "ПРИВЕТ мир, как дела",
+                                   "spam " * 800, "x" * 4000, "short one"]
+    random.Random(7).shuffle(texts)
+    assert fingerprints(texts) == [fingerprint(t) for t in texts]
+    assert fingerprints([]) == []
