@@ -43,6 +43,15 @@ ROLES = ("member", "moderator")
 MAX_TEXT = 4000
 
 
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the attempts of one send_many transaction share."""
+
+    counters: PendingCounters  # their counts, seen by the attempts after them
+    accounts: dict[str, dict[str, Any]]  # every account the batch names, by handle_key
+    events: list[dict[str, Any]]  # their stream events, inserted once before the commit
+
+
 @dataclass(frozen=True)
 class SendResult:
     outcome: str
@@ -354,8 +363,12 @@ class Service:
 
     # -- send and why -----------------------------------------------------------
 
-    def _pair(self, conn: sa.Connection, sender: str, to: str) -> tuple[dict, dict]:
-        found = hot.accounts_for(conn, sender, to) if isinstance(to, str) else {}
+    def _pair(self, conn: sa.Connection, sender: str, to: str,
+              known: dict[str, dict[str, Any]] | None = None) -> tuple[dict, dict]:
+        """Sender and recipient rows; `known`: a batch's accounts, read once for it."""
+        found = {}
+        if isinstance(to, str):
+            found = hot.accounts_named(conn, (sender, to)) if known is None else known
         a, b = found.get(str(sender).lower()), found.get(str(to).lower())
         if a is None:
             raise NotFound(f"no account @{sender}", "from")
@@ -423,7 +436,6 @@ class Service:
         if len(attempts) < 2:
             return self._send_each(attempts)
         results: list[SendResult | ServiceError] = []
-        pending = PendingCounters(self.counters)
         checked: list[ServiceError | None] = []
         for attempt in attempts:
             try:
@@ -433,8 +445,7 @@ class Service:
                 checked.append(error)
         try:
             with self._tx() as conn:
-                self._lock_batch(conn, attempts)
-                self._refresh_spam_model(conn)
+                batch = self._begin_batch(conn, attempts)
                 contents = iter(self.analyser.analyse_many(
                     [a.text for a, error in zip(attempts, checked, strict=True) if error is None]))
                 for attempt, error in zip(attempts, checked, strict=True):
@@ -442,11 +453,12 @@ class Service:
                         results.append(error)
                         continue
                     try:
-                        results.append(self._attempt(conn, pending, *attempt, next(contents)))
+                        results.append(self._attempt(conn, batch, *attempt, next(contents)))
                     except ServiceError as error:  # raised before it wrote anything
                         results.append(error)
+                hot.insert_events(conn, batch.events)
                 # Counted before the commit, while the senders are locked (see _attempt).
-                pending.flush()
+                batch.counters.flush()
         except sa.exc.DBAPIError:
             logging.getLogger(__name__).warning(
                 "a batch of %d sends failed in the database; sending them one by one",
@@ -463,14 +475,16 @@ class Service:
                 results.append(error)
         return results
 
-    @staticmethod
-    def _lock_batch(conn: sa.Connection, attempts: list[SendAttempt]) -> None:
-        """On PostgreSQL, lock every account the batch names, in id order, before any
-        attempt runs: two nodes' batches then cannot deadlock (SQLite: one writer)."""
-        if conn.dialect.name != "postgresql":
-            return
-        handles = {h for a in attempts for h in (a.sender, a.to) if isinstance(h, str)}
-        repo.lock_accounts(conn, *hot.account_ids(conn, handles))
+    def _begin_batch(self, conn: sa.Connection, attempts: list[SendAttempt]) -> _Batch:
+        """Read every account the batch names in one query and, on PostgreSQL, lock
+        them all in id order before any attempt runs, so two nodes' batches cannot
+        deadlock (SQLite has one writer). Account rows are not written by sends, so
+        the batch's attempts can all read them from here."""
+        known = hot.accounts_named(conn, {h for a in attempts for h in (a.sender, a.to)
+                                          if isinstance(h, str)})
+        repo.lock_accounts(conn, *(row["id"] for row in known.values()))
+        self._refresh_spam_model(conn)
+        return _Batch(PendingCounters(self.counters), known, [])
 
     @classmethod
     def _replay(cls, first: dict[str, Any]) -> SendResult:
@@ -480,15 +494,21 @@ class Service:
     def _send(self, sender: str, to: str, text: str, client: str | None,
               client_msg_id: str | None) -> SendResult:
         with self._tx() as conn:
-            return self._attempt(conn, self.counters, sender, to, text, client, client_msg_id)
+            return self._attempt(conn, None, sender, to, text, client, client_msg_id)
 
-    def _attempt(self, conn: sa.Connection, counters: Counters, sender: str, to: str, text: str,
-                 client: str | None, client_msg_id: str | None,
+    def _attempt(self, conn: sa.Connection, batch: _Batch | None, sender: str, to: str,
+                 text: str, client: str | None, client_msg_id: str | None,
                  content: Content | None = None) -> SendResult:
         """One send inside the caller's transaction: decide on what is stored and counted
-        so far, then store and count it (`content`: its text already analysed)."""
-        a, b = self._pair(conn, sender, to)
-        repo.lock_accounts(conn, a["id"], b["id"])
+        so far, then store and count it. In a batch (send_many) its accounts are read
+        and locked, its text analysed (`content`), and its events inserted by the batch."""
+        if batch is None:
+            a, b = self._pair(conn, sender, to)
+            repo.lock_accounts(conn, a["id"], b["id"])
+            counters = self.counters
+        else:
+            a, b = self._pair(conn, sender, to, batch.accounts)
+            counters = batch.counters
         if client_msg_id is not None:
             first = hot.message_by_client_id(conn, a["id"], client_msg_id)
             if first is not None:
@@ -499,7 +519,11 @@ class Service:
         if not decision.sendable:
             findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
             return SendResult("refused", Decision("refused", findings))
-        message = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
+        message, events = self._store(conn, a, b, text, decision, facts, pair, client_msg_id, now)
+        if batch is None:
+            hot.insert_events(conn, events)
+        else:
+            batch.events.extend(events)
         # Counted before the commit, while the sender is locked: the next send
         # (on any node) sees it. A commit that then fails leaves one extra event
         # in the window: erring towards the limit, never past it.
@@ -530,7 +554,8 @@ class Service:
 
     def _store(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
                text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
-               client_msg_id: str | None, now: float) -> dict[str, Any]:
+               client_msg_id: str | None, now: float) -> tuple[dict[str, Any], list[dict]]:
+        """Store the message and advance its conversation; the stream events to add."""
         rel = facts.relation
         conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
         if conversation_id is None:
@@ -562,8 +587,7 @@ class Service:
             events.append({"account_id": recipient["id"], "at": now,
                            "kind": "request" if rel.is_request else "message",
                            "payload": payload})
-        hot.insert_events(conn, events)
-        return values
+        return values, events
 
     def _count(self, sender: int, recipient: int, message: dict[str, Any],
                counters: Counters | None = None) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 import orjson
@@ -56,9 +57,20 @@ def _columns(table: sa.Table) -> tuple[str, ...]:
 _ACCOUNT_COLUMNS = _columns(accounts)
 _MESSAGE_COLUMNS = _columns(messages)
 
-# Two fixed parameters rather than an expanding IN list (one statement text, cached).
-_ACCOUNTS = Sql(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts "
-                "WHERE handle_key = :a OR handle_key = :b")
+# One statement text per number of handles, written once (n parameters, not an
+# expanding list that SQLAlchemy would render per call). Lists are padded to a
+# power of two, so a few texts serve every batch size.
+_ACCOUNTS_SQL: dict[int, Sql] = {}
+_MAX_HANDLES = 256  # per statement
+
+
+def _accounts_sql(n: int) -> Sql:
+    found = _ACCOUNTS_SQL.get(n)
+    if found is None:
+        names = ", ".join(f":h{i}" for i in range(n))
+        found = _ACCOUNTS_SQL[n] = Sql(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts "
+                                       f"WHERE handle_key IN ({names})")
+    return found
 
 # Follows and blocks both ways, and the conversation, for one ordered pair (a -> b);
 # with `now`, also whether either account may have a ban in force (then read them).
@@ -111,11 +123,18 @@ _BY_CLIENT_ID = Sql(f"SELECT {', '.join(_MESSAGE_COLUMNS)} FROM messages "
                     "WHERE sender_id = :sender AND client_msg_id = :cid")
 
 
-def accounts_for(conn: sa.Connection, a: str, b: str) -> dict[str, dict[str, Any]]:
-    """Two accounts by lower-cased handle, in one query."""
-    rows = run(conn, _ACCOUNTS, {"a": a.lower(), "b": b.lower()}).fetchall()
-    found = [dict(zip(_ACCOUNT_COLUMNS, row, strict=True)) for row in rows]
-    return {r["handle_key"]: r for r in found}
+def accounts_named(conn: sa.Connection, handles: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The accounts with these handles (those that exist), by lower-cased handle."""
+    keys = sorted({h.lower() for h in handles})
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(keys), _MAX_HANDLES):
+        chunk = keys[start : start + _MAX_HANDLES]
+        chunk += chunk[-1:] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
+        rows = run(conn, _accounts_sql(len(chunk)), {f"h{i}": k for i, k in enumerate(chunk)})
+        for row in rows.fetchall():
+            account = dict(zip(_ACCOUNT_COLUMNS, row, strict=True))
+            found[account["handle_key"]] = account
+    return found
 
 
 def pair_state(conn: sa.Connection, a: int, b: int, now: float | None = None) -> dict[str, Any]:
@@ -191,17 +210,24 @@ def events_after(conn: sa.Connection, account: int, after: int, limit: int) -> l
             for id_, kind, at, payload in rows.fetchall()]
 
 
+_MAX_EVENTS = 128  # rows per statement (a batch of sends adds up to two a message)
+
+
 def insert_events(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """Append to streams; each row's payload is a dict, or JSON text already dumped."""
-    sql, names = _insert_events_sql(len(rows))
-    params: dict[str, Any] = {}
-    for (account_id, at, kind, payload), r in zip(names, rows, strict=True):
-        params[account_id] = r["account_id"]
-        params[at] = r["at"]
-        params[kind] = r["kind"]
-        params[payload] = r["payload"] if isinstance(r["payload"], str) else dump_json(r["payload"])
-    run(conn, sql, params)
-    note_events(conn, {r["account_id"] for r in rows})
+    """Append to streams, in order; each row's payload is a dict, or JSON text already dumped."""
+    for start in range(0, len(rows), _MAX_EVENTS):
+        chunk = rows[start : start + _MAX_EVENTS]
+        sql, names = _insert_events_sql(len(chunk))
+        params: dict[str, Any] = {}
+        for (account_id, at, kind, payload), r in zip(names, chunk, strict=True):
+            params[account_id] = r["account_id"]
+            params[at] = r["at"]
+            params[kind] = r["kind"]
+            params[payload] = (r["payload"] if isinstance(r["payload"], str)
+                               else dump_json(r["payload"]))
+        run(conn, sql, params)
+    if rows:
+        note_events(conn, {r["account_id"] for r in rows})
 
 
 EVENT_ACCOUNTS = "sendable.event_accounts"  # conn.info key: accounts with new events
@@ -240,12 +266,3 @@ def insert_message(conn: sa.Connection, values: dict[str, Any]) -> int:
     if params["reasons"] is not None:
         params["reasons"] = dump_json(params["reasons"])
     return run(conn, _INSERT_MESSAGE, params).fetchall()[0][0]
-
-
-def account_ids(conn: sa.Connection, handles: set[str]) -> list[int]:
-    """The ids of the accounts with these handles (those that exist)."""
-    if not handles:
-        return []
-    keys = sorted({h.lower() for h in handles})
-    return list(conn.execute(sa.select(accounts.c.id).where(accounts.c.handle_key.in_(keys)))
-                .scalars())
