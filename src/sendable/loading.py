@@ -85,6 +85,10 @@ def load_history(counters: Counters, policy: Policy, sender: int, now: float) ->
     keys, keeps = counter_keys(sender), counter_keep(policy)
     msgs, convs, strangers = counters.many_since(
         [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
+    # Fewer messages to strangers than either spam limit (duplicates, fan-out) can
+    # reach that many recipients: neither check could find anything in them.
+    if len(strangers) < min(policy.spam.duplicate_recipients, policy.spam.fanout_per_hour):
+        strangers = []
     # A busy sender's day holds thousands of events: take their times at C speed.
     return History(tuple(map(_TIME, msgs)), tuple(map(_TIME, convs)),
                    tuple([_stranger_message(at, member) for at, member in strangers]))
