@@ -7,6 +7,7 @@ on every send and `why`, before the gate, so the gate itself stays pure.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from sendable.gate.facts import Content
 from sendable.policy import Policy
@@ -39,14 +40,11 @@ class ContentAnalyser:
         forms = TextForms(text)  # folded once, read by every check below
         return self._read(forms, fingerprint(forms) if stranger else None)
 
-    def analyse_many(self, texts: Sequence[str]) -> list[Content]:
-        """analyse(text) of each text, fingerprints included: a batch of sends reads
-        its texts together, the fingerprints in a few numpy passes for all of them
-        and each check on text after text while its lexicons are in cache."""
-        forms = [TextForms(text) for text in texts if text.strip()]
-        prints = iter(fingerprints(forms))
-        read = iter([self._read(f, next(prints)) for f in forms])
-        return [next(read) if text.strip() else Content(text=text) for text in texts]
+    def analyse_many(self, texts: Sequence[str]) -> TextBatch:
+        """The texts of a batch of sends, read together: each check runs text after
+        text while its lexicons are in cache, and fingerprints are computed a group
+        at a time, only once some message of the batch turns out to need one."""
+        return TextBatch(self, texts)
 
     def _read(self, forms: TextForms, fingerprint: bytes | None) -> Content:
         text = forms.text
@@ -58,3 +56,26 @@ class ContentAnalyser:
             spam=score_content(text, links, self.blocked_terms, self.spam_model, forms),
             fingerprint=fingerprint,
         )
+
+
+class TextBatch:
+    """analyse() of each of a batch's texts; see ContentAnalyser.analyse_many."""
+
+    def __init__(self, analyser: ContentAnalyser, texts: Sequence[str]) -> None:
+        self._forms = [TextForms(text) if text.strip() else None for text in texts]
+        self._read = [Content(text=text) if forms is None else analyser._read(forms, None)
+                      for text, forms in zip(texts, self._forms, strict=True)]
+        self._prints: list[bytes | None] = [None] * len(texts)
+
+    def content(self, i: int, stranger: bool) -> Content:
+        """What analyse(texts[i], stranger) gives."""
+        read, forms = self._read[i], self._forms[i]
+        if not stranger or forms is None:
+            return read
+        if self._prints[i] is None:
+            # This one needs a fingerprint: compute it with those of the texts after it,
+            # which are as likely to go to strangers too.
+            later = [j for j in range(i, len(self._forms)) if self._forms[j] is not None]
+            for j, fp in zip(later, fingerprints([self._forms[j] for j in later]), strict=True):
+                self._prints[j] = fp
+        return replace(read, fingerprint=self._prints[i])

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import functools
 import operator
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -137,16 +136,15 @@ def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
 def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
                analyser: ContentAnalyser, sender_row: Mapping[str, Any],
                recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
-               now: float, content: Content | None = None) -> tuple[Facts, dict[str, Any]]:
+               now: float, read: Callable[[bool], Content] | None = None
+               ) -> tuple[Facts, dict[str, Any]]:
     """The facts for one attempt, and the pair's stored state (for the effects).
-    `content`: the text already analysed (ContentAnalyser.analyse_many)."""
+    `read(stranger)`: the text's content from a batch read together (TextBatch)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = hot.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
-    if content is None:
-        content = analyser.analyse(text, stranger=rel.is_request)
-    elif content.fingerprint is not None and not rel.is_request:
-        content = replace(content, fingerprint=None)  # as analyse() would have read it
+    content = (analyser.analyse(text, stranger=rel.is_request) if read is None
+               else read(rel.is_request))
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None

@@ -7,6 +7,7 @@ apply effects (store the message, count it, record strikes, push events).
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -380,10 +381,10 @@ class Service:
 
     def _decide(self, conn: sa.Connection, sender: dict[str, Any], recipient: dict[str, Any],
                 text: str, client: str | None, now: float, counters: Counters | None = None,
-                content: Content | None = None) -> tuple[Decision, Facts, dict]:
+                read: Callable[[bool], Content] | None = None) -> tuple[Decision, Facts, dict]:
         facts, pair = loading.load_facts(
             conn, self.counters if counters is None else counters, self.policy, self.analyser,
-            sender, recipient, text, loading.parse_client(client), now, content)
+            sender, recipient, text, loading.parse_client(client), now, read)
         return decide(facts, self.policy), facts, pair
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
@@ -446,14 +447,16 @@ class Service:
         try:
             with self._tx() as conn:
                 batch = self._begin_batch(conn, attempts)
-                contents = iter(self.analyser.analyse_many(
-                    [a.text for a, error in zip(attempts, checked, strict=True) if error is None]))
-                for attempt, error in zip(attempts, checked, strict=True):
+                texts = self.analyser.analyse_many(
+                    [a.text if error is None else "" for a, error in zip(attempts, checked,
+                                                                          strict=True)])
+                for i, (attempt, error) in enumerate(zip(attempts, checked, strict=True)):
                     if error is not None:
                         results.append(error)
                         continue
                     try:
-                        results.append(self._attempt(conn, batch, *attempt, next(contents)))
+                        results.append(self._attempt(conn, batch, *attempt,
+                                                     functools.partial(texts.content, i)))
                     except ServiceError as error:  # raised before it wrote anything
                         results.append(error)
                 hot.insert_events(conn, batch.events)
@@ -498,10 +501,10 @@ class Service:
 
     def _attempt(self, conn: sa.Connection, batch: _Batch | None, sender: str, to: str,
                  text: str, client: str | None, client_msg_id: str | None,
-                 content: Content | None = None) -> SendResult:
+                 read: Callable[[bool], Content] | None = None) -> SendResult:
         """One send inside the caller's transaction: decide on what is stored and counted
         so far, then store and count it. In a batch (send_many) its accounts are read
-        and locked, its text analysed (`content`), and its events inserted by the batch."""
+        and locked, its text analysed (`read`), and its events inserted by the batch."""
         if batch is None:
             a, b = self._pair(conn, sender, to)
             repo.lock_accounts(conn, a["id"], b["id"])
@@ -515,7 +518,7 @@ class Service:
                 return self._replay(first)
         now = self.now()
         self._refresh_spam_model(conn)
-        decision, facts, pair = self._decide(conn, a, b, text, client, now, counters, content)
+        decision, facts, pair = self._decide(conn, a, b, text, client, now, counters, read)
         if not decision.sendable:
             findings = self._enforce_refusal(conn, a, decision, text, now, client_msg_id)
             return SendResult("refused", Decision("refused", findings))
