@@ -145,6 +145,7 @@ _ASCII_LEET_CLASS = bytes(
 _ASCII_LEET_DELETE = bytes(c for c in b"0123456789_" if chr(c) not in LEET)
 
 _Info = tuple[frozenset[str], tuple[tuple[str, str], ...]]
+_UNSET = object()
 
 
 class TextForms:
@@ -183,11 +184,10 @@ class TextForms:
         return self.ascii and not self._leet
 
     def _get(self, key: str, make: Callable[[], object]) -> Any:
-        try:
-            return self._cache[key]
-        except KeyError:
+        value = self._cache.get(key, _UNSET)  # not try/except: most keys miss once per text
+        if value is _UNSET:
             value = self._cache[key] = make()
-            return value
+        return value
 
     @property
     def match_form(self) -> str:
