@@ -482,12 +482,21 @@ class Service:
         """Read every account the batch names in one query and, on PostgreSQL, lock
         them all in id order before any attempt runs, so two nodes' batches cannot
         deadlock (SQLite has one writer). Account rows are not written by sends, so
-        the batch's attempts can all read them from here."""
+        the batch's attempts can all read them from here; and with its senders
+        locked, nobody else counts for them, so their windows are read here too, in
+        one round trip."""
         known = hot.accounts_named(conn, {h for a in attempts for h in (a.sender, a.to)
                                           if isinstance(h, str)})
         repo.lock_accounts(conn, *(row["id"] for row in known.values()))
         self._refresh_spam_model(conn)
-        return _Batch(PendingCounters(self.counters), known, [])
+        counters = PendingCounters(self.counters)
+        senders = {known[a.sender.lower()]["id"] for a in attempts
+                   if isinstance(a.sender, str) and a.sender.lower() in known}
+        now, keeps = self.now(), loading.counter_keep(self.policy)
+        counters.prefetch([(key, now - keep) for sender in sorted(senders)
+                           for key, keep in zip(loading.counter_keys(sender), keeps,
+                                                strict=True)])
+        return _Batch(counters, known, [])
 
     @classmethod
     def _replay(cls, first: dict[str, Any]) -> SendResult:

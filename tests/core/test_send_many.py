@@ -195,7 +195,9 @@ def test_a_batch_the_database_fails_is_sent_again_one_by_one_losing_nothing(
         SendAttempt("bob", "alice", "after the collision"),
         SendAttempt("alice", "bob", "last", client_msg_id="y"),
     ]
-    clock.race_at(len(before) + 1, race)  # at the colliding attempt's reading of the clock
+    # At the colliding attempt's reading of the clock (the batch reads it once first,
+    # for its senders' windows).
+    clock.race_at(len(before) + 2, race)
     with caplog.at_level(logging.WARNING, logger="sendable.service"):
         results = s.send_many(attempts)
     other.dispose()
@@ -229,3 +231,20 @@ def test_pending_counters_show_their_additions_and_hand_them_over_on_flush() -> 
     pending.flush()
     assert base.since("k", 0.0) == pending.since("k", 0.0) == [(5.0, "early"), (10.0, "a"),
                                                                (20.0, "b")]
+
+
+def test_a_prefetched_window_is_read_once_from_the_base() -> None:
+    class Counted(MemoryCounters):
+        reads = 0
+
+        def many_since(self, queries):  # type: ignore[no-untyped-def]
+            self.reads += 1
+            return super().many_since(queries)
+
+    base = Counted()
+    base.add("k", 10.0, "a", 100.0)
+    pending = PendingCounters(base)
+    pending.prefetch([("k", 5.0)])
+    assert [pending.since("k", t) for t in (5.0, 9.0, 10.0)] == [[(10.0, "a")]] * 2 + [[]]
+    assert base.reads == 1  # the prefetch; the three reads came from it
+    assert pending.since("k", 0.0) == [(10.0, "a")] and base.reads == 2  # earlier: the base

@@ -7,6 +7,7 @@ import threading
 
 from sendable.clock import FixedClock
 from sendable.counters import open_counters
+from sendable.counters.memory import PendingCounters
 from sendable.counters.redis import RedisCounters
 
 T0 = 1_780_000_000.123456  # sub-second times must survive the round trip exactly
@@ -41,6 +42,31 @@ def test_many_since_answers_each_query_in_order(counters_uri: str | None) -> Non
                                ("msg:1", 0.0)])
     assert got == [[(T0 + 1, "2")], [(T0, "1")], [], [(T0, "1"), (T0 + 1, "2")]]
     assert counters.many_since([]) == []
+
+
+def test_add_many_is_each_add_in_one_call(counters_uri: str | None) -> None:
+    counters = open_counters(counters_uri)
+    counters.add_many([("a", T0, "1", 60.0), ("b", T0 + 1, "2", 60.0), ("a", T0 + 2, "3", 60.0),
+                       ("a", T0 + 61, "4", 60.0)])  # trims "1", as its own add would
+    assert counters.many_since([("a", 0.0), ("b", 0.0)]) == [
+        [(T0 + 2, "3"), (T0 + 61, "4")], [(T0 + 1, "2")]]
+    counters.add_many([])
+
+
+def test_prefetched_windows_read_as_the_base_plus_what_is_pending(
+        counters_uri: str | None) -> None:
+    base = open_counters(counters_uri)
+    base.add_many([("k", T0 + i, str(i), 3600.0) for i in range(5)])
+    pending = PendingCounters(base)
+    pending.prefetch([("k", T0 + 1), ("empty", 0.0)])
+    pending.add("k", T0 + 10, "new", 3600.0)
+    assert pending.since("k", T0 + 2) == [(T0 + 3, "3"), (T0 + 4, "4"), (T0 + 10, "new")]
+    assert pending.since("empty", T0) == []
+    # From before the prefetched start: read from the base again, not cut short.
+    assert [m for _, m in pending.since("k", 0.0)] == ["0", "1", "2", "3", "4", "new"]
+    pending.flush()
+    base.add("k", T0 + 11, "elsewhere", 3600.0)
+    assert [m for _, m in pending.since("k", T0 + 4)] == ["new", "elsewhere"]
 
 
 def test_redis_members_are_unique(redis_counters: RedisCounters) -> None:

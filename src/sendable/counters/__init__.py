@@ -17,6 +17,10 @@ class Counters(Protocol):
         """Record an event at `at`; events older than `at - keep` may be dropped."""
         ...
 
+    def add_many(self, events: list[tuple[str, float, str, float]]) -> None:
+        """Several `add(key, at, member, keep)` in one round trip."""
+        ...
+
     def since(self, key: str, start: float) -> list[tuple[float, str]]:
         """Events with time > start, oldest first, as (time, member)."""
         ...

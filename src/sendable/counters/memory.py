@@ -27,6 +27,10 @@ class MemoryCounters:
             if cut:
                 del events[:cut]
 
+    def add_many(self, events: list[tuple[str, float, str, float]]) -> None:
+        for key, at, member, keep in events:
+            self.add(key, at, member, keep)
+
     def since(self, key: str, start: float) -> list[tuple[float, str]]:
         with self._lock:
             events = self._events.get(key)
@@ -42,20 +46,34 @@ class PendingCounters:
     """Counters with events held back: reads see `base` plus what was added here;
     `flush()` hands the additions to `base`. A batch of sends counts into one of
     these, so each attempt sees the ones before it, and flushes just before its
-    commit; a batch rolled back is simply dropped, leaving no events behind."""
+    commit; a batch rolled back is simply dropped, leaving no events behind.
+
+    `prefetch` reads windows of `base` ahead, in one round trip: the batch knows
+    its senders, and while it holds their locks nobody else counts for them."""
 
     def __init__(self, base: Counters) -> None:
         self.base = base
         self._added: dict[str, list[tuple[float, str, float]]] = {}
+        self._read: dict[str, tuple[float, list[tuple[float, str]]]] = {}
 
     def add(self, key: str, at: float, member: str, keep: float) -> None:
         self._added.setdefault(key, []).append((at, member, keep))
+
+    def add_many(self, events: list[tuple[str, float, str, float]]) -> None:
+        for event in events:
+            self.add(*event)
+
+    def prefetch(self, queries: list[tuple[str, float]]) -> None:
+        """Read these windows of `base` now; a later read of one of them from the same
+        start or after comes from here. Sound only while nothing else adds to them."""
+        for (key, start), events in zip(queries, self.base.many_since(queries), strict=True):
+            self._read[key] = (start, events)
 
     def since(self, key: str, start: float) -> list[tuple[float, str]]:
         return self.many_since([(key, start)])[0]
 
     def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
-        found = self.base.many_since(queries)
+        found = self._base_since(queries)
         for i, (key, start) in enumerate(queries):
             later = [(at, member) for at, member, _ in self._added.get(key, ()) if at > start]
             if not later:
@@ -66,8 +84,24 @@ class PendingCounters:
                 found[i] = sorted([*found[i], *later])
         return found
 
+    def _base_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
+        found: list[list[tuple[float, str]]] = []
+        missing: list[int] = []
+        for i, (key, start) in enumerate(queries):
+            read = self._read.get(key)
+            if read is not None and read[0] <= start:
+                found.append(read[1][bisect_right(read[1], (start, "\uffff")):])
+            else:
+                found.append([])
+                missing.append(i)
+        if missing:
+            for i, events in zip(missing, self.base.many_since([queries[i] for i in missing]),
+                                 strict=True):
+                found[i] = events
+        return found
+
     def flush(self) -> None:
-        for key, added in self._added.items():
-            for at, member, keep in added:
-                self.base.add(key, at, member, keep)
+        self.base.add_many([(key, at, member, keep) for key, added in self._added.items()
+                            for at, member, keep in added])
         self._added.clear()
+        self._read.clear()  # base now holds what was added: read it afresh

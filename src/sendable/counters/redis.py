@@ -6,7 +6,7 @@ Members are unique (message ids), so recording an event twice, as a node's
 warm-up after a restart does, changes nothing.
 
 `add` is one Lua script (atomic: record, trim what is older than `keep`, renew
-the key's expiry); `many_since` is one pipelined round trip. Times are sent as
+the key's expiry); `add_many` and `many_since` are one pipelined round trip each. Times are sent as
 `repr(float)` and read back from Redis's 17-digit scores, so they round-trip
 exactly. A key prefix (`?prefix=` in the URI, `sendable:` by default) lets
 several deployments, test runs or scenarios share one Redis.
@@ -57,9 +57,18 @@ class RedisCounters:
         self._ttl_margin = ttl_margin
 
     def add(self, key: str, at: float, member: str, keep: float) -> None:
-        ttl_ms = max(1, math.ceil((keep + self._ttl_margin) * 1000))
-        self._add(keys=[self.prefix + key], args=[repr(float(at)), member,
-                                                  repr(float(at - keep)), ttl_ms])
+        self.add_many([(key, at, member, keep)])
+
+    def add_many(self, events: list[tuple[str, float, str, float]]) -> None:
+        """Each event's script in one pipelined round trip (each stays atomic)."""
+        if not events:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for key, at, member, keep in events:
+            ttl_ms = max(1, math.ceil((keep + self._ttl_margin) * 1000))
+            self._add(keys=[self.prefix + key], client=pipe,
+                      args=[repr(float(at)), member, repr(float(at - keep)), ttl_ms])
+        pipe.execute()
 
     def since(self, key: str, start: float) -> list[tuple[float, str]]:
         return self.many_since([(key, start)])[0]

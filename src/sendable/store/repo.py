@@ -85,10 +85,16 @@ def lock_accounts(conn: sa.Connection, *account_ids: int) -> None:
     order (a stream's cursor never skips one). SQLite has one writer at a
     time already, so this is a no-op there.
     """
-    if conn.dialect.name != "postgresql":
+    if conn.dialect.name != "postgresql" or not account_ids:
         return
-    for account_id in sorted(set(account_ids)):
-        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_ACCOUNT_LOCKS, account_id)))
+    # One statement for all of them (a batch of sends names dozens): the subquery
+    # hands the ids over in ascending order, and each is locked as it arrives.
+    conn.execute(_LOCK_ALL, {"kind": _ACCOUNT_LOCKS, "ids": sorted(set(account_ids))})
+
+
+_LOCK_ALL = sa.text(
+    "SELECT pg_advisory_xact_lock(:kind, id) "
+    "FROM (SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY id) AS ordered")
 
 
 # -- follows and blocks -------------------------------------------------------
