@@ -24,7 +24,7 @@ from sendable import enforcing, loading, moderation, verification
 from sendable.clock import Clock, SystemClock, to_iso
 from sendable.content import ContentAnalyser
 from sendable.counters import Counters, open_counters
-from sendable.counters.memory import PendingCounters
+from sendable.counters.memory import MemoryCounters, PendingCounters
 from sendable.enforcement.reputation import band
 from sendable.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError, Unavailable
 from sendable.gate import Content, Decision, Facts, decide
@@ -483,19 +483,20 @@ class Service:
         them all in id order before any attempt runs, so two nodes' batches cannot
         deadlock (SQLite has one writer). Account rows are not written by sends, so
         the batch's attempts can all read them from here; and with its senders
-        locked, nobody else counts for them, so their windows are read here too, in
-        one round trip."""
+        locked, nobody else counts for them, so their windows in Redis are read here
+        too, in one round trip."""
         known = hot.accounts_named(conn, {h for a in attempts for h in (a.sender, a.to)
                                           if isinstance(h, str)})
         repo.lock_accounts(conn, *(row["id"] for row in known.values()))
         self._refresh_spam_model(conn)
         counters = PendingCounters(self.counters)
-        senders = {known[a.sender.lower()]["id"] for a in attempts
-                   if isinstance(a.sender, str) and a.sender.lower() in known}
-        now, keeps = self.now(), loading.counter_keep(self.policy)
-        counters.prefetch([(key, now - keep) for sender in sorted(senders)
-                           for key, keep in zip(loading.counter_keys(sender), keeps,
-                                                strict=True)])
+        if not isinstance(self.counters, MemoryCounters):  # in-process: read where kept
+            senders = {known[a.sender.lower()]["id"] for a in attempts
+                       if isinstance(a.sender, str) and a.sender.lower() in known}
+            now, keeps = self.now(), loading.counter_keep(self.policy)
+            counters.prefetch([(key, now - keep) for sender in sorted(senders)
+                               for key, keep in zip(loading.counter_keys(sender), keeps,
+                                                    strict=True)])
         return _Batch(counters, known, [])
 
     @classmethod

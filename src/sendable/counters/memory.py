@@ -85,6 +85,8 @@ class PendingCounters:
         return found
 
     def _base_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
+        if not self._read:
+            return self.base.many_since(queries)
         found: list[list[tuple[float, str]]] = []
         missing: list[int] = []
         for i, (key, start) in enumerate(queries):
