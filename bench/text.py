@@ -73,7 +73,7 @@ def gate_comparisons(analyser: ContentAnalyser, history: int, seconds: float) ->
                         fingerprint=fingerprint(f"{MESSAGES['clean']} {i} other words {i * 7}"))
         for i in range(history)
     )
-    content = analyser.analyse(MESSAGES["clean"] + " now", stranger=True)
+    content = analyser.analyse(MESSAGES["clean"] + " now", with_fingerprint=True)
     facts = Facts(now=now, sender=AccountFacts(1, "s", now - 86400 * 400),
                   recipient=AccountFacts(2, "r", now - 86400 * 400),
                   history=History(stranger_messages=past), content=content)

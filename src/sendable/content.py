@@ -32,13 +32,13 @@ class ContentAnalyser:
         """Load the model and data files now, so the first sender does not wait for them."""
         self.analyse("warm up: are you there? https://example.org")
 
-    def analyse(self, text: str, stranger: bool = True) -> Content:
-        """`stranger`: the message would go to someone who doesn't know the sender;
-        only such messages are compared as near-duplicates, so only they need a fingerprint."""
+    def analyse(self, text: str, with_fingerprint: bool = True) -> Content:
+        """`with_fingerprint`: the message is to be compared as a near-duplicate
+        (loading.load_facts says when); only then is its fingerprint computed."""
         if not text.strip():  # a `why` without text: nothing to read
             return Content(text=text)
         forms = TextForms(text)  # folded once, read by every check below
-        return self._read(forms, fingerprint(forms) if stranger else None)
+        return self._read(forms, fingerprint(forms) if with_fingerprint else None)
 
     def analyse_many(self, texts: Sequence[str]) -> TextBatch:
         """The texts of a batch of sends, read together: each check runs text after
@@ -67,14 +67,14 @@ class TextBatch:
                       for text, forms in zip(texts, self._forms, strict=True)]
         self._prints: list[bytes | None] = [None] * len(texts)
 
-    def content(self, i: int, stranger: bool) -> Content:
-        """What analyse(texts[i], stranger) gives."""
+    def content(self, i: int, with_fingerprint: bool) -> Content:
+        """What analyse(texts[i], with_fingerprint) gives."""
         read, forms = self._read[i], self._forms[i]
-        if not stranger or forms is None:
+        if not with_fingerprint or forms is None:
             return read
         if self._prints[i] is None:
             # This one needs a fingerprint: compute it with those of the texts after it,
-            # which are as likely to go to strangers too.
+            # which are as likely to be compared too.
             later = [j for j in range(i, len(self._forms)) if self._forms[j] is not None]
             for j, fp in zip(later, fingerprints([self._forms[j] for j in later]), strict=True):
                 self._prints[j] = fp

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,7 @@ from sendable.gate.facts import (
 )
 from sendable.policy import Policy
 from sendable.store import hot
+from sendable.text.fingerprint import fingerprint
 
 _DAY = 86400.0
 _HOUR = 3600.0
@@ -73,8 +75,30 @@ _KEEPS: dict[int, tuple[Policy, tuple[float, float, float]]] = {}
 def _stranger_message(at: float, member: str) -> StrangerMessage:
     """A counted stranger message from its member `<id>:<recipient>:<fingerprint hex>`;
     kept, since each is read again on every later send in its window."""
-    _, recipient, fingerprint = member.split(":", 2)
-    return StrangerMessage(at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None)
+    message_id, recipient, fingerprint = member.split(":", 2)
+    return StrangerMessage(at, int(recipient), bytes.fromhex(fingerprint) if fingerprint else None,
+                           int(message_id))
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _fingerprint_of(text: str) -> bytes:
+    """A stored message's fingerprint: each is compared again on every later
+    comparison in its window, so it is computed once."""
+    return fingerprint(text)
+
+
+def with_fingerprints(conn: sa.Connection, history: History) -> History:
+    """The history with a fingerprint for every message to a stranger: those sent
+    before anything was compared have none in their counter, so they come from
+    their stored texts (the same bytes sending them would have computed)."""
+    missing = [m.message_id for m in history.stranger_messages if m.fingerprint is None]
+    if not missing:
+        return history
+    texts = hot.message_texts(conn, missing)
+    return replace(history, stranger_messages=tuple(
+        m if m.fingerprint is not None or m.message_id not in texts
+        else replace(m, fingerprint=_fingerprint_of(texts[m.message_id]))
+        for m in history.stranger_messages))
 
 
 _TIME = operator.itemgetter(0)
@@ -143,14 +167,21 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = hot.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
-    content = (analyser.analyse(text, stranger=rel.is_request) if read is None
-               else read(rel.is_request))
+    history = load_history(counters, policy, sender_id, now)
+    # Near-duplicates are compared only for a message to a stranger from a sender
+    # with as many such messages in the window as the limit (fewer could never reach
+    # it): only then are fingerprints computed, this message's and its history's.
+    compare = (rel.is_request
+               and len(history.stranger_messages) >= policy.spam.duplicate_recipients)
+    content = (analyser.analyse(text, with_fingerprint=compare) if read is None
+               else read(compare))
+    if compare:
+        history = with_fingerprints(conn, history)
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None
     sender = account_facts(sender_row, bans.get(sender_id), counts, now)
     recipient = account_facts(recipient_row, bans.get(recipient_id))
-    history = load_history(counters, policy, sender_id, now)
     facts = Facts(now=now, sender=sender, recipient=recipient, relation=rel, history=history,
                   content=content, client=client)
     return facts, pair

@@ -109,20 +109,23 @@ def test_a_mixed_batch_answers_each_attempt_and_wakes_streams_once(world) -> Non
 
 
 def test_a_batch_decides_and_stores_what_sends_one_by_one_do(world) -> None:
-    # Its texts are analysed together, fingerprints and all: duplicates among
-    # strangers are caught alike, and mutuals' messages store no fingerprint.
+    # Its texts are analysed together and fingerprinted only once a message is
+    # compared: duplicates among strangers are caught alike (the earlier messages'
+    # fingerprints come from their stored texts), and only compared ones store one.
     policy = {"spam": {"duplicate_recipients": 2}}
     spam = "hey there, I found your profile through the climbing club and wanted to say hello"
     attempts = [SendAttempt("alice", "bob", "lunch at noon?"),
                 SendAttempt("carol", "alice", spam), SendAttempt("carol", "bob", spam + "!"),
                 SendAttempt("carol", "dave", spam.upper()), SendAttempt("carol", "erin", ""),
+                SendAttempt("carol", "erin", "are you coming to the meetup on thursday?"),
                 SendAttempt("bob", "carol", "who is this?")]  # a reply: no longer strangers
     batched, _, _ = world(policy)
     alone, _, _ = world(policy)
     together = batched.send_many(attempts)
     each = [alone.send(*a) if a.text else None for a in attempts]
     assert outcomes(together) == ["delivered", "requested", "requested", "refused", "Invalid",
-                                  "delivered"]
+                                  "requested", "delivered"]
+    assert together[3].decision.findings[0].code == "spam.duplicate"
     assert [r.decision for r in together if isinstance(r, SendResult)] == [
         r.decision for r in each if r is not None]
 
@@ -133,7 +136,7 @@ def test_a_batch_decides_and_stores_what_sends_one_by_one_do(world) -> None:
                 messages.c.fingerprint).order_by(messages.c.id))]
 
     assert rows(batched) == rows(alone)
-    assert [fp is None for *_, fp in rows(batched)] == [True, False, False, True]
+    assert [fp is None for *_, fp in rows(batched)] == [True, True, True, False, True]
 
 
 def test_a_rate_limit_reached_mid_batch_refuses_the_rest(world) -> None:

@@ -158,8 +158,8 @@ def test_a_batch_reads_each_text_as_analyse_does() -> None:
     analyser = ContentAnalyser(build_policy({"spam": {"blocked_terms": ["crypto"]}}))
     batch = list(texts())
     read = analyser.analyse_many(batch)
-    # Strangers and not in turns: fingerprints are computed from the first one needed on.
+    # Compared and not in turns: fingerprints are computed from the first one needed on.
     assert [read.content(i, i % 3 == 1) for i in range(len(batch))] == [
-        analyser.analyse(t, stranger=i % 3 == 1) for i, t in enumerate(batch)]
+        analyser.analyse(t, with_fingerprint=i % 3 == 1) for i, t in enumerate(batch)]
     assert [read.content(i, True) for i in range(len(batch))] == [
         analyser.analyse(t) for t in batch]

@@ -81,7 +81,8 @@ class StrangerMessage:
 
     at: float
     recipient_id: int
-    fingerprint: bytes | None
+    fingerprint: bytes | None  # None until a near-duplicate comparison needs it
+    message_id: int = 0
 
 
 @dataclass(frozen=True, slots=True)

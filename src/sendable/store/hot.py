@@ -57,20 +57,27 @@ def _columns(table: sa.Table) -> tuple[str, ...]:
 _ACCOUNT_COLUMNS = _columns(accounts)
 _MESSAGE_COLUMNS = _columns(messages)
 
-# One statement text per number of handles, written once (n parameters, not an
-# expanding list that SQLAlchemy would render per call). Lists are padded to a
-# power of two, so a few texts serve every batch size.
-_ACCOUNTS_SQL: dict[int, Sql] = {}
-_MAX_HANDLES = 256  # per statement
+# `... WHERE column IN (...)` with one statement text per list length, written once
+# (n parameters, not an expanding list that SQLAlchemy would render per call).
+# Lists are padded to a power of two, so a few texts serve every batch size.
+_IN_SQL: dict[tuple[str, int], Sql] = {}
+_MAX_IN = 256  # values per statement
 
 
-def _accounts_sql(n: int) -> Sql:
-    found = _ACCOUNTS_SQL.get(n)
-    if found is None:
-        names = ", ".join(f":h{i}" for i in range(n))
-        found = _ACCOUNTS_SQL[n] = Sql(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts "
-                                       f"WHERE handle_key IN ({names})")
-    return found
+def _rows_in(conn: sa.Connection, select: str, values: list[Any]) -> list[tuple]:
+    """Rows of `select` (ending `IN`) for these values, distinct and any number of them."""
+    rows: list[tuple] = []
+    values = sorted(set(values))
+    for start in range(0, len(values), _MAX_IN):
+        chunk = values[start : start + _MAX_IN]
+        chunk += chunk[-1:] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
+        sql = _IN_SQL.get((select, len(chunk)))
+        if sql is None:
+            names = ", ".join(f":v{i}" for i in range(len(chunk)))
+            sql = _IN_SQL[(select, len(chunk))] = Sql(f"{select} ({names})")
+        rows += run(conn, sql, {f"v{i}": v for i, v in enumerate(chunk)}).fetchall()
+    return rows
+
 
 # Follows and blocks both ways, and the conversation, for one ordered pair (a -> b);
 # with `now`, also whether either account may have a ban in force (then read them).
@@ -123,18 +130,20 @@ _BY_CLIENT_ID = Sql(f"SELECT {', '.join(_MESSAGE_COLUMNS)} FROM messages "
                     "WHERE sender_id = :sender AND client_msg_id = :cid")
 
 
+_ACCOUNTS_NAMED = f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM accounts WHERE handle_key IN"
+_MESSAGE_TEXTS = "SELECT id, text FROM messages WHERE id IN"
+
+
 def accounts_named(conn: sa.Connection, handles: Iterable[str]) -> dict[str, dict[str, Any]]:
     """The accounts with these handles (those that exist), by lower-cased handle."""
-    keys = sorted({h.lower() for h in handles})
-    found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(keys), _MAX_HANDLES):
-        chunk = keys[start : start + _MAX_HANDLES]
-        chunk += chunk[-1:] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))
-        rows = run(conn, _accounts_sql(len(chunk)), {f"h{i}": k for i, k in enumerate(chunk)})
-        for row in rows.fetchall():
-            account = dict(zip(_ACCOUNT_COLUMNS, row, strict=True))
-            found[account["handle_key"]] = account
-    return found
+    found = [dict(zip(_ACCOUNT_COLUMNS, row, strict=True))
+             for row in _rows_in(conn, _ACCOUNTS_NAMED, [h.lower() for h in handles])]
+    return {account["handle_key"]: account for account in found}
+
+
+def message_texts(conn: sa.Connection, ids: Iterable[int]) -> dict[int, str]:
+    """The texts of these stored messages, by id."""
+    return dict(_rows_in(conn, _MESSAGE_TEXTS, list(ids)))
 
 
 def pair_state(conn: sa.Connection, a: int, b: int, now: float | None = None) -> dict[str, Any]:
