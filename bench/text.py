@@ -108,10 +108,10 @@ def main() -> None:
                 base, s),
             "fingerprint": per_call(fingerprint, base, s),
         }
-        strangers = per_call(lambda t: analyser.analyse(t, True), base, s)
-        mutuals = per_call(lambda t: analyser.analyse(t, False), base, s)
+        compared = per_call(lambda t: analyser.analyse(t, True), base, s)
+        plain = per_call(lambda t: analyser.analyse(t, False), base, s)
         print(f"{label:8} " + "  ".join(f"{k} {v:6.1f}" for k, v in parts.items())
-              + f"  | analyse strangers {strangers:6.1f}  mutuals {mutuals:6.1f} µs"
+              + f"  | analyse with fingerprint {compared:6.1f}  without {plain:6.1f} µs"
               + ("  (target <= 60)" if label == "clean" else ""))
     for n in (5, 20, 50):
         print(f"gate duplicate check vs {n:2} past fingerprints: "
