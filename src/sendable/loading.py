@@ -80,14 +80,14 @@ def _stranger_message(at: float, member: str) -> StrangerMessage:
                            int(message_id))
 
 
-@functools.lru_cache(maxsize=1 << 14)
+@functools.lru_cache(maxsize=4096)
 def _fingerprint_of(text: str) -> bytes:
     """A stored message's fingerprint: each is compared again on every later
     comparison in its window, so it is computed once."""
     return fingerprint(text)
 
 
-def with_fingerprints(conn: sa.Connection, history: History) -> History:
+def _with_fingerprints(conn: sa.Connection, history: History) -> History:
     """The history with a fingerprint for every message to a stranger: those sent
     before anything was compared have none in their counter, so they come from
     their stored texts (the same bytes sending them would have computed)."""
@@ -163,7 +163,7 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
                now: float, read: Callable[[bool], Content] | None = None
                ) -> tuple[Facts, dict[str, Any]]:
     """The facts for one attempt, and the pair's stored state (for the effects).
-    `read(stranger)`: the text's content from a batch read together (TextBatch)."""
+    `read(with_fingerprint)`: the text's content from a batch read together (TextBatch)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = hot.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
@@ -176,7 +176,7 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
     content = (analyser.analyse(text, with_fingerprint=compare) if read is None
                else read(compare))
     if compare:
-        history = with_fingerprints(conn, history)
+        history = _with_fingerprints(conn, history)
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None

@@ -89,6 +89,27 @@ def test_counters_survive_a_restart(db_url, counters_uri) -> None:  # type: igno
     restarted.close()
 
 
+def test_near_duplicates_sent_before_a_restart_still_count(db_url, counters_uri) -> None:  # type: ignore[no-untyped-def]
+    # Messages sent while too few to compare keep no fingerprint: after a restart the
+    # windows are refilled from stored rows, and the comparison reads their texts.
+    clock = FixedClock(1_780_000_000.0)
+    policy = build_policy({"spam": {"duplicate_recipients": 3}})
+    s = Service.open(db_url, policy, clock, counters_uri)
+    for h in ("spammer", "a", "b", "c", "d"):
+        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True)
+    pitch = "hi, I run a small photography studio and would love to show you my portfolio"
+    assert [s.send("spammer", h, pitch).outcome for h in ("a", "b")] == ["requested"] * 2
+    s.close()
+    clock.advance(60)
+    restarted = Service.open(db_url, policy, clock, counters_uri)
+    assert restarted.send("spammer", "c", pitch + "!").outcome == "requested"  # the third
+    refused = restarted.send("spammer", "d", pitch.capitalize())
+    assert [f.code for f in refused.decision.findings] == ["spam.duplicate"]
+    assert restarted.send("spammer", "d", "a different question entirely, about lunch").outcome \
+        == "requested"
+    restarted.close()
+
+
 def test_bad_input_names_the_field(make_service) -> None:
     s = make_service()
     with pytest.raises(Invalid) as e:
