@@ -41,9 +41,9 @@ class ContentAnalyser:
         return self._read(forms, fingerprint(forms) if with_fingerprint else None)
 
     def analyse_many(self, texts: Sequence[str]) -> TextBatch:
-        """The texts of a batch of sends, read together: each check runs text after
-        text while its lexicons are in cache, and fingerprints are computed a group
-        at a time, only once some message of the batch turns out to need one."""
+        """The texts of a batch of sends, read one after another before the batch's
+        SQL runs, so the text layer's code and lexicons stay in cache; fingerprints
+        are computed a group at a time, once some message of the batch needs one."""
         return TextBatch(self, texts)
 
     def _read(self, forms: TextForms, fingerprint: bytes | None) -> Content:
@@ -63,19 +63,19 @@ class TextBatch:
 
     def __init__(self, analyser: ContentAnalyser, texts: Sequence[str]) -> None:
         self._forms = [TextForms(text) if text.strip() else None for text in texts]
-        self._read = [Content(text=text) if forms is None else analyser._read(forms, None)
-                      for text, forms in zip(texts, self._forms, strict=True)]
+        self._contents = [Content(text=text) if forms is None else analyser._read(forms, None)
+                          for text, forms in zip(texts, self._forms, strict=True)]
         self._prints: list[bytes | None] = [None] * len(texts)
 
     def content(self, i: int, with_fingerprint: bool) -> Content:
         """What analyse(texts[i], with_fingerprint) gives."""
-        read, forms = self._read[i], self._forms[i]
+        content, forms = self._contents[i], self._forms[i]
         if not with_fingerprint or forms is None:
-            return read
+            return content
         if self._prints[i] is None:
             # This one needs a fingerprint: compute it with those of the texts after it,
             # which are as likely to be compared too.
             later = [j for j in range(i, len(self._forms)) if self._forms[j] is not None]
             for j, fp in zip(later, fingerprints([self._forms[j] for j in later]), strict=True):
                 self._prints[j] = fp
-        return replace(read, fingerprint=self._prints[i])
+        return replace(content, fingerprint=self._prints[i])

@@ -6,9 +6,9 @@ Members are unique (message ids), so recording an event twice, as a node's
 warm-up after a restart does, changes nothing.
 
 `add` is one Lua script (atomic: record, trim what is older than `keep`, renew
-the key's expiry); `add_many` and `many_since` are one pipelined round trip each. Times are sent as
-`repr(float)` and read back from Redis's 17-digit scores, so they round-trip
-exactly. A key prefix (`?prefix=` in the URI, `sendable:` by default) lets
+the key's expiry); `add_many` and `many_since` are one pipelined round trip
+each. Times are sent as `repr(float)` and read back from Redis's 17-digit
+scores, so they round-trip exactly. A key prefix (`?prefix=` in the URI, `sendable:` by default) lets
 several deployments, test runs or scenarios share one Redis.
 """
 

@@ -91,11 +91,6 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def fingerprint_canonical(t: str) -> bytes:
-    """fingerprint() of a text whose canonical_text() is ``t``."""
-    return fingerprints_canonical([t])[0]
-
-
 # Hashes whose permutations are minimised in one numpy pass: 2,048 x 128 x 4 bytes
 # (1 MB) stays inside the L2 cache; a batch of 100-character texts makes 20 a pass.
 _PASS_ROWS = 2048
@@ -103,7 +98,7 @@ _EMPTY = bytes([_VERSION]) + np.full(NUM_PERM, 0xFFFFFFFF, dtype=_DTYPE).tobytes
 
 
 def fingerprints_canonical(texts: Sequence[str]) -> list[bytes]:
-    """fingerprint_canonical() of each text: the same bytes, with texts of like
+    """fingerprint() of texts whose canonical_text() are ``texts``, those of like
     length minimised together, for a fraction of the per-call numpy overhead."""
     hashes = [_shingle_hashes(t) for t in texts]
     out = [_EMPTY] * len(texts)
