@@ -21,7 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sendable.errors import Invalid, ServiceError
 from sendable.gate.windows import wait_for_room
-from sendable.service import EMAIL_PATTERN, Service
+from sendable.inputs import EMAIL_PATTERN
+from sendable.service import Service
 from sendable.store import sessions
 
 MIN_PASSWORD = 8

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,18 +29,20 @@ from sendable.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from sendable.gate import Content, Decision, Facts, decide
 from sendable.gate.checks import account as account_check
 from sendable.gate.checks import ban as ban_check
+from sendable.inputs import (  # noqa: F401
+    EMAIL_PATTERN,
+    ROLES,
+    WHO_CAN_MESSAGE,
+    check_handle,
+    check_note,
+    check_text,
+)
 from sendable.mailer import ConsoleMailer, Mailer, MailError
 from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
 from sendable.store import hot, repo
 from sendable.store.engine import WalCheckpointer, connect, migrate
 from sendable.text.spam import SpamModel
-
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
-WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
-ROLES = ("member", "moderator")
-MAX_TEXT = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,33 +72,6 @@ class SendAttempt(NamedTuple):
     text: str
     client: str | None = None
     client_msg_id: str | None = None
-
-
-def _check_text(text: Any, field: str = "text", allow_empty: bool = False) -> str:
-    if not isinstance(text, str):
-        raise Invalid(f"{field} must be a string", field)
-    if not allow_empty and not text.strip():
-        raise Invalid(f"{field} must not be empty", field)
-    if len(text) > MAX_TEXT:
-        raise Invalid(f"{field} is longer than {MAX_TEXT} characters", field)
-    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
-        raise Invalid(f"{field} must not contain NUL characters", field)
-    return text
-
-
-def _check_note(value: Any, field: str, max_length: int = MAX_TEXT) -> None:
-    """An optional free-text field: None, or text the store takes on every backend."""
-    if value is not None:
-        _check_text(value, field, allow_empty=True)
-        if len(value) > max_length:
-            raise Invalid(f"{field} is longer than {max_length} characters", field)
-
-
-def check_handle(handle: Any, field: str = "handle") -> str:
-    if not isinstance(handle, str) or not HANDLE_PATTERN.match(handle):
-        raise Invalid(f"{field} must be 1-30 letters, digits, '_' or '.', not starting with '.'",
-                      field)
-    return handle
 
 
 class Service:
@@ -241,7 +215,7 @@ class Service:
                 raise Invalid("birthdate must be a date like 2000-01-31", "birthdate") from None
         if birthdate is not None and birthdate > date.fromtimestamp(self.now()):
             raise Invalid("birthdate is in the future", "birthdate")
-        _check_note(email, "email", 320)
+        check_note(email, "email", 320)
         if role not in ROLES:
             raise Invalid(f"role must be one of {', '.join(ROLES)}", "role")
         if who_can_message not in WHO_CAN_MESSAGE:
@@ -389,14 +363,14 @@ class Service:
 
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
         """Every reason that applies to sending `text` now, without sending it."""
-        _check_text(text, allow_empty=True)
+        check_text(text, allow_empty=True)
         with self._read() as conn:
             a, b = self._pair(conn, sender, to)
             return self._decide(conn, a, b, text, client, self.now())[0]
 
     @staticmethod
     def _check_attempt(text: Any, client_msg_id: Any) -> None:
-        _check_text(text)
+        check_text(text)
         if client_msg_id is not None and (not isinstance(client_msg_id, str)
                                           or not 1 <= len(client_msg_id) <= 64
                                           or "\x00" in client_msg_id):
@@ -719,7 +693,7 @@ class Service:
                message_id: int | None = None) -> int:
         if not isinstance(reason, str) or not reason.strip() or len(reason) > 64:
             raise Invalid("reason must be 1-64 characters", "reason")
-        _check_note(reason, "reason")
+        check_note(reason, "reason")
         with self._tx() as conn:
             reporter = self.account(by, conn)
             if message_id is not None:
@@ -800,7 +774,7 @@ class Service:
             actor: str | None = None, reason: str | None = None) -> int:
         """Ban an account for `seconds` (None: permanently); the scope defaults to the
         policy's enforcement.ban_scope."""
-        _check_note(reason, "reason")
+        check_note(reason, "reason")
         scope = scope or self.policy.enforcement.ban_scope
         with self._tx() as conn:
             account = self.account(handle, conn)
@@ -810,7 +784,7 @@ class Service:
                                      self._actor(conn, actor), reason=reason)
 
     def unban(self, handle: str, actor: str | None = None, reason: str | None = None) -> list[int]:
-        _check_note(reason, "reason")
+        check_note(reason, "reason")
         with self._tx() as conn:
             account = self.account(handle, conn)
             return enforcing.lift_bans(conn, account["id"], self.now(), self._actor(conn, actor),
@@ -818,20 +792,20 @@ class Service:
 
     def strike(self, handle: str, category: str, actor: str | None = None,
                note: str | None = None) -> int:
-        _check_note(note, "note")
+        check_note(note, "note")
         with self._tx() as conn:
             account = self.account(handle, conn)
             return enforcing.add_strike(conn, self.policy, account["id"], category, "moderator",
                                         self.now(), self._actor(conn, actor), note=note)
 
     def flag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
-        _check_note(reason, "reason")
+        check_note(reason, "reason")
         with self._tx() as conn:
             enforcing.set_flag(conn, self.account(handle, conn), "moderator", self.now(),
                                self._actor(conn, actor), reason)
 
     def unflag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
-        _check_note(reason, "reason")
+        check_note(reason, "reason")
         with self._tx() as conn:
             enforcing.clear_flag(conn, self.account(handle, conn), self.now(),
                                  self._actor(conn, actor), reason or "cleared by a moderator")
@@ -913,7 +887,7 @@ class Service:
 
     def appeal(self, by: str, target: str, statement: str) -> int:
         """Appeal `ban:<id>` or `strike:<id>` (one appeal each)."""
-        _check_note(statement, "statement")
+        check_note(statement, "statement")
         kind, _, raw_id = str(target).partition(":")
         if kind in ("last_ban", "last_strike") and not raw_id:
             kind, raw_id = kind.removeprefix("last_"), str(self.last_target(by, kind[5:]))
@@ -925,7 +899,7 @@ class Service:
 
     def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
                       note: str | None = None) -> dict[str, Any]:
-        _check_note(note, "note")
+        check_note(note, "note")
         with self._tx() as conn:
             return enforcing.decide_appeal(conn, appeal_id, decision, self._actor(conn, actor),
                                            self.now(), note)

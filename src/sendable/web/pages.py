@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse
 
 from sendable.accounts import Principal
 from sendable.errors import Invalid, NotFound, ServiceError
+from sendable.inputs import WHO_CAN_MESSAGE
 from sendable.reasons import http_status, render_all
-from sendable.service import WHO_CAN_MESSAGE, Service
+from sendable.service import Service
 from sendable.web.errors import PageRoute
 from sendable.web.render import page, redirect, safe_next
 from sendable.web.session import (

@@ -1,0 +1,45 @@
+"""What a person may type: handles, texts, notes and settings, checked at the door.
+
+Each check raises `Invalid` naming the field, so every front end answers bad
+input the same way (a 422 over HTTP, one line at the command line).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sendable.errors import Invalid
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
+WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
+ROLES = ("member", "moderator")
+MAX_TEXT = 4000
+
+
+def check_text(text: Any, field: str = "text", allow_empty: bool = False) -> str:
+    if not isinstance(text, str):
+        raise Invalid(f"{field} must be a string", field)
+    if not allow_empty and not text.strip():
+        raise Invalid(f"{field} must not be empty", field)
+    if len(text) > MAX_TEXT:
+        raise Invalid(f"{field} is longer than {MAX_TEXT} characters", field)
+    if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike
+        raise Invalid(f"{field} must not contain NUL characters", field)
+    return text
+
+
+def check_note(value: Any, field: str, max_length: int = MAX_TEXT) -> None:
+    """An optional free-text field: None, or text the store takes on every backend."""
+    if value is not None:
+        check_text(value, field, allow_empty=True)
+        if len(value) > max_length:
+            raise Invalid(f"{field} is longer than {max_length} characters", field)
+
+
+def check_handle(handle: Any, field: str = "handle") -> str:
+    if not isinstance(handle, str) or not HANDLE_PATTERN.match(handle):
+        raise Invalid(f"{field} must be 1-30 letters, digits, '_' or '.', not starting with '.'",
+                      field)
+    return handle
