@@ -31,9 +31,9 @@ import sqlalchemy as sa
 
 from sendable.clock import FixedClock
 from sendable.counters.redis import RedisCounters
-from sendable.loading import counter_keep, counter_keys
 from sendable.policy import build_policy
-from sendable.scratch import scratch_counters, scratch_db
+from sendable.shell.facts import counter_keep, counter_keys
+from sendable.store.temporary import temporary_counters, temporary_db
 
 DAY = 86400.0
 NOW = 1_780_000_000.0
@@ -139,7 +139,7 @@ def operations_per_send(uri: str, db: str | None, sends: int) -> dict[str, objec
                                            "new_conversations": ["100000/day"]},
                            "requests": {"max_unanswered": 100000},
                            "spam": {"fanout_per_hour": 100000, "duplicate_recipients": 100000}})
-    with scratch_db(db) as url:
+    with temporary_db(db) as url:
         service = Service.open(url, policy, clock, uri)
         people = [f"user{i}" for i in range(60)]
         for handle in people:
@@ -220,7 +220,7 @@ def main() -> None:
                         help="size of a message's near-duplicate fingerprint (MinHash, 128 perms)")
     args = parser.parse_args()
 
-    with scratch_counters(args.redis) as uri:
+    with temporary_counters(args.redis) as uri:
         assert uri is not None
         client = redis.Redis.from_url(args.redis.split("?")[0])
         config = client.config_get("zset-max-listpack-*") or client.config_get("zset-max-ziplist-*")
@@ -241,7 +241,7 @@ def main() -> None:
         print(f"   typical, stranger members without the fingerprint: "
               f"{m['bytes_per_sender']:,.0f} B/sender")
 
-    with scratch_counters(args.redis) as uri:
+    with temporary_counters(args.redis) as uri:
         assert uri is not None
         backend = "PostgreSQL" if args.db else "SQLite"
         print(f"2. Redis operations per send through the Service ({backend} store, "

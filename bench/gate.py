@@ -20,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sendable import loading  # noqa: E402
 from sendable.clock import FixedClock  # noqa: E402
 from sendable.gate import decide  # noqa: E402
 from sendable.policy import build_policy  # noqa: E402
 from sendable.service import SendAttempt, Service  # noqa: E402
+from sendable.shell import facts as loading  # noqa: E402
 
 TEXT = ("Hey! Are you coming to the climbing gym on Saturday? We could grab lunch after, "
         "my treat this time")[:100]

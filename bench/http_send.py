@@ -38,7 +38,7 @@ import httpx
 import orjson
 import websockets
 
-from sendable.scratch import scratch_counters, scratch_db
+from sendable.store.temporary import temporary_counters, temporary_db
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from serving import free_port, start_serve, stop_serve  # noqa: E402
@@ -363,7 +363,7 @@ def main() -> None:
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} (before)")
     processes: list[subprocess.Popen] = []
     with (tempfile.TemporaryDirectory(prefix="sendable-bench-") as tmp,
-          scratch_db(args.db) as db, scratch_counters(args.redis) as redis):
+          temporary_db(args.db) as db, temporary_counters(args.redis) as redis):
         t0 = time.perf_counter()
         urls = [args.url] if args.url else []
         for _ in range(0 if args.url else args.nodes):  # one at a time: the first migrates

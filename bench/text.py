@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from sendable.content import ContentAnalyser  # noqa: E402
 from sendable.gate.checks import spam as spam_check  # noqa: E402
 from sendable.gate.facts import AccountFacts, Facts, History, StrangerMessage  # noqa: E402
 from sendable.policy import build_policy  # noqa: E402
+from sendable.shell.content import ContentAnalyser  # noqa: E402
 from sendable.text.fingerprint import fingerprint  # noqa: E402
 from sendable.text.links import extract_links  # noqa: E402
 from sendable.text.spam import score_content  # noqa: E402

@@ -30,13 +30,13 @@ from typing import Any
 
 import pytest
 
-from sendable.scratch import (
+from sendable.store.temporary import (
     BackendUnreachable,
     check_db,
     check_redis,
     is_server_db,
-    scratch_counters,
-    scratch_db,
+    temporary_counters,
+    temporary_db,
 )
 
 TEST_DB = os.environ.get("SENDABLE_TEST_DB") or None
@@ -75,13 +75,13 @@ def _backends_answer(backends: tuple[str | None, str | None]) -> None:
 
 @pytest.fixture
 def db_url() -> Iterator[str]:
-    with scratch_db(TEST_DB) as url:
+    with temporary_db(TEST_DB) as url:
         yield url
 
 
 @pytest.fixture
 def counters_uri() -> Iterator[str | None]:
-    with scratch_counters(TEST_REDIS) as uri:
+    with temporary_counters(TEST_REDIS) as uri:
         yield uri
 
 
@@ -89,8 +89,8 @@ def counters_uri() -> Iterator[str | None]:
 def scratch_backend() -> Iterator[Callable[[], tuple[str, str | None]]]:
     with ExitStack() as stack:
         def make() -> tuple[str, str | None]:
-            return (stack.enter_context(scratch_db(TEST_DB)),
-                    stack.enter_context(scratch_counters(TEST_REDIS)))
+            return (stack.enter_context(temporary_db(TEST_DB)),
+                    stack.enter_context(temporary_counters(TEST_REDIS)))
 
         yield make
 

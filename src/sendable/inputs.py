@@ -43,3 +43,11 @@ def check_handle(handle: Any, field: str = "handle") -> str:
         raise Invalid(f"{field} must be 1-30 letters, digits, '_' or '.', not starting with '.'",
                       field)
     return handle
+
+
+def check_email(email: Any, field: str = "email") -> str:
+    """An address like name@example.org, trimmed; Invalid naming `field` otherwise."""
+    if (not isinstance(email, str) or len(email) > 320
+            or not EMAIL_PATTERN.match(email.strip())):
+        raise Invalid("email must be an address like name@example.org", field)
+    return email.strip()

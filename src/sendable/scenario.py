@@ -24,16 +24,16 @@ from sendable.durations import parse_duration
 from sendable.errors import ServiceError
 from sendable.policy import PolicyError, build_policy
 from sendable.reasons import for_audience, render_all
-from sendable.scratch import (
+from sendable.service import SendResult, Service
+from sendable.store.engine import connect, migrate
+from sendable.store.temporary import (
     BackendUnreachable,
     check_db,
     check_redis,
     is_server_db,
-    scratch_counters,
-    scratch_db,
+    temporary_counters,
+    temporary_db,
 )
-from sendable.service import SendResult, Service
-from sendable.store.engine import connect, migrate
 
 _DEFAULT_AGE = 365 * 86400.0
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
@@ -427,11 +427,11 @@ def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None 
                  counters: str | None = None) -> ScenarioResult:
     with ExitStack() as stack:
         if is_server_db(db):
-            scenario_db = stack.enter_context(scratch_db(db))
+            scenario_db = stack.enter_context(temporary_db(db))
         else:
             workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="sendable-scenario-"))
             scenario_db = str(_fresh_database(Path(workdir)))
-        scenario_counters = stack.enter_context(scratch_counters(counters))
+        scenario_counters = stack.enter_context(temporary_counters(counters))
         run: _Run | None = None
         try:
             run = _Run(spec, file, scenario_db, scenario_counters)

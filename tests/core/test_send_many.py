@@ -8,14 +8,14 @@ from collections.abc import Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
-from sendable import loading
 from sendable.clock import FixedClock, parse_iso
 from sendable.counters.memory import MemoryCounters, PendingCounters
 from sendable.errors import Invalid, NotFound
 from sendable.policy import build_policy
-from sendable.scratch import is_server_db
 from sendable.service import SendAttempt, SendResult, Service
+from sendable.shell import facts as loading
 from sendable.store.schema import messages
+from sendable.store.temporary import is_server_db
 
 START = parse_iso("2026-06-01T12:00:00Z")
 YEAR = 365 * 86400.0

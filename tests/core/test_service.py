@@ -146,11 +146,19 @@ def test_a_private_account_approves_follows_and_going_public_approves_waiting_on
     assert s.follow_requests("priv") == []
 
 
-def test_a_follow_to_someone_who_blocked_you_looks_pending(make_service) -> None:
-    s = make_service()
+def test_a_follow_to_someone_who_blocked_you_answers_as_their_settings_would(
+        make_service) -> None:
+    s = make_service(accounts=("alice", "bob", "carol"))
     s.block("bob", "alice")
-    assert s.follow("alice", "bob") == "pending"
-    assert s.follow_requests("bob") == []
+    s.block("carol", "alice")
+    s.update_settings("carol", private=True)
+    # What any account would hear from a public and a private account ...
+    assert s.follow("alice", "bob") == "following"
+    assert s.follow("alice", "carol") == "pending"
+    # ... and yet nothing is stored that any rule could count.
+    assert s.follow_requests("carol") == []
+    assert s.follow_state("alice", "bob") is None
+    assert not s.why("alice", "bob", "hi").sendable
 
 
 def test_a_released_message_lands_where_a_message_sent_now_would(make_service) -> None:
@@ -214,11 +222,11 @@ def test_a_moderators_spam_verdict_teaches_every_node(tmp_path, clock) -> None:
     a.label_message(message, True)
     assert a.analyser.spam_model.examples == 1
     assert b.analyser.spam_model.examples == 0
-    b.SPAM_MODEL_CHECK_SECONDS = 0.0  # look now rather than in 30 s
+    b.models.CHECK_SECONDS = 0.0  # look now rather than in 30 s
     b.send("bob", "alice", "hello back")
     assert b.analyser.spam_model.examples == 1
     b.label_message(message, True)  # teaching refreshes first: nothing of a's is lost
-    a.SPAM_MODEL_CHECK_SECONDS = 0.0
+    a.models.CHECK_SECONDS = 0.0
     a.send("alice", "bob", "another")
     assert a.analyser.spam_model.examples == b.analyser.spam_model.examples == 2
     a.close()

@@ -10,9 +10,9 @@ import pytest
 from world import START, World
 
 from sendable.clock import FixedClock
-from sendable.mailer import FileMailer
 from sendable.policy import build_policy
 from sendable.service import Service
+from sendable.shell.mailer import FileMailer
 
 
 @pytest.fixture

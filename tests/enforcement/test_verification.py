@@ -12,14 +12,14 @@ from aiosmtpd.controller import Controller
 from world import HOUR, World
 
 from sendable.errors import Conflict, Invalid, NotFound, Unavailable
-from sendable.mailer import (
+from sendable.shell.mailer import (
     ConsoleMailer,
     FileMailer,
     Mail,
     SmtpMailer,
     mailer_from_url,
 )
-from sendable.verification import CODE_TTL, MAX_ATTEMPTS, MAX_CODES_PER_HOUR
+from sendable.shell.verification import CODE_TTL, MAX_ATTEMPTS, MAX_CODES_PER_HOUR
 
 
 def _code(world: World) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sendable.clock import FixedClock, parse_iso
-from sendable.mailer import FileMailer
 from sendable.service import Service
+from sendable.shell.mailer import FileMailer
 
 START = parse_iso("2026-06-01T12:00:00Z")
 DAY = 86400.0

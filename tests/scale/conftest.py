@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sendable.counters.redis import RedisCounters
-from sendable.scratch import is_server_db, scratch_counters, scratch_db
+from sendable.store.temporary import is_server_db, temporary_counters, temporary_db
 from serving import free_port, start_serve, stop_serve
 
 TEST_REDIS_HINT = "needs Redis: set SENDABLE_TEST_REDIS (eval \"$(bash ci/services.sh)\")"
@@ -55,7 +55,7 @@ def shared_backend(backends: tuple[str | None, str | None]) -> Iterator[tuple[st
     db, redis_uri = backends
     if not (is_server_db(db) and redis_uri):
         pytest.skip(NODES_HINT)
-    with scratch_db(db) as db_url, scratch_counters(redis_uri) as counters:
+    with temporary_db(db) as db_url, temporary_counters(redis_uri) as counters:
         assert counters is not None
         yield db_url, counters
 

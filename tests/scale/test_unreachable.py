@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sendable.scratch import BackendUnreachable, check_db, check_redis, scratch_db
+from sendable.store.temporary import BackendUnreachable, check_db, check_redis, temporary_db
 
 DEAD_PG = "postgresql://nobody:nothing@127.0.0.1:1/none"
 DEAD_REDIS = "redis://127.0.0.1:1/0"
@@ -20,7 +20,7 @@ def test_checks_name_the_unreachable_server() -> None:
         check_db(DEAD_PG)
     with pytest.raises(BackendUnreachable, match="Redis redis://127.0.0.1:1/0 is unreachable"):
         check_redis(DEAD_REDIS)
-    with pytest.raises(BackendUnreachable), scratch_db(DEAD_PG):
+    with pytest.raises(BackendUnreachable), temporary_db(DEAD_PG):
         pass
 
 

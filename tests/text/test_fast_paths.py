@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sendable.content import ContentAnalyser
 from sendable.policy import build_policy
+from sendable.shell.content import ContentAnalyser
 from sendable.text import normalise as norm
 from sendable.text.guidelines import GuidelineClassifier, _model_input, offensive_probability
 from sendable.text.links import _candidates, extract_links

@@ -52,9 +52,9 @@ class Server:
 
 
 def _make_moderator(db: Path, policy: Path) -> None:
-    from sendable.accounts import Auth
     from sendable.policy import load_policy
     from sendable.service import Service
+    from sendable.shell.auth import Auth
 
     service = Service.open(str(db), load_policy(policy))
     try:

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sendable import __version__, web
-from sendable.accounts import Auth
 from sendable.api import errors
 from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics
@@ -21,6 +20,7 @@ from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
 from sendable.service import Service
+from sendable.shell.auth import Auth
 
 MAX_BODY = 64 * 1024
 # FastAPI's own OpenTelemetry hooks (newer versions) look up the global providers on

@@ -7,9 +7,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from sendable.accounts import Auth, Principal
 from sendable.errors import Forbidden
 from sendable.service import Service
+from sendable.shell.auth import Auth, Principal
 
 
 def bearer_token(conn: HTTPConnection) -> str | None:

@@ -16,10 +16,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
-from sendable.accounts import Throttled
 from sendable.api.responses import JSON
 from sendable.errors import ServiceError
 from sendable.reasons import Finding, http_status, render_all
+from sendable.shell.auth import Throttled
 
 log = logging.getLogger("sendable.api")
 

@@ -20,7 +20,6 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sendable.accounts import Auth, Principal
 from sendable.api.errors import (
     error_response,
     service_error_response,
@@ -30,6 +29,7 @@ from sendable.api.models import NewMessage
 from sendable.api.routes.messages import send_reply
 from sendable.errors import ServiceError
 from sendable.service import SendAttempt
+from sendable.shell.auth import Auth, Principal
 
 PATH = "/v1/messages"
 

@@ -35,10 +35,10 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from sendable.accounts import Principal
 from sendable.api.auth import auth_of, bearer_token, service_of
 from sendable.errors import ServiceError
 from sendable.service import Service
+from sendable.shell.auth import Principal
 
 BATCH = 200
 

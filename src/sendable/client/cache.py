@@ -13,9 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -167,3 +170,56 @@ def remove_cache_files(path: Path) -> None:
     """Throw a damaged cache away (with its WAL and shared-memory files)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+class CacheFile:
+    """The cache file as the client holds it: opened on first use, and thrown away and
+    started afresh when found damaged. Each time damage is found, `on_corrupt` hears the
+    problems (the client reports them as app.cache_corrupt)."""
+
+    def __init__(self, path: Path, on_corrupt: Callable[[list[str]], None]) -> None:
+        self.path = path
+        self.on_corrupt = on_corrupt
+        self._cache: Cache | None = None
+
+    def open(self) -> Cache:
+        if self._cache is None:
+            try:
+                self._cache = Cache(self.path)
+            except CacheCorrupt as error:
+                self._corrupt(error)
+                self._cache = Cache(self.path)
+        return self._cache
+
+    def use(self, action: Callable[[Cache], T], default: T | None = None) -> T | None:
+        """`action` on the cache, or `default` when the cache turns out damaged."""
+        try:
+            return action(self.open())
+        except CacheCorrupt as error:
+            self._corrupt(error)
+            return default
+
+    def check(self) -> list[str]:
+        """Every problem in the file (empty when sound, or when there is no file yet);
+        does not repair."""
+        if self._cache is None and not self.path.exists():
+            return []
+        try:
+            self._cache = self._cache or Cache(self.path)
+        except CacheCorrupt as error:
+            return error.problems
+        return self._cache.check()
+
+    def reset(self) -> None:
+        """Throw the file away (it is only a copy of what the server holds)."""
+        self.close()
+        remove_cache_files(self.path)
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def _corrupt(self, error: CacheCorrupt) -> None:
+        self.on_corrupt(error.problems)
+        self.reset()

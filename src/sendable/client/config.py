@@ -22,6 +22,10 @@ from typing import Any
 
 import platformdirs
 
+from sendable import __version__
+
+CLIENT_HEADER = f"sendable-py/{__version__}"  # what every request says it is
+
 DEFAULT_SERVER = "http://127.0.0.1:8000"
 
 

@@ -14,43 +14,24 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import httpx
 
-from sendable import __version__
-from sendable.client.cache import Cache, CacheCorrupt, remove_cache_files
-from sendable.client.config import Config, home_dir, normalise_server
+from sendable.client.cache import Cache, CacheFile
+from sendable.client.config import CLIENT_HEADER, Config, home_dir, normalise_server
+from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
 from sendable.client.net import proxy_for
 from sendable.client.outbox import Outbox, Pending
 from sendable.client.retry import NO_RETRY, Retry, parse_retry_after
 
-CLIENT_HEADER = f"sendable-py/{__version__}"
 T = TypeVar("T")
 
 Status = Literal["stored", "refused", "queued", "rejected"]
-
-
-class ApiError(Exception):
-    """The server answered, and the answer was 'no' for a reason that is not policy:
-    not signed in, no such account, an invalid field (`field` names it)."""
-
-    def __init__(self, status: int, body: dict[str, Any] | None) -> None:
-        error = (body or {}).get("error") or {}
-        self.status = status
-        self.code: str = error.get("code", "error")
-        self.message: str = error.get("message", f"HTTP {status}")
-        self.field: str | None = error.get("field")
-        self.body = body
-        super().__init__(f"{status} {self.code}: {self.message}")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"status": self.status, "code": self.code, "message": self.message,
-                "field": self.field}
 
 
 @dataclass
@@ -106,7 +87,8 @@ class AsyncClient:
             timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
             headers={"Sendable-Client": CLIENT_HEADER, "User-Agent": CLIENT_HEADER})
         self._outbox: Outbox | None = None
-        self._cache: Cache | None = None
+        self._cache = CacheFile(self.home / "cache.db", lambda problems: self.faults.append(
+            Fault("app.cache_corrupt", {"problems": problems[:10]})))
 
     @classmethod
     def from_config(cls, server: str | None = None, handle: str | None = None,
@@ -123,10 +105,10 @@ class AsyncClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
-        for store in (self._outbox, self._cache):
-            if store is not None:
-                store.close()
-        self._outbox = self._cache = None
+        if self._outbox is not None:
+            self._outbox.close()
+            self._outbox = None
+        self._cache.close()
 
     # -- plumbing ------------------------------------------------------------------
 
@@ -311,52 +293,23 @@ class AsyncClient:
 
     def _remember_sent(self, message: dict[str, Any], item: Pending) -> None:
         entry = {**message, "from": item.handle, "text": item.text}
-        self._with_cache(lambda c: c.put_messages(self.owner, message["conversation_id"],
+        self._cache.use(lambda c: c.put_messages(self.owner, message["conversation_id"],
                                                   [entry]))
 
     # -- reading, through the cache --------------------------------------------------
 
     def cache(self) -> Cache:
-        """The cache, opened on first use; a damaged file is noticed here (reported as
+        """The cache, opened on first use; a damaged file is noticed (reported as
         app.cache_corrupt in `faults`), thrown away and started afresh."""
-        if self._cache is None:
-            path = self.home / "cache.db"
-            try:
-                self._cache = Cache(path)
-            except CacheCorrupt as error:
-                self._corrupt(error)
-                self._cache = Cache(path)
-        return self._cache
-
-    def _corrupt(self, error: CacheCorrupt) -> None:
-        self.faults.append(Fault("app.cache_corrupt", {"problems": error.problems[:10]}))
-        self.reset_cache()
-
-    def _with_cache(self, use: Callable[[Cache], T], default: T | None = None) -> T | None:
-        try:
-            return use(self.cache())
-        except CacheCorrupt as error:
-            self._corrupt(error)
-            return default
+        return self._cache.open()
 
     def check_cache(self) -> list[str]:
         """Every problem in the cache file (empty when sound); does not repair."""
-        path = self.home / "cache.db"
-        if self._cache is None and not path.exists():
-            return []
-        try:
-            cache = self._cache or Cache(path)
-        except CacheCorrupt as error:
-            return error.problems
-        self._cache = cache
-        return cache.check()
+        return self._cache.check()
 
     def reset_cache(self) -> None:
         """Throw the cache file away (it is only a copy of what the server holds)."""
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
-        remove_cache_files(self.home / "cache.db")
+        self._cache.reset()
 
     async def repair_cache(self) -> int:
         """Throw the cache away and rebuild it from the server: every conversation in
@@ -371,18 +324,18 @@ class AsyncClient:
 
     async def conversations(self, folder: str = "inbox") -> list[dict[str, Any]]:
         rows = (await self.get("/v1/conversations", params={"folder": folder}))["conversations"]
-        self._with_cache(lambda c: c.put_conversations(self.owner, folder, rows))
+        self._cache.use(lambda c: c.put_conversations(self.owner, folder, rows))
         return rows
 
     def cached_conversations(self, folder: str = "inbox") -> list[dict[str, Any]]:
         """What the cache holds (offline reading); empty after a rebuild."""
-        return self._with_cache(lambda c: c.conversations(self.owner, folder), []) or []
+        return self._cache.use(lambda c: c.conversations(self.owner, folder), []) or []
 
     async def messages(self, conversation_id: int, after_seq: int = 0,
                        limit: int = 50) -> list[dict[str, Any]]:
         rows = (await self.get(f"/v1/conversations/{conversation_id}/messages",
                                params={"after_seq": after_seq, "limit": limit}))["messages"]
-        self._with_cache(lambda c: c.put_messages(self.owner, conversation_id, rows))
+        self._cache.use(lambda c: c.put_messages(self.owner, conversation_id, rows))
         return rows
 
     async def all_messages(self, conversation_id: int, page: int = 200) -> list[dict[str, Any]]:
@@ -397,7 +350,7 @@ class AsyncClient:
         return out
 
     def cached_messages(self, conversation_id: int) -> list[dict[str, Any]]:
-        return self._with_cache(lambda c: c.messages(self.owner, conversation_id), []) or []
+        return self._cache.use(lambda c: c.messages(self.owner, conversation_id), []) or []
 
     # -- the live stream -------------------------------------------------------------
 

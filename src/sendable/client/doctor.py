@@ -95,6 +95,26 @@ def _reason_step(name: str, reason: dict[str, Any], **detail: Any) -> Step:
                 {"retry_after": wait, "appealable": reason.get("appealable"), **detail})
 
 
+_REACH = ("dns", "connect", "tls", "proxy")
+# Which earlier steps a step needs: when one of them failed, the step is skipped.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "connect": ("dns",), "tls": ("dns", "connect"),
+    "latency": _REACH, "throughput": (*_REACH, "latency"),
+    "server": (*_REACH, "latency"), "version": (*_REACH, "latency", "server"),
+    "standing": (*_REACH, "latency", "server"),
+    "why": (*_REACH, "latency", "server", "standing"),
+    "rate_limit": (*_REACH, "latency", "server", "standing"),
+}
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 class Doctor:
     """Run with `await Doctor(...).run()`; `on_start(name)` / `on_done(step)` let a
     front end show progress."""
@@ -148,31 +168,15 @@ class Doctor:
 
     def _blocked_by(self, name: str) -> str | None:
         """The earlier failed step that makes this one pointless, if any."""
-        reach = ("dns", "connect", "tls", "proxy")
-        needs: dict[str, tuple[str, ...]] = {
-            "connect": ("dns",), "tls": ("dns", "connect"),
-            "latency": reach, "throughput": reach + ("latency",),
-            "server": reach + ("latency",), "version": reach + ("latency", "server"),
-            "standing": reach + ("latency", "server"),
-            "why": reach + ("latency", "server", "standing"),
-            "rate_limit": reach + ("latency", "server", "standing"),
-        }
         return next((s.name for s in self.steps
-                     if s.status == "fail" and s.name in needs.get(name, ())), None)
+                     if s.status == "fail" and s.name in NEEDS.get(name, ())), None)
 
     # -- connectivity ----------------------------------------------------------------
-
-    def _literal(self) -> bool:
-        try:
-            ipaddress.ip_address(self.host)
-        except ValueError:
-            return False
-        return True
 
     async def step_dns(self) -> Step:
         if self.proxy:
             return _skip("dns", f"skipped: the proxy {self.proxy} looks the name up")
-        if self._literal():
+        if _is_ip_literal(self.host):
             return _pass("dns", f"{self.host} is an address: no lookup needed",
                          addresses=[self.host])
         started = time.perf_counter()

@@ -6,23 +6,34 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
+from sendable.client.config import CLIENT_HEADER
+from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError
+from sendable.client.retry import Retry
 
-if TYPE_CHECKING:
-    from sendable.client.core import AsyncClient
+
+class StreamSource(Protocol):
+    """What the stream needs of a client: where the server is, how to sign a request,
+    how to tell a fault, and how to retry."""
+
+    server: str
+    retry: Retry
+
+    def _headers(self) -> dict[str, str]: ...
+
+    def fault_of(self, error: BaseException) -> Fault: ...
+
 
 POLICY_VIOLATION = 1008  # the server closes with this when the session is not valid
 
 
-async def events(client: AsyncClient, after: int | None, *, reconnect: bool = True,
+async def events(client: StreamSource, after: int | None, *, reconnect: bool = True,
                  open_timeout: float = 10.0) -> AsyncIterator[dict[str, Any]]:
-    from sendable.client.core import CLIENT_HEADER, ApiError
-
     ws_base = client.server.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
     headers = {"Sendable-Client": CLIENT_HEADER, **client._headers()}
     cursor, failures = after, 0

@@ -69,3 +69,10 @@ def band(score: float, min_reputation: float) -> str:
     if score >= 0.6:
         return "good"
     return "fair"
+
+
+def holder_band(score: float, min_reputation: float) -> str:
+    """The band the account holder sees: "limited" only when their own reputation limits
+    them, "ok" otherwise. Coarser than `band`, so that one more block or report
+    received, which the holder must not learn of, changes nothing they can see."""
+    return "limited" if score < min_reputation else "ok"

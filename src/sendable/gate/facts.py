@@ -11,11 +11,20 @@ from datetime import date
 from typing import Any
 
 
+def ban_in_force(until: float | None, now: float, lifted_at: float | None = None) -> bool:
+    """The one rule for a ban: in force until it is lifted or its end passes (no end:
+    permanent). The store's query for bans in force says the same in SQL."""
+    return lifted_at is None and (until is None or until > now)
+
+
 @dataclass(frozen=True, slots=True)
 class BanFacts:
     id: int
     scope: str  # "messaging" or "account"
     until: float | None  # None: permanent
+
+    def in_force(self, now: float) -> bool:
+        return ban_in_force(self.until, now)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 _MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -84,3 +85,8 @@ def migrate(engine: sa.Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def shown_url(db: str | None) -> str:
+    """The database URL as it may be printed: the password hidden."""
+    return make_url(database_url(db)).render_as_string(hide_password=True)

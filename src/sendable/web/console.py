@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sendable.accounts import Principal
 from sendable.durations import parse_duration
 from sendable.errors import Forbidden, Invalid, NotFound, ServiceError
 from sendable.reasons import render_all
+from sendable.shell.auth import Principal
 from sendable.web.errors import PageRoute
 from sendable.web.pages import service_of
 from sendable.web.render import page, redirect, safe_next

@@ -14,11 +14,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sendable.accounts import Principal
 from sendable.errors import Invalid, NotFound, ServiceError
 from sendable.inputs import WHO_CAN_MESSAGE
 from sendable.reasons import http_status, render_all
 from sendable.service import Service
+from sendable.shell.auth import Principal
 from sendable.web.errors import PageRoute
 from sendable.web.render import page, redirect, safe_next
 from sendable.web.session import (

@@ -18,8 +18,8 @@ import secrets
 
 from fastapi import Request, Response
 
-from sendable.accounts import Auth, Principal
 from sendable.errors import ServiceError
+from sendable.shell.auth import Auth, Principal
 
 SESSION_COOKIE = "sendable_session"
 ANON_CSRF_COOKIE = "sendable_csrf"

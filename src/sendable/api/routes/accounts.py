@@ -6,11 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from sendable.accounts import Principal
 from sendable.api.auth import auth_of, bearer_token, current, service_of
 from sendable.api.models import Login, NewAccount, Settings, VerificationCode
 from sendable.clock import to_iso
 from sendable.errors import Invalid, ServiceError
+from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["accounts"])
 

@@ -6,13 +6,13 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from sendable.accounts import Principal
 from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
 from sendable.reasons import render_all
 from sendable.service import SendAttempt, SendResult
+from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["messages"])
 

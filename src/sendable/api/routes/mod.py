@@ -6,13 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from sendable.accounts import Principal
 from sendable.api.auth import moderator, service_of
 from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, ModWhyReply
 from sendable.api.responses import JSON
 from sendable.durations import parse_duration
 from sendable.errors import Invalid
 from sendable.reasons import render_all
+from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["moderation"])
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from sendable.accounts import Principal
 from sendable.api.auth import current, service_of
 from sendable.api.models import NewAppeal, NewReport
+from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["safety"])
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
-from sendable.accounts import Principal
 from sendable.api.auth import current, service_of
+from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["social"])
 Handle = Path(max_length=64)

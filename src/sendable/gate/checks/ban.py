@@ -11,7 +11,7 @@ from sendable.reasons import Finding
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     ban = facts.sender.ban
-    if ban is None or (ban.until is not None and ban.until <= facts.now):
+    if ban is None or not ban.in_force(facts.now):
         return []
     detail = {"ban_id": ban.id, "scope": ban.scope}
     target = f"ban:{ban.id}"

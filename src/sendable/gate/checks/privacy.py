@@ -32,8 +32,7 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
         findings.append(Finding("privacy.you_blocked"))
     if rel.recipient_blocked:
         findings.append(Finding("privacy.blocked"))
-    ban = recipient.ban
-    banned = ban is not None and (ban.until is None or ban.until > now)
+    banned = recipient.ban is not None and recipient.ban.in_force(now)
     if recipient.deactivated or banned:
         findings.append(Finding("privacy.recipient_unavailable", detail={
             "deactivated": recipient.deactivated, "banned": banned}))

@@ -21,7 +21,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from sendable.errors import Invalid, ServiceError
 from sendable.gate.windows import wait_for_room
-from sendable.inputs import EMAIL_PATTERN
+from sendable.inputs import check_email
 from sendable.service import Service
 from sendable.store import sessions
 
@@ -85,9 +85,7 @@ class Auth:
         if not isinstance(password, str) or not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
             raise Invalid(f"password must be {MIN_PASSWORD}-{MAX_PASSWORD} characters",
                           "password")
-        if email is not None and (len(email) > 320 or not EMAIL_PATTERN.match(email.strip())):
-            raise Invalid("email must be an address like name@example.org", "email")
-        email = email.strip() if email else None
+        email = check_email(email) if email is not None else None
         return self.service.create_account(handle, password_hash=self.hash_password(password),
                                            birthdate=birthdate, email=email)
 

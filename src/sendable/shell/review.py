@@ -9,14 +9,17 @@ import math
 from collections import defaultdict
 from typing import Any
 
-import sqlalchemy as sa
-
 from sendable.clock import to_iso
+from sendable.enforcement.actions import flag_reports
 from sendable.enforcement.ladder import step_for
 from sendable.errors import NotFound
+from sendable.gate.facts import ban_in_force
 from sendable.policy import Policy
-from sendable.store import repo
-from sendable.store.schema import audit_log, reports
+from sendable.store import accounts as db_accounts
+from sendable.store import enforcement as db_enforcement
+from sendable.store import messages as db_messages
+from sendable.store import moderation as db_audit
+from sendable.store.driver import Conn
 
 _HOUR = 3600.0
 
@@ -40,7 +43,7 @@ def _aged(base: int, why: str, since: float, now: float) -> tuple[int, str]:
     return base + bonus, why
 
 
-def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
+def queue(conn: Conn, now: float) -> list[dict[str, Any]]:
     """Held messages, open reports (one item per reported account) and open appeals,
     highest priority first, then oldest first.
 
@@ -57,7 +60,7 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
     """
     items: list[dict[str, Any]] = []
 
-    held = repo.held_messages(conn)
+    held = db_messages.held_messages(conn)
     for row in held:
         score, why = _aged(HELD_MESSAGE, f"held message ({HELD_MESSAGE})", row["sent_at"], now)
         items.append({"kind": "held_message", "id": row["id"], "priority": score,
@@ -66,7 +69,7 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
                       "text": row["text"], "reasons": row["reasons"]})
 
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for row in repo.open_reports(conn):
+    for row in db_enforcement.open_reports(conn):
         grouped[row["account_id"]].append(row)
     for account_id, rows in grouped.items():
         reporters = {r["reporter_id"] for r in rows}
@@ -86,16 +89,15 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
                       "priority": score, "priority_reason": why, "created_at": oldest,
                       "distinct_reporters": len(reporters), "reports": len(rows),
                       "report_ids": [r["id"] for r in rows], "message_ids": message_ids,
-                      "messages": [{"id": m, "text": (repo.message_by_id(conn, m) or {}).get("text")}
+                      "messages": [{"id": m, "text": (db_messages.message_by_id(conn, m) or {}).get("text")}
                                    for m in message_ids],
                       "reasons": dict(reasons)})
 
-    for row in repo.appeals_of(conn, state="open"):
+    for row in db_enforcement.appeals_of(conn, state="open"):
         in_force = False
         if row["target_kind"] == "ban":
-            ban = repo.ban_by_id(conn, row["target_id"]) or {}
-            in_force = (ban.get("lifted_at") is None
-                        and (ban.get("until") is None or ban["until"] > now))
+            ban = db_enforcement.ban_by_id(conn, row["target_id"]) or {}
+            in_force = bool(ban) and ban_in_force(ban["until"], now, ban["lifted_at"])
         if in_force:
             base, why = BAN_APPEAL_IN_FORCE, f"appeal of a ban in force ({BAN_APPEAL_IN_FORCE})"
         else:
@@ -110,7 +112,7 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
     ids = ([i["sender_id"] for i in items if "sender_id" in i]
            + [i["recipient_id"] for i in items if "recipient_id" in i]
            + [i["account_id"] for i in items if "account_id" in i])
-    names = repo.handles_by_ids(conn, ids)
+    names = db_accounts.handles_by_ids(conn, ids)
     out = []
     for item in items:
         shown = {k: v for k, v in item.items()
@@ -124,24 +126,18 @@ def queue(conn: sa.Connection, now: float) -> list[dict[str, Any]]:
     return out
 
 
-def resolve_reports(conn: sa.Connection, account: dict[str, Any], actor: int | None,
+def resolve_reports(conn: Conn, account: dict[str, Any], actor: int | None,
                     now: float, note: str | None = None) -> list[int]:
     """Close the open reports about an account (they leave the queue; the record stays)."""
-    ids = [r["id"] for r in repo.open_reports(conn) if r["account_id"] == account["id"]]
+    ids = [r["id"] for r in db_enforcement.open_reports(conn) if r["account_id"] == account["id"]]
     if not ids:
         raise NotFound(f"no open reports about @{account['handle']}", "handle")
-    conn.execute(sa.update(reports).where(reports.c.id.in_(ids))
-                 .values(resolved_at=now, resolved_by=actor))
-    repo.audit(conn, now, "reports_resolved", account["id"], actor, report_ids=ids, note=note)
+    db_enforcement.resolve_reports(conn, ids, now, actor)
+    db_audit.audit(conn, now, "reports_resolved", account["id"], actor, report_ids=ids, note=note)
     return ids
 
 
 # -- why is this account restricted today ------------------------------------------
-
-def _audit_of(conn: sa.Connection, account_id: int) -> list[dict[str, Any]]:
-    q = sa.select(audit_log).where(audit_log.c.account_id == account_id).order_by(audit_log.c.id)
-    return [dict(r) for r in conn.execute(q).mappings()]
-
 
 def _first(entries: list[dict[str, Any]], action: str, **match: Any) -> dict[str, Any] | None:
     for entry in entries:
@@ -170,7 +166,7 @@ def _step_words(kind: str | None, seconds: float | None) -> str:
     return "a permanent ban" if seconds is None else f"a {_span(seconds)} ban"
 
 
-def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
+def explain(conn: Conn, policy: Policy, account: dict[str, Any],
             now: float) -> list[dict[str, Any]]:
     """Every restriction on the account now, each traced to the audit entries behind it.
 
@@ -179,8 +175,8 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
     (with the reports or the moderator that raised it), and open appeals of any of
     them. An account with no restriction gets an empty list.
     """
-    entries = _audit_of(conn, account["id"])
-    names = repo.handles_by_ids(conn, [e["actor_id"] for e in entries if e["actor_id"]])
+    entries = db_audit.audit_of(conn, account["id"])
+    names = db_accounts.handles_by_ids(conn, [e["actor_id"] for e in entries if e["actor_id"]])
 
     def who(entry: dict[str, Any] | None) -> str:
         if entry is None or entry["actor_id"] is None:
@@ -200,10 +196,10 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
                 [entry["id"], decided["id"]])
 
     out: list[dict[str, Any]] = []
-    strikes_now = repo.active_strikes(conn, account["id"], now)
+    strikes_now = db_enforcement.active_strikes(conn, account["id"], now)
 
-    for ban in repo.bans_of(conn, account["id"]):
-        if ban["lifted_at"] is not None or (ban["until"] is not None and ban["until"] <= now):
+    for ban in db_enforcement.bans_of(conn, account["id"]):
+        if not ban_in_force(ban["until"], now, ban["lifted_at"]):
             continue
         ban_entry = _first(entries, "ban", ban_id=ban["id"])
         ids = [ban_entry["id"]] if ban_entry else []
@@ -250,11 +246,10 @@ def explain(conn: sa.Connection, policy: Policy, account: dict[str, Any],
         ids = [flag["id"]] if flag else []
         source = account["flag_source"]
         if source == "reports":
-            start = account["flagged_at"] - policy.flags.report_window
-            mark = account["flag_cleared_report"] or 0
-            flag_id = flag["id"] if flag else math.inf
-            counted = [e for e in entries if e["action"] == "report" and e["id"] < flag_id
-                       and e["at"] > start and e["detail"].get("report_id", 0) > mark]
+            report_ids = {r["id"] for r in flag_reports(conn, policy, account,
+                                                         account["flagged_at"])}
+            counted = [e for e in entries if e["action"] == "report"
+                       and e["detail"].get("report_id") in report_ids]
             reporters = sorted({who(e) for e in counted})
             text = (f"Flagged on {_when(account['flagged_at'])} after reports from "
                     f"{len(reporters)} distinct accounts ({', '.join(reporters)}) within "

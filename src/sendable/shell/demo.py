@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sendable.accounts import Auth
 from sendable.errors import NotFound
 from sendable.service import Service
+from sendable.shell.auth import Auth
 
 PASSWORD = "sendable-demo"
 _YEAR = 365 * 86400.0

@@ -14,9 +14,7 @@ from datetime import date
 from typing import Any
 
 import semver
-import sqlalchemy as sa
 
-from sendable.content import ContentAnalyser
 from sendable.counters import Counters
 from sendable.enforcement.reputation import ReputationInputs, reputation
 from sendable.gate.facts import (
@@ -30,7 +28,10 @@ from sendable.gate.facts import (
     StrangerMessage,
 )
 from sendable.policy import Policy
-from sendable.store import hot
+from sendable.shell.content import ContentAnalyser
+from sendable.store import accounts as db_accounts
+from sendable.store import messages as db_messages
+from sendable.store.driver import Conn
 from sendable.text.fingerprint import fingerprint
 
 _DAY = 86400.0
@@ -87,14 +88,14 @@ def _fingerprint_of(text: str) -> bytes:
     return fingerprint(text)
 
 
-def _with_fingerprints(conn: sa.Connection, history: History) -> History:
+def _with_fingerprints(conn: Conn, history: History) -> History:
     """The history with a fingerprint for every message to a stranger: those sent
     before anything was compared have none in their counter, so they come from
     their stored texts (the same bytes sending them would have computed)."""
     missing = [m.message_id for m in history.stranger_messages if m.fingerprint is None]
     if not missing:
         return history
-    texts = hot.message_texts(conn, missing)
+    texts = db_messages.message_texts(conn, missing)
     return replace(history, stranger_messages=tuple(
         m if m.fingerprint is not None or m.message_id not in texts
         else replace(m, fingerprint=_fingerprint_of(texts[m.message_id]))
@@ -157,7 +158,7 @@ def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
     )
 
 
-def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
+def load_facts(conn: Conn, counters: Counters, policy: Policy,
                analyser: ContentAnalyser, sender_row: Mapping[str, Any],
                recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
                now: float, read: Callable[[bool], Content] | None = None
@@ -165,7 +166,7 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
     """The facts for one attempt, and the pair's stored state (for the effects).
     `read(with_fingerprint)`: the text's content from a batch read together (TextBatch)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
-    pair = hot.pair_state(conn, sender_id, recipient_id, now)
+    pair = db_messages.pair_state(conn, sender_id, recipient_id, now)
     rel = relation_from(pair, recipient_id)
     history = load_history(counters, policy, sender_id, now)
     # Near-duplicates are compared only for a message to a stranger from a sender
@@ -179,7 +180,7 @@ def load_facts(conn: sa.Connection, counters: Counters, policy: Policy,
         history = _with_fingerprints(conn, history)
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
-    counts = hot.standing_counts(conn, sender_id, now) if rel.is_request else None
+    counts = db_accounts.standing_counts(conn, sender_id, now) if rel.is_request else None
     sender = account_facts(sender_row, bans.get(sender_id), counts, now)
     recipient = account_facts(recipient_row, bans.get(recipient_id))
     facts = Facts(now=now, sender=sender, recipient=recipient, relation=rel, history=history,

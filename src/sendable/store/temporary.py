@@ -1,4 +1,4 @@
-"""Scratch backends: an empty database and counter namespace, removed afterwards.
+"""Temporary backends: an empty database and counter namespace, removed afterwards.
 
 The test suite and the scenario runner use these to give each test or
 scenario a storage of its own on whichever backend they were pointed at:
@@ -76,7 +76,7 @@ def check_redis(uri: str) -> None:
 
 
 @contextmanager
-def scratch_db(db: str | None = None) -> Iterator[str]:
+def temporary_db(db: str | None = None) -> Iterator[str]:
     """A database URL for an empty database, removed on exit (see the module doc)."""
     if not is_server_db(db):
         with tempfile.TemporaryDirectory(prefix="sendable-scratch-") as folder:
@@ -103,7 +103,7 @@ def scratch_db(db: str | None = None) -> Iterator[str]:
 
 
 @contextmanager
-def scratch_counters(uri: str | None = None) -> Iterator[str | None]:
+def temporary_counters(uri: str | None = None) -> Iterator[str | None]:
     """A counters URI with nothing in it, cleared on exit; None means in-process."""
     if not uri or uri.startswith("memory://"):
         yield uri

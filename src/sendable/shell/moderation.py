@@ -1,0 +1,228 @@
+"""Moderation and enforcement as people ask for it: reports, strikes, bans, flags, held
+messages, appeals and the audit log. What is recorded, and how, is
+enforcement/actions.py; what moderators read is review.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sendable.clock import to_iso
+from sendable.enforcement import actions
+from sendable.errors import Invalid, NotFound
+from sendable.inputs import check_note
+from sendable.shell import facts as loading
+from sendable.shell import review
+from sendable.shell.context import Shell, find_account, moderator_id
+from sendable.shell.sending import message_json
+from sendable.store import accounts as db_accounts
+from sendable.store import enforcement as db_enforcement
+from sendable.store import events as db_events
+from sendable.store import messages as db_messages
+from sendable.store import moderation as db_audit
+
+MAX_ID = 2**63 - 1  # the largest id the store can hold
+
+
+def parse_target(target: Any) -> tuple[str, int]:
+    """`ban:<id>` or `strike:<id>`, ASCII digits only; Invalid naming `target` otherwise."""
+    kind, _, raw_id = str(target).partition(":")
+    if (kind not in ("ban", "strike") or not raw_id.isascii() or not raw_id.isdigit()
+            or int(raw_id) > MAX_ID):
+        raise Invalid("target must be ban:<id> or strike:<id>", "target")
+    return kind, int(raw_id)
+
+
+class Moderation:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    # -- reports ----------------------------------------------------------------
+
+    def report(self, by: str, reason: str, of: str | None = None,
+               message_id: int | None = None) -> int:
+        if not isinstance(reason, str) or not reason.strip() or len(reason) > 64:
+            raise Invalid("reason must be 1-64 characters", "reason")
+        check_note(reason, "reason")
+        with self.shell.unit.write() as conn:
+            reporter = find_account(conn, by)
+            if message_id is not None:
+                message = db_messages.message_by_id(conn, message_id)
+                # A message the reporter was never shown (another's, or held) reads
+                # exactly as one that does not exist.
+                if (message is None or message["recipient_id"] != reporter["id"]
+                        or not message["visible"]):
+                    raise NotFound("no such message in your conversations", "message_id")
+                target = db_accounts.account_by_id(conn, message["sender_id"]) or {}
+            elif of is not None:
+                target = find_account(conn, of)
+            else:
+                raise Invalid("name a handle or a message_id to report", "handle")
+            return actions.report(conn, self.shell.policy, reporter, dict(target),
+                                  reason.strip(), self.shell.now(), message_id)
+
+    def resolve_reports(self, handle: str, actor: str | None = None,
+                        note: str | None = None) -> list[int]:
+        """Close the open reports about an account; returns their ids."""
+        with self.shell.unit.write() as conn:
+            return review.resolve_reports(conn, find_account(conn, handle),
+                                          moderator_id(conn, actor), self.shell.now(), note)
+
+    # -- strikes, bans, flags ------------------------------------------------------
+
+    def ban(self, handle: str, seconds: float | None, scope: str | None = None,
+            actor: str | None = None, reason: str | None = None) -> int:
+        """Ban an account for `seconds` (None: permanently); the scope defaults to the
+        policy's enforcement.ban_scope."""
+        check_note(reason, "reason")
+        scope = scope or self.shell.policy.enforcement.ban_scope
+        with self.shell.unit.write() as conn:
+            account = find_account(conn, handle)
+            now = self.shell.now()
+            until = None if seconds is None else now + seconds
+            return actions.add_ban(conn, account["id"], scope, until, now, "moderator",
+                                   moderator_id(conn, actor), reason=reason)
+
+    def unban(self, handle: str, actor: str | None = None,
+              reason: str | None = None) -> list[int]:
+        check_note(reason, "reason")
+        with self.shell.unit.write() as conn:
+            account = find_account(conn, handle)
+            return actions.lift_bans(conn, account["id"], self.shell.now(),
+                                     moderator_id(conn, actor),
+                                     reason or "lifted by a moderator")
+
+    def strike(self, handle: str, category: str, actor: str | None = None,
+               note: str | None = None) -> int:
+        check_note(note, "note")
+        with self.shell.unit.write() as conn:
+            account = find_account(conn, handle)
+            return actions.add_strike(conn, self.shell.policy, account["id"], category,
+                                      "moderator", self.shell.now(), moderator_id(conn, actor),
+                                      note=note)
+
+    def flag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        check_note(reason, "reason")
+        with self.shell.unit.write() as conn:
+            actions.set_flag(conn, find_account(conn, handle), "moderator", self.shell.now(),
+                             moderator_id(conn, actor), reason)
+
+    def unflag(self, handle: str, actor: str | None = None, reason: str | None = None) -> None:
+        check_note(reason, "reason")
+        with self.shell.unit.write() as conn:
+            actions.clear_flag(conn, find_account(conn, handle), self.shell.now(),
+                               moderator_id(conn, actor), reason or "cleared by a moderator")
+
+    # -- held messages ---------------------------------------------------------------
+
+    def release(self, message_id: int, actor: str | None = None) -> dict[str, Any]:
+        """Show a held message to its recipient."""
+        with self.shell.unit.write() as conn:
+            message = db_messages.message_by_id(conn, message_id)
+            if message is not None:  # lock its accounts, then read it again under the lock
+                db_accounts.lock_accounts(conn, message["sender_id"], message["recipient_id"])
+                message = db_messages.message_by_id(conn, message_id)
+            if message is None or message["visible"]:
+                raise NotFound(f"no held message {message_id}", "message")
+            now, actor_id = self.shell.now(), moderator_id(conn, actor)
+            # Where it lands is decided now, as for a message sent now: the
+            # recipient may have followed the sender or accepted meanwhile.
+            pair = db_messages.pair_state(conn, message["sender_id"], message["recipient_id"])
+            is_request = loading.relation_from(pair, message["recipient_id"]).is_request
+            outcome = "requested" if is_request else "delivered"
+            db_messages.release_message(conn, message_id, now, actor_id)
+            if not is_request and pair["conversation_state"] != "accepted":
+                db_messages.update_conversation(conn, message["conversation_id"],
+                                                state="accepted")
+            db_audit.audit(conn, now, "release", message["sender_id"], actor_id,
+                           message_id=message_id, outcome=outcome)
+            sender = db_accounts.handles_by_ids(conn, [message["sender_id"]])
+            payload = {"message": {**message_json(message), "outcome": outcome,
+                                   "text": message["text"]},
+                       "from": sender[message["sender_id"]]}
+            db_events.add(conn, message["recipient_id"], now,
+                          "request" if is_request else "message", payload)
+            return payload["message"]
+
+    def held(self) -> list[dict[str, Any]]:
+        with self.shell.unit.read() as conn:
+            rows = db_messages.held_messages(conn)
+            names = db_accounts.handles_by_ids(conn, [r["sender_id"] for r in rows]
+                                               + [r["recipient_id"] for r in rows])
+            return [{"id": r["id"], "from": names[r["sender_id"]], "to": names[r["recipient_id"]],
+                     "text": r["text"], "sent_at": to_iso(r["sent_at"]), "reasons": r["reasons"]}
+                    for r in rows]
+
+    def label_message(self, message_id: int, is_spam: bool, actor: str | None = None) -> None:
+        """A moderator's verdict on a stored message: the content model learns from it."""
+        with self.shell.unit.write() as conn:
+            self.shell.models.label(conn, message_id, is_spam, moderator_id(conn, actor),
+                                    self.shell.now())
+
+    # -- what moderators read ------------------------------------------------------------
+
+    def queue(self) -> list[dict[str, Any]]:
+        """Held messages, open reports per account and open appeals, most urgent first
+        (review.queue says how each is scored)."""
+        with self.shell.unit.read() as conn:
+            return review.queue(conn, self.shell.now())
+
+    def explain_restrictions(self, handle: str) -> list[dict[str, Any]]:
+        """Why the account is restricted now: each ban, strike and flag in force, in words,
+        with the audit ids that record its cause (empty when nothing restricts it)."""
+        with self.shell.unit.read() as conn:
+            return review.explain(conn, self.shell.policy, find_account(conn, handle),
+                                  self.shell.now())
+
+    def audit_log(self, handle: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        with self.shell.unit.read() as conn:
+            account = find_account(conn, handle)["id"] if handle else None
+            rows = db_audit.audit_entries(conn, account, limit)
+            names = db_accounts.handles_by_ids(
+                conn, [r["account_id"] for r in rows if r["account_id"]]
+                + [r["actor_id"] for r in rows if r["actor_id"]])
+            return [{"id": r["id"], "at": to_iso(r["at"]), "action": r["action"],
+                     "account": names.get(r["account_id"]), "actor": names.get(r["actor_id"]),
+                     "detail": r["detail"]} for r in rows]
+
+    # -- appeals -----------------------------------------------------------------------
+
+    def last_target(self, handle: str, kind: str) -> int:
+        """The id of an account's newest ban or strike (scenarios say last_ban, last_strike)."""
+        with self.shell.unit.read() as conn:
+            account = find_account(conn, handle)
+            rows = (db_enforcement.bans_of(conn, account["id"]) if kind == "ban"
+                    else db_enforcement.strikes_of(conn, account["id"]))
+            if not rows:
+                raise NotFound(f"@{handle} has no {kind}", "target")
+            return rows[-1]["id"]
+
+    def appeal(self, by: str, target: str, statement: str) -> int:
+        """Appeal `ban:<id>` or `strike:<id>` (one appeal each)."""
+        check_note(statement, "statement")
+        if target in ("last_ban", "last_strike"):
+            kind = target.removeprefix("last_")
+            target = f"{kind}:{self.last_target(by, kind)}"
+        kind, target_id = parse_target(target)
+        with self.shell.unit.write() as conn:
+            account = find_account(conn, by)
+            return actions.appeal(conn, account["id"], kind, target_id, statement,
+                                  self.shell.now())
+
+    def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
+                      note: str | None = None) -> dict[str, Any]:
+        check_note(note, "note")
+        with self.shell.unit.write() as conn:
+            return actions.decide_appeal(conn, appeal_id, decision, moderator_id(conn, actor),
+                                         self.shell.now(), note)
+
+    def appeals(self, handle: str | None = None,
+                state: str | None = None) -> list[dict[str, Any]]:
+        with self.shell.unit.read() as conn:
+            account = find_account(conn, handle)["id"] if handle else None
+            rows = db_enforcement.appeals_of(conn, account, state)
+            names = db_accounts.handles_by_ids(conn, [r["account_id"] for r in rows])
+            return [{"id": r["id"], "handle": names[r["account_id"]],
+                     "target": f"{r['target_kind']}:{r['target_id']}",
+                     "statement": r["statement"], "state": r["state"],
+                     "created_at": to_iso(r["created_at"]),
+                     "decided_at": to_iso(r["decided_at"]), "note": r["note"]} for r in rows]

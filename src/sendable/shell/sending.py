@@ -1,0 +1,337 @@
+"""The one send path: every send is a batch of attempts, decided and applied by `send_many`.
+
+Whoever sends (the HTTP writer's group commit, the fast path, a web form, a
+scenario, the command line) comes through here, one attempt or many. Each
+attempt loads its facts, the pure gate decides, and only then are its effects
+applied: the message stored, its stream events added, its counts taken, a
+strike recorded for a refused guideline violation. A batch shares one
+transaction, one lock and one commit; its stream events, strikes' included,
+are written in the order they happened (store/events.py).
+
+`why` runs the same prologue (the same facts, the same spam-model version)
+and stops before the effects, so the two cannot disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sendable.clock import to_iso
+from sendable.counters import Counters
+from sendable.counters.memory import MemoryCounters, PendingCounters
+from sendable.enforcement import actions
+from sendable.errors import Invalid, NotFound, ServiceError
+from sendable.gate import Content, Decision, Facts, decide
+from sendable.inputs import check_text
+from sendable.reasons import Finding, render_all
+from sendable.shell import facts as loading
+from sendable.shell.context import Shell
+from sendable.store import accounts as db_accounts
+from sendable.store import enforcement as db_enforcement
+from sendable.store import events as db_events
+from sendable.store import messages as db_messages
+from sendable.store.driver import Conn, dump_json
+
+log = logging.getLogger(__name__)
+
+
+class SendAttempt(NamedTuple):
+    """One send: from a handle, to a handle, a text, the client's header and id."""
+    sender: str
+    to: str
+    text: str
+    client: str | None = None
+    client_msg_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: str
+    decision: Decision
+    message: dict[str, Any] | None = None  # the stored message; None when refused
+    replayed: bool = False  # a repeated client_msg_id: the first result, nothing new stored
+
+    def reasons(self, audience: str = "sender") -> list[dict[str, Any]]:
+        return render_all(self.decision.findings, audience)
+
+
+class AttemptFailed(ServiceError):
+    """The store failed this one attempt (not its neighbours); nothing of it was kept."""
+
+    status = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """What the attempts of one transaction share."""
+
+    counters: PendingCounters  # their counts, seen by the attempts after them
+    accounts: dict[str, dict[str, Any]]  # every account the batch names, by handle_key
+
+
+def check_attempt(text: Any, client_msg_id: Any) -> None:
+    check_text(text)
+    if client_msg_id is not None and (not isinstance(client_msg_id, str)
+                                      or not 1 <= len(client_msg_id) <= 64
+                                      or "\x00" in client_msg_id):
+        raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
+
+
+def message_json(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored message as its sender is answered."""
+    return {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
+            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"])}
+
+
+class Sending:
+    def __init__(self, shell: Shell) -> None:
+        self.shell = shell
+
+    # -- the door -------------------------------------------------------------
+
+    def send(self, attempt: SendAttempt) -> SendResult:
+        """One attempt: its result, or the error it caused, raised."""
+        result = self.send_many([attempt])[0]
+        if isinstance(result, ServiceError):
+            raise result
+        return result
+
+    def send_many(self, attempts: list[SendAttempt]) -> list[SendResult | ServiceError]:
+        """Several sends in one transaction (one lock, one commit), answered one by one
+        in order: each gets its result, or the error it alone caused (a bad handle
+        refuses that attempt, not its neighbours).
+
+        Each attempt is decided on the state the ones before it left: their messages
+        count toward limits and duplicates, and a client_msg_id repeated in the batch
+        replays the first. Results are given once the batch is committed; streams
+        wake once for it. Should anything fail the batch as a whole (the database
+        refusing a row, a client_msg_id raced in by another writer, a lost
+        connection, a bug), it is rolled back whole and its attempts are run again,
+        one transaction each: an attempt that fails again fails alone, nothing is
+        lost, and nothing is stored twice (a retried client_msg_id replays).
+        """
+        checked: list[ServiceError | None] = []
+        for attempt in attempts:
+            try:
+                check_attempt(attempt.text, attempt.client_msg_id)
+                checked.append(None)
+            except ServiceError as error:
+                checked.append(error)
+        try:
+            return self._run(attempts, checked)
+        except Exception:
+            if len(attempts) > 1:
+                log.warning("a batch of %d sends failed; sending them one by one",
+                            len(attempts), exc_info=True)
+            return [self._alone(attempt, error)
+                    for attempt, error in zip(attempts, checked, strict=True)]
+
+    def _alone(self, attempt: SendAttempt,
+               error: ServiceError | None) -> SendResult | ServiceError:
+        if error is not None:
+            return error
+        try:
+            return self._run([attempt], [None])[0]
+        except Exception:
+            log.exception("a send failed in the store")
+            return AttemptFailed("this message could not be stored; nothing was sent, "
+                                 "so it is safe to try again")
+
+    def _run(self, attempts: list[SendAttempt],
+             checked: list[ServiceError | None]) -> list[SendResult | ServiceError]:
+        shell = self.shell
+        results: list[SendResult | ServiceError] = []
+        with shell.unit.write() as conn:
+            batch = self._begin(conn, attempts)
+            texts = shell.analyser.analyse_many(
+                [a.text if error is None else "" for a, error in zip(attempts, checked,
+                                                                      strict=True)])
+            for i, (attempt, error) in enumerate(zip(attempts, checked, strict=True)):
+                if error is not None:
+                    results.append(error)
+                    continue
+                try:
+                    results.append(self._attempt(conn, batch, attempt,
+                                                 functools.partial(texts.content, i)))
+                except ServiceError as refused:  # raised before it wrote anything
+                    results.append(refused)
+            # Counted before the commit, while the senders are locked: the next send
+            # (on any node) sees them. A commit that then fails leaves extra events in
+            # the windows: erring towards the limit, never past it.
+            batch.counters.flush()
+        return results
+
+    def _begin(self, conn: Conn, attempts: list[SendAttempt]) -> _Batch:
+        """Read every account the batch names in one query and, on PostgreSQL, lock
+        them all in id order before any attempt runs, so two nodes' batches cannot
+        deadlock (SQLite has one writer). Account rows are not written by sends, so
+        the batch's attempts can all read them from here; and with its senders
+        locked, nobody else counts for them, so their windows in Redis are read here
+        too, in one round trip."""
+        shell = self.shell
+        known = db_accounts.accounts_named(conn, {h for a in attempts for h in (a.sender, a.to)
+                                                  if isinstance(h, str)})
+        db_accounts.lock_accounts(conn, *(row["id"] for row in known.values()))
+        shell.models.refresh(conn)
+        counters = PendingCounters(shell.counters)
+        if not isinstance(shell.counters, MemoryCounters):  # in-process: read where kept
+            senders = {known[a.sender.lower()]["id"] for a in attempts
+                       if isinstance(a.sender, str) and a.sender.lower() in known}
+            now, keeps = shell.now(), loading.counter_keep(shell.policy)
+            counters.prefetch([(key, now - keep) for sender in sorted(senders)
+                               for key, keep in zip(loading.counter_keys(sender), keeps,
+                                                    strict=True)])
+        return _Batch(counters, known)
+
+    # -- one attempt ----------------------------------------------------------------
+
+    def _attempt(self, conn: Conn, batch: _Batch, attempt: SendAttempt,
+                 read: Callable[[bool], Content]) -> SendResult:
+        """One send inside the batch's transaction: decide on what is stored and counted
+        so far, then store and count it."""
+        sender, recipient = pair_of(batch.accounts, attempt.sender, attempt.to)
+        if attempt.client_msg_id is not None:
+            first = db_messages.message_by_client_id(conn, sender["id"], attempt.client_msg_id)
+            if first is not None:
+                return replay(first)
+        now = self.shell.now()
+        decision, facts, pair = self._decide(conn, sender, recipient, attempt.text,
+                                             attempt.client, now, batch.counters, read)
+        if not decision.sendable:
+            findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
+                                             attempt.client_msg_id)
+            return SendResult("refused", Decision("refused", findings))
+        message = self._store(conn, sender, recipient, attempt.text, decision, facts, pair,
+                              attempt.client_msg_id, now)
+        count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
+        return SendResult(decision.outcome, decision, message_json(message))
+
+    def _decide(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
+                text: str, client: str | None, now: float, counters: Counters,
+                read: Callable[[bool], Content] | None = None) -> tuple[Decision, Facts, dict]:
+        shell = self.shell
+        facts, pair = loading.load_facts(conn, counters, shell.policy, shell.analyser, sender,
+                                         recipient, text, loading.parse_client(client), now,
+                                         read)
+        return decide(facts, shell.policy), facts, pair
+
+    def _enforce_refusal(self, conn: Conn, sender: dict[str, Any], decision: Decision,
+                         text: str, now: float,
+                         client_msg_id: str | None = None) -> tuple[Finding, ...]:
+        """A refused guideline violation records a strike; its id becomes the appeal target.
+
+        A retry of the same attempt (same client_msg_id, the answer was lost) gets the
+        same strike back rather than a second one."""
+        blocks = [f for f in decision.findings
+                  if f.code.startswith("guidelines.") and f.effect == "refuse"]
+        if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
+            return decision.findings
+        strike_id = (db_enforcement.strike_for_attempt(conn, sender["id"], client_msg_id)
+                     if client_msg_id else None)
+        if strike_id is None:
+            category = blocks[0].code.split(".", 1)[1]
+            strike_id = actions.add_strike(conn, self.shell.policy, sender["id"], category,
+                                           "automatic", now, text=text,
+                                           client_msg_id=client_msg_id)
+        target = f"strike:{strike_id}"
+        return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
+                     if f in blocks else f for f in decision.findings)
+
+    def _store(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
+               text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
+               client_msg_id: str | None, now: float) -> dict[str, Any]:
+        """Store the message, advance its conversation, and add its stream events."""
+        rel = facts.relation
+        conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
+        if conversation_id is None:
+            conversation_id = db_messages.insert_conversation(conn, sender["id"],
+                                                              recipient["id"], sender["id"], now)
+        held = decision.outcome == "held"
+        seq = last_seq + 1
+        state = pair["conversation_state"] or "requested"
+        if not rel.is_request and not held:
+            state = "accepted"  # a reply, or a message from someone they follow
+        db_messages.advance_conversation(
+            conn, conversation_id, seq, now,
+            rel.unanswered + 1 if rel.is_request else rel.unanswered, state)
+        values = {
+            "conversation_id": conversation_id, "seq": seq, "sender_id": sender["id"],
+            "recipient_id": recipient["id"], "text": text, "outcome": decision.outcome,
+            "visible": not held, "sent_at": now, "client_msg_id": client_msg_id,
+            "stranger": rel.is_request, "new_conversation": rel.new_conversation,
+            "fingerprint": facts.content.fingerprint,
+            "reasons": render_all(decision.findings, "moderator") if held else None,
+            "released_at": None, "released_by": None,
+        }
+        values["id"] = db_messages.insert_message(conn, values)
+        # Streams carry the text, so a client shows a message without fetching it.
+        payload = dump_json({"message": {**message_json(values), "text": text},
+                             "from": sender["handle"], "to": recipient["handle"]})
+        db_events.add(conn, sender["id"], now, "message", payload)
+        if not held:
+            db_events.add(conn, recipient["id"], now,
+                          "request" if rel.is_request else "message", payload)
+        return values
+
+    # -- the dry run ---------------------------------------------------------------
+
+    def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
+        """Every reason that applies to sending `text` now, without sending it: the
+        prologue of a send (the same facts, the same spam-model version), no effects."""
+        check_text(text, allow_empty=True)
+        shell = self.shell
+        with shell.unit.read() as conn:
+            shell.models.refresh(conn)
+            known = (db_accounts.accounts_named(conn, (sender, to))
+                     if isinstance(sender, str) and isinstance(to, str) else {})
+            a, b = pair_of(known, sender, to)
+            return self._decide(conn, a, b, text, client, shell.now(), shell.counters)[0]
+
+    # -- counting --------------------------------------------------------------------
+
+    def warm_counters(self) -> None:
+        """Refill in-process windows from stored messages after a restart."""
+        shell = self.shell
+        now = shell.now()
+        with shell.unit.read() as conn:
+            rows = db_messages.recent_messages_of(conn,
+                                                  now - max(loading.counter_keep(shell.policy)))
+        for row in rows:
+            count(shell.policy, shell.counters, row["sender_id"], row["recipient_id"], row)
+
+
+def pair_of(known: dict[str, dict[str, Any]], sender: Any, to: Any) -> tuple[dict, dict]:
+    """Sender and recipient rows from the accounts read for the batch."""
+    a = known.get(sender.lower()) if isinstance(sender, str) else None
+    b = known.get(to.lower()) if isinstance(to, str) else None
+    if a is None:
+        raise NotFound(f"no account @{sender}", "from")
+    if b is None:
+        raise NotFound(f"no account @{to}", "to")
+    if a["id"] == b["id"]:
+        raise Invalid("you cannot message yourself", "to")
+    return a, b
+
+
+def replay(first: dict[str, Any]) -> SendResult:
+    """The answer to a repeated client_msg_id: the first result, nothing new stored."""
+    return SendResult(first["outcome"], Decision(first["outcome"], ()), message_json(first),
+                      replayed=True)
+
+
+def count(policy: Any, counters: Counters, sender: int, recipient: int,
+          message: dict[str, Any]) -> None:
+    """Count a stored message toward the sender's moving windows."""
+    msg_key, conv_key, stranger_key = loading.counter_keys(sender)
+    keep_msg, keep_conv, keep_stranger = loading.counter_keep(policy)
+    member, now = str(message["id"]), message["sent_at"]
+    counters.add(msg_key, now, member, keep_msg)
+    if message["new_conversation"]:
+        counters.add(conv_key, now, member, keep_conv)
+    if message["stranger"]:
+        fingerprint = message["fingerprint"].hex() if message["fingerprint"] else ""
+        counters.add(stranger_key, now, f"{member}:{recipient}:{fingerprint}", keep_stranger)
