@@ -14,7 +14,6 @@ from typing import Any, Literal
 
 from sendable.clock import to_iso
 
-Audience = Literal["sender", "moderator"]
 AUDIENCES: tuple[str, ...] = ("sender", "moderator")
 
 
@@ -206,7 +205,7 @@ def for_audience(findings: Iterable[Finding], audience: str) -> list[Finding]:
 
 
 def render(finding: Finding, audience: str = "sender") -> dict[str, Any]:
-    """One reason as the JSON of CONTRACT.md §2 (call after `for_audience`)."""
+    """One reason as the JSON the API answers with (call after `for_audience`)."""
     entry = CATALOGUE[finding.code]
     out: dict[str, Any] = {
         "code": finding.code,

@@ -1,4 +1,4 @@
-"""The scenario runner (CONTRACT.md §5).
+"""The scenario runner.
 
 Each scenario gets a fresh service on a real SQLite file and a fixed clock,
 loads its state, and runs its steps through the same service code the API
@@ -424,10 +424,14 @@ def run_paths(paths: Iterable[str | Path], db: str | None = None,
 
 
 def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None = None,
-                 counters: str | None = None) -> ScenarioResult:
+                 counters: str | None = None, keep_in: Path | None = None) -> ScenarioResult:
+    """Run one scenario on a fresh database. `keep_in`: a folder where its SQLite file
+    (scenario.db) is made and left afterwards, to look at what it stored."""
     with ExitStack() as stack:
         if is_server_db(db):
             scenario_db = stack.enter_context(temporary_db(db))
+        elif keep_in is not None:
+            scenario_db = str(_fresh_database(keep_in))
         else:
             workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="sendable-scenario-"))
             scenario_db = str(_fresh_database(Path(workdir)))

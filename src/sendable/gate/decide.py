@@ -19,10 +19,6 @@ class Decision:
     def sendable(self) -> bool:
         return self.outcome != "refused"
 
-    @property
-    def refusals(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.effect == "refuse")
-
 
 def decide(facts: Facts, policy: Policy) -> Decision:
     """The decision for one attempt. Pure: same facts and policy, same answer."""

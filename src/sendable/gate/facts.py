@@ -97,7 +97,7 @@ class StrangerMessage:
 @dataclass(frozen=True, slots=True)
 class History:
     """The sender's recent stored messages, times ascending. Messages to strangers
-    are left out while fewer than the spam limits on them (loading.load_history)."""
+    are left out while fewer than the spam limits on them (shell/facts.load_history)."""
 
     message_times: tuple[float, ...] = ()
     new_conversation_times: tuple[float, ...] = ()

@@ -17,6 +17,7 @@ import semver
 
 from sendable.counters import Counters
 from sendable.enforcement.reputation import ReputationInputs, reputation
+from sendable.gate.checks import history_needed
 from sendable.gate.facts import (
     AccountFacts,
     BanFacts,
@@ -35,7 +36,6 @@ from sendable.store.driver import Conn
 from sendable.text.fingerprint import fingerprint
 
 _DAY = 86400.0
-_HOUR = 3600.0
 
 
 def parse_client(header: str | None) -> ClientFacts:
@@ -59,9 +59,12 @@ def counter_keep(policy: Policy) -> tuple[float, float, float]:
     kept = _KEEPS.get(id(policy))
     if kept is not None and kept[0] is policy:
         return kept[1]
-    messages = max((r.window for r in policy.rate_limits.messages), default=60.0)
-    conversations = max([_DAY, *(r.window for r in policy.rate_limits.new_conversations)])
-    strangers = max(policy.spam.duplicate_window, _HOUR)
+    # The checks declare what they read (gate.checks.history_needed); a series is
+    # kept at least a minute so that the smallest window still has its events.
+    needed = history_needed(policy)
+    messages, conversations, strangers = (
+        max(needed.get(series, 0.0), 60.0)
+        for series in ("message_times", "new_conversation_times", "stranger_messages"))
     if len(_KEEPS) > 64:  # policies are few; scenarios build many in one process
         _KEEPS.clear()
     _KEEPS[id(policy)] = (policy, (messages, conversations, strangers))

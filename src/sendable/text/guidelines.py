@@ -1,4 +1,4 @@
-"""Community-guideline classification of one message (CONTRACT §3 "Guidelines").
+"""Community-guideline classification of one message.
 
 Each category matches by terms (built-in lexicon plus policy extra_terms, via
 one TermMatcher); harassment also matches when the offensive-language model

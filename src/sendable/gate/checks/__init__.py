@@ -10,6 +10,22 @@ from sendable.reasons import Finding
 
 Check = Callable[[Facts, Policy], list[Finding]]
 
+# What history each check reads: series of `History` -> how far back, in seconds.
+HistoryNeeded = Callable[[Policy], dict[str, float]]
+HISTORY_NEEDED: tuple[HistoryNeeded, ...] = (
+    account.history_needed, rate.history_needed, spam.history_needed)
+
+
+def history_needed(policy: Policy) -> dict[str, float]:
+    """How far back each series of the sender's history must be read and kept: the
+    longest that any check declares (a series no check reads is not kept)."""
+    needed: dict[str, float] = {}
+    for declare in HISTORY_NEEDED:
+        for series, seconds in declare(policy).items():
+            needed[series] = max(needed.get(series, 0.0), seconds)
+    return needed
+
+
 CHECKS: tuple[Check, ...] = (
     client.check,
     ban.check,

@@ -12,6 +12,11 @@ from sendable.reasons import Finding
 _DAY = 86400.0
 
 
+def history_needed(policy: Policy) -> dict[str, float]:
+    """The new-account limit counts the new conversations of the last day."""
+    return {"new_conversation_times": _DAY}
+
+
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     sender, now = facts.sender, facts.now

@@ -26,6 +26,13 @@ def _over(code: str, times: Sequence[float], limits: Sequence[RateLimit],
         "counts": [count_in_window(times, now, lim.window) for _, lim in waits]})]
 
 
+def history_needed(policy: Policy) -> dict[str, float]:
+    """Each series is kept as long as its longest window."""
+    return {"message_times": max((r.window for r in policy.rate_limits.messages), default=0.0),
+            "new_conversation_times": max(
+                (r.window for r in policy.rate_limits.new_conversations), default=0.0)}
+
+
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     history, now = facts.history, facts.now
     findings = _over("rate.messages", history.message_times, policy.rate_limits.messages, now)

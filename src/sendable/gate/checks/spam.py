@@ -20,6 +20,11 @@ from sendable.text.links import blocked_domain
 _HOUR = 3600.0
 
 
+def history_needed(policy: Policy) -> dict[str, float]:
+    """Duplicates look back over their window, fan-out over the last hour."""
+    return {"stranger_messages": max(policy.spam.duplicate_window, _HOUR)}
+
+
 def _links(facts: Facts, policy: Policy) -> list[Finding]:
     links = facts.content.links
     blocked = sorted({hit for link in links
