@@ -63,11 +63,11 @@ def memory_per_sender(uri: str, profile: Profile, senders: int, fingerprint_byte
     """Fill `senders` senders with a day of `profile` traffic; measure their keys."""
     rng = random.Random(seed)
     counters = RedisCounters(uri)
-    keep_msg, keep_conv, keep_stranger = counter_keep(build_policy({}))
+    keep_msg, keep_conv, keep_stranger, _ = counter_keep(build_policy({}))
     before = counters.client.info("memory")["used_memory"]
     message_id = 10_000_000  # ids of a store that has been running a while
     for sender in range(1, senders + 1):
-        msg_key, conv_key, stranger_key = counter_keys(1_000_000 + sender)
+        msg_key, conv_key, stranger_key, _ = counter_keys(1_000_000 + sender)
         pipe = counters.client.pipeline(transaction=False)
 
         def add(key: str, at: float, member: str, keep: float, pipe=pipe) -> None:

@@ -63,11 +63,13 @@ class Clients(_Section):
 
 class Age(_Section):
     min_messaging_age: int = Field(ge=0, le=120)
+    adult_age: int = Field(ge=0, le=120)
 
 
 class NewAccounts(_Section):
     days: float = Field(ge=0)
     max_new_conversations_per_day: int = Field(ge=0)
+    max_groups_per_day: int = Field(ge=0)
 
 
 class Requests(_Section):
@@ -77,6 +79,7 @@ class Requests(_Section):
 class RateLimits(_Section):
     messages: tuple[Rate, ...]
     new_conversations: tuple[Rate, ...]
+    group_messages: tuple[Rate, ...]
 
 
 class Spam(_Section):
@@ -128,6 +131,12 @@ class Flags(_Section):
     report_window: Duration
 
 
+class Groups(_Section):
+    max_members: int = Field(ge=2, le=10_000)  # the creator included
+    max_created_per_day: int = Field(ge=0)
+    max_forwards: int = Field(ge=0)  # chats one account may forward one message to
+
+
 class Policy(_Section):
     clients: Clients
     age: Age
@@ -138,6 +147,7 @@ class Policy(_Section):
     guidelines: Guidelines
     enforcement: Enforcement
     flags: Flags
+    groups: Groups
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

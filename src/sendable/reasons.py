@@ -97,6 +97,21 @@ _ENTRIES = [
     ReasonInfo("privacy.request_limit", "privacy", 403, False,
                "You've sent as many messages as you can until they accept your request.",
                "Wait for them to accept your message request or reply."),
+    ReasonInfo("privacy.group_invites", "privacy", 403, False,
+               "This person can't be added to groups by you.",
+               "Their settings decide who can put them in a group; message them instead."),
+    ReasonInfo("group.not_member", "privacy", 403, False,
+               "You're not a member of this group.",
+               "Ask a member to add you, or accept your invitation first."),
+    ReasonInfo("group.full", "privacy", 409, False,
+               "This group is full.",
+               "Someone has to leave before anyone else can join."),
+    ReasonInfo("group.closed", "community_guidelines", 403, True,
+               "This group was closed by our moderators.",
+               "No one can post in it. The group's owner can appeal."),
+    ReasonInfo("account.teen_group", "account_restriction", 403, False,
+               "You can only join groups through a link where someone you know already is.",
+               "Ask a friend in the group to invite you."),
     ReasonInfo("spam.content", "spam", 403, True,
                "This message looks like spam, so it wasn't sent.",
                "Rewrite it in your own words. " + _APPEAL),
@@ -118,6 +133,15 @@ _ENTRIES = [
     ReasonInfo("rate.new_conversations", "spam", 429, False,
                "You're starting new conversations too quickly.",
                "Wait a while before starting another new conversation."),
+    ReasonInfo("rate.group_messages", "spam", 429, False,
+               "You're sending group messages too quickly.",
+               "Wait a moment; your direct messages are not affected."),
+    ReasonInfo("rate.new_groups", "spam", 429, False,
+               "You've made as many groups as you can for now.",
+               "Wait a while before making another group."),
+    ReasonInfo("spam.forward_limit", "spam", 429, False,
+               "You've forwarded this message to as many chats as you can.",
+               "Write a new message instead of forwarding this one again."),
 ]
 for _category in GUIDELINE_CATEGORIES:
     _ENTRIES.append(ReasonInfo(
@@ -152,13 +176,15 @@ CLIENT_CAUSES: dict[str, tuple[str, str, str]] = {
 PRECEDENCE: tuple[str, ...] = (
     "client.outdated",
     "ban.permanent", "ban.temporary",
-    "account.underage", "account.flagged", "account.new_limit",
+    "account.underage", "account.flagged", "account.new_limit", "account.teen_group",
     "privacy.you_blocked", "privacy.blocked", "privacy.recipient_unavailable",
     "privacy.underage_recipient", "privacy.private_account", "privacy.not_accepting",
-    "privacy.request_limit",
+    "privacy.group_invites", "privacy.request_limit",
+    "group.not_member", "group.full", "group.closed",
     *(f"guidelines.{c}" for c in GUIDELINE_CATEGORIES),
     "spam.link", "spam.content", "spam.duplicate", "spam.fanout", "spam.reputation",
-    "rate.messages", "rate.new_conversations",
+    "spam.forward_limit",
+    "rate.messages", "rate.new_conversations", "rate.group_messages", "rate.new_groups",
 )
 _RANK = {code: i for i, code in enumerate(PRECEDENCE)}
 
@@ -175,7 +201,8 @@ def ordered(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: _RANK[f.code])
 
 
-def sender_view(findings: Iterable[Finding]) -> list[Finding]:
+def sender_view(findings: Iterable[Finding],
+                masks: Mapping[str, str] | None = None) -> list[Finding]:
     """What the sender may know: private codes replaced, duplicates merged.
 
     The result is re-sorted by the code shown, so that the position of a
@@ -183,7 +210,8 @@ def sender_view(findings: Iterable[Finding]) -> list[Finding]:
     """
     shown: dict[str, Finding] = {}
     for finding in findings:
-        code = CATALOGUE[finding.code].sender_code or finding.code
+        code = (masks or {}).get(finding.code) or CATALOGUE[finding.code].sender_code \
+            or finding.code
         if code in shown:
             continue
         if code != finding.code:
@@ -196,11 +224,12 @@ def sender_view(findings: Iterable[Finding]) -> list[Finding]:
     return ordered(shown.values())
 
 
-def for_audience(findings: Iterable[Finding], audience: str) -> list[Finding]:
+def for_audience(findings: Iterable[Finding], audience: str,
+                 masks: Mapping[str, str] | None = None) -> list[Finding]:
     if audience == "moderator":
         return ordered(findings)
     if audience == "sender":
-        return sender_view(findings)
+        return sender_view(findings, masks)
     raise ValueError(f"audience must be one of {', '.join(AUDIENCES)}")
 
 
@@ -222,8 +251,14 @@ def render(finding: Finding, audience: str = "sender") -> dict[str, Any]:
     return out
 
 
-def render_all(findings: Iterable[Finding], audience: str = "sender") -> list[dict[str, Any]]:
-    return [render(f, audience) for f in for_audience(findings, audience)]
+def render_all(findings: Iterable[Finding], audience: str = "sender",
+               masks: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    return [render(f, audience) for f in for_audience(findings, audience, masks)]
+
+
+# In an invite, the adder sees a block or the invitee's age as the invitee's setting.
+INVITE_MASKS: dict[str, str] = {"privacy.blocked": "privacy.group_invites",
+                                "privacy.underage_recipient": "privacy.group_invites"}
 
 
 def http_status(findings: list[Finding]) -> int:

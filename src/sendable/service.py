@@ -22,6 +22,7 @@ from sendable.shell.accounts import Accounts
 from sendable.shell.content import ContentAnalyser
 from sendable.shell.context import Shell
 from sendable.shell.conversations import Conversations
+from sendable.shell.groups import Groups
 from sendable.shell.learning import SpamModels
 from sendable.shell.mailer import ConsoleMailer, Mailer
 from sendable.shell.moderation import Moderation
@@ -51,6 +52,7 @@ class Service:
         self.moderation = Moderation(self.shell)
         self.standing_room = Standing(self.shell, self.moderation)
         self.verification = Verification(self.shell)
+        self.groups = Groups(self.shell, self.sending)
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -108,18 +110,19 @@ class Service:
                        birthdate: date | str | None = None, email: str | None = None,
                        created_at: float | None = None, verified: bool = False,
                        role: str = "member", who_can_message: str = "everyone",
-                       private: bool = False) -> dict[str, Any]:
+                       private: bool = False, group_invites: str = "mutuals") -> dict[str, Any]:
         return self.accounts.create(
             handle, password_hash=password_hash, birthdate=birthdate, email=email,
             created_at=created_at, verified=verified, role=role,
-            who_can_message=who_can_message, private=private)
+            who_can_message=who_can_message, private=private, group_invites=group_invites)
 
     def account(self, handle: str, conn: Any = None) -> dict[str, Any]:
         return self.accounts.get(handle, conn)
 
     def update_settings(self, handle: str, who_can_message: str | None = None,
-                        private: bool | None = None) -> dict[str, Any]:
-        return self.accounts.update_settings(handle, who_can_message, private)
+                        private: bool | None = None,
+                        group_invites: str | None = None) -> dict[str, Any]:
+        return self.accounts.update_settings(handle, who_can_message, private, group_invites)
 
     def follow(self, follower: str, followee: str) -> str:
         return self.social.follow(follower, followee)

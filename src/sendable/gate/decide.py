@@ -30,7 +30,7 @@ def decide(facts: Facts, policy: Policy) -> Decision:
         outcome = "refused"
     elif findings:  # only "hold" findings are left
         outcome = "held"
-    elif facts.relation.is_request:
+    elif facts.group is None and facts.relation.is_request:  # no requests in a group
         outcome = "requested"
     else:
         outcome = "delivered"

@@ -42,6 +42,7 @@ class AccountFacts:
     verified: bool = True
     role: str = "member"
     who_can_message: str = "everyone"
+    group_invites: str = "mutuals"
     private: bool = False
     deactivated: bool = False
     flagged: bool = False
@@ -102,6 +103,7 @@ class History:
     message_times: tuple[float, ...] = ()
     new_conversation_times: tuple[float, ...] = ()
     stranger_messages: tuple[StrangerMessage, ...] = ()
+    group_message_times: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,23 @@ class Content:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupFacts:
+    """The group a message is sent to, as the sender stands in it."""
+
+    id: int
+    closed: bool = False
+    sender_is_member: bool = False  # joined (not only invited or waiting for approval)
+    sender_is_owner: bool = False
+    others_follow_sender: bool = True  # every other member follows the sender
+
+    @property
+    def stranger(self) -> bool:
+        """A group counts as one stranger recipient when any other member does not
+        follow the sender."""
+        return not self.others_follow_sender
+
+
+@dataclass(frozen=True, slots=True)
 class Facts:
     now: float
     sender: AccountFacts
@@ -131,3 +150,10 @@ class Facts:
     history: History = History()
     content: Content = Content()
     client: ClientFacts = ClientFacts()
+    group: GroupFacts | None = None  # a message to a group, not to `recipient`
+    forwards: int | None = None  # a forward: the chats this message was forwarded to so far
+
+    @property
+    def to_stranger(self) -> bool:
+        """Whether duplicates, fan-out and reputation apply."""
+        return self.group.stranger if self.group is not None else self.relation.is_request

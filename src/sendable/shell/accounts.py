@@ -27,7 +27,7 @@ class Accounts:
                birthdate: date | str | None = None, email: str | None = None,
                created_at: float | None = None, verified: bool = False,
                role: str = "member", who_can_message: str = "everyone",
-               private: bool = False) -> dict[str, Any]:
+               private: bool = False, group_invites: str = "mutuals") -> dict[str, Any]:
         check_handle(handle)
         if isinstance(birthdate, str):
             try:
@@ -40,13 +40,14 @@ class Accounts:
         check_note(email, "email", 320)
         _choice(role, ROLES, "role")
         _choice(who_can_message, WHO_CAN_MESSAGE, "who_can_message")
+        _choice(group_invites, WHO_CAN_MESSAGE, "group_invites")
         with self.shell.unit.write() as conn:
             try:
                 account_id = db_accounts.insert_account(
                     conn, handle=handle, password_hash=password_hash, email=email,
                     birthdate=birthdate, created_at=now if created_at is None else created_at,
                     verified=verified, role=role, who_can_message=who_can_message,
-                    private=private, deactivated=False)
+                    private=private, deactivated=False, group_invites=group_invites)
             except DuplicateRow as error:
                 raise Conflict(str(error), "handle") from None
             return dict(db_accounts.account_by_id(conn, account_id) or {})
@@ -58,8 +59,11 @@ class Accounts:
             return find_account(c, handle)
 
     def update_settings(self, handle: str, who_can_message: str | None = None,
-                        private: bool | None = None) -> dict[str, Any]:
+                        private: bool | None = None,
+                        group_invites: str | None = None) -> dict[str, Any]:
         values: dict[str, Any] = {}
+        if group_invites is not None:  # the same five relations as who_can_message
+            values["group_invites"] = _choice(group_invites, WHO_CAN_MESSAGE, "group_invites")
         if who_can_message is not None:
             values["who_can_message"] = _choice(who_can_message, WHO_CAN_MESSAGE,
                                                 "who_can_message")

@@ -50,11 +50,16 @@ def parse_client(header: str | None) -> ClientFacts:
     return ClientFacts(header=header, version=str(parsed))
 
 
-def counter_keys(sender: int) -> tuple[str, str, str]:
-    return f"msg:{sender}", f"conv:{sender}", f"stranger:{sender}"
+# A sender's counted series, in the order of `History`'s fields that they fill.
+SERIES = ("message_times", "new_conversation_times", "stranger_messages",
+          "group_message_times")
 
 
-def counter_keep(policy: Policy) -> tuple[float, float, float]:
+def counter_keys(sender: int) -> tuple[str, str, str, str]:
+    return f"msg:{sender}", f"conv:{sender}", f"stranger:{sender}", f"gmsg:{sender}"
+
+
+def counter_keep(policy: Policy) -> tuple[float, float, float, float]:
     """How long each of a sender's event series must be kept."""
     kept = _KEEPS.get(id(policy))
     if kept is not None and kept[0] is policy:
@@ -62,17 +67,15 @@ def counter_keep(policy: Policy) -> tuple[float, float, float]:
     # The checks declare what they read (gate.checks.history_needed); a series is
     # kept at least a minute so that the smallest window still has its events.
     needed = history_needed(policy)
-    messages, conversations, strangers = (
-        max(needed.get(series, 0.0), 60.0)
-        for series in ("message_times", "new_conversation_times", "stranger_messages"))
+    keeps = tuple(max(needed.get(series, 0.0), 60.0) for series in SERIES)
     if len(_KEEPS) > 64:  # policies are few; scenarios build many in one process
         _KEEPS.clear()
-    _KEEPS[id(policy)] = (policy, (messages, conversations, strangers))
-    return messages, conversations, strangers
+    _KEEPS[id(policy)] = (policy, keeps)  # type: ignore[assignment]
+    return keeps  # type: ignore[return-value]
 
 
 # id(policy) -> (the policy, its keeps): computed once per policy, not per send.
-_KEEPS: dict[int, tuple[Policy, tuple[float, float, float]]] = {}
+_KEEPS: dict[int, tuple[Policy, tuple[float, float, float, float]]] = {}
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -91,7 +94,7 @@ def _fingerprint_of(text: str) -> bytes:
     return fingerprint(text)
 
 
-def _with_fingerprints(conn: Conn, history: History) -> History:
+def with_fingerprints(conn: Conn, history: History) -> History:
     """The history with a fingerprint for every message to a stranger: those sent
     before anything was compared have none in their counter, so they come from
     their stored texts (the same bytes sending them would have computed)."""
@@ -110,7 +113,7 @@ _TIME = operator.itemgetter(0)
 
 def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
     keys, keeps = counter_keys(sender), counter_keep(policy)
-    msgs, convs, strangers = counters.many_since(
+    msgs, convs, strangers, group_msgs = counters.many_since(
         [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
     # Fewer messages to strangers than either spam limit (duplicates, fan-out) can
     # reach that many recipients: neither check could find anything in them.
@@ -118,7 +121,8 @@ def load_history(counters: Counters, policy: Policy, sender: int, now: float) ->
         strangers = []
     # A busy sender's day holds thousands of events: take their times at C speed.
     return History(tuple(map(_TIME, msgs)), tuple(map(_TIME, convs)),
-                   tuple([_stranger_message(at, member) for at, member in strangers]))
+                   tuple([_stranger_message(at, member) for at, member in strangers]),
+                   tuple(map(_TIME, group_msgs)))
 
 
 def _ban(row: Mapping[str, Any] | None) -> BanFacts | None:
@@ -144,6 +148,7 @@ def account_facts(row: Mapping[str, Any], ban: Mapping[str, Any] | None = None,
         id=row["id"], handle=row["handle"], created_at=row["created_at"], birthdate=birthdate,
         verified=bool(row["verified"]), role=row["role"],
         who_can_message=row["who_can_message"], private=bool(row["private"]),
+        group_invites=row.get("group_invites") or "mutuals",
         deactivated=bool(row["deactivated"]), flagged=row["flagged_at"] is not None,
         ban=_ban(ban), active_strikes=counts["strikes"] if counts else 0, reputation=rep,
     )
@@ -180,7 +185,7 @@ def load_facts(conn: Conn, counters: Counters, policy: Policy,
     content = (analyser.analyse(text, with_fingerprint=compare) if read is None
                else read(compare))
     if compare:
-        history = _with_fingerprints(conn, history)
+        history = with_fingerprints(conn, history)
     bans = pair["bans"]
     # Reputation only bears on messages to strangers; skip its counts otherwise.
     counts = db_accounts.standing_counts(conn, sender_id, now) if rel.is_request else None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from sendable.clock import to_iso
@@ -29,10 +29,12 @@ from sendable.gate import Content, Decision, Facts, decide
 from sendable.inputs import check_text
 from sendable.reasons import Finding, render_all
 from sendable.shell import facts as loading
+from sendable.shell import group_sends
 from sendable.shell.context import Shell
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
 from sendable.store import events as db_events
+from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
 from sendable.store.driver import Conn, dump_json
 
@@ -40,12 +42,16 @@ log = logging.getLogger(__name__)
 
 
 class SendAttempt(NamedTuple):
-    """One send: from a handle, to a handle, a text, the client's header and id."""
+    """One send: from a handle, to a handle (or to a group by id), a text, the client's
+    header and id; `forward_of` names the message a forward copies ("dm:<id>" or
+    "group:<id>")."""
     sender: str
-    to: str
+    to: str | None
     text: str
     client: str | None = None
     client_msg_id: str | None = None
+    group: int | None = None
+    forward_of: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,8 @@ def check_attempt(text: Any, client_msg_id: Any) -> None:
 def message_json(row: dict[str, Any]) -> dict[str, Any]:
     """A stored message as its sender is answered."""
     return {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
-            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"])}
+            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"]),
+            "forwarded": row.get("forwarded_from") is not None}
 
 
 class Sending:
@@ -193,6 +200,8 @@ class Sending:
                  read: Callable[[bool], Content]) -> SendResult:
         """One send inside the batch's transaction: decide on what is stored and counted
         so far, then store and count it."""
+        if attempt.group is not None:
+            return self._group_attempt(conn, batch, attempt, read)
         sender, recipient = pair_of(batch.accounts, attempt.sender, attempt.to)
         if attempt.client_msg_id is not None:
             first = db_messages.message_by_client_id(conn, sender["id"], attempt.client_msg_id)
@@ -200,24 +209,68 @@ class Sending:
                 return replay(first)
         now = self.shell.now()
         decision, facts, pair = self._decide(conn, sender, recipient, attempt.text,
-                                             attempt.client, now, batch.counters, read)
+                                             attempt.client, now, batch.counters, read,
+                                             self._forwards(conn, sender, attempt))
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id)
             return SendResult("refused", Decision("refused", findings))
         message = self._store(conn, sender, recipient, attempt.text, decision, facts, pair,
-                              attempt.client_msg_id, now)
+                              attempt.client_msg_id, now, attempt.forward_of)
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
         return SendResult(decision.outcome, decision, message_json(message))
 
     def _decide(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
                 text: str, client: str | None, now: float, counters: Counters,
-                read: Callable[[bool], Content] | None = None) -> tuple[Decision, Facts, dict]:
+                read: Callable[[bool], Content] | None = None,
+                forwards: int | None = None) -> tuple[Decision, Facts, dict]:
         shell = self.shell
         facts, pair = loading.load_facts(conn, counters, shell.policy, shell.analyser, sender,
                                          recipient, text, loading.parse_client(client), now,
                                          read)
+        if forwards is not None:
+            facts = replace(facts, forwards=forwards)
         return decide(facts, shell.policy), facts, pair
+
+    @staticmethod
+    def _forwards(conn: Conn, sender: dict[str, Any], attempt: SendAttempt) -> int | None:
+        """For a forward, the chats the sender already forwarded that message to."""
+        if attempt.forward_of is None:
+            return None
+        return db_groups.forwards_of(conn, sender["id"], attempt.forward_of)
+
+    def _group_attempt(self, conn: Conn, batch: _Batch, attempt: SendAttempt,
+                       read: Callable[[bool], Content]) -> SendResult:
+        """A message to a group: the same decision and enforcement, its own storing
+        and windows (shell/group_sends.py)."""
+        shell = self.shell
+        sender = batch.accounts.get(attempt.sender.lower()) if isinstance(
+            attempt.sender, str) else None
+        if sender is None:
+            raise NotFound(f"no account @{attempt.sender}", "from")
+        if attempt.client_msg_id is not None:
+            first = db_groups.group_message_by_client_id(conn, sender["id"],
+                                                         attempt.client_msg_id)
+            if first is not None:
+                group = db_groups.group_by_id(conn, first["group_id"]) or {"name": ""}
+                return SendResult(first["outcome"], Decision(first["outcome"], ()),
+                                  group_sends.group_message_json(first, group), replayed=True)
+        now = shell.now()
+        facts, stored = group_sends.load_group_facts(
+            conn, batch.counters, shell.policy, shell.analyser, sender, attempt.group,
+            attempt.text, loading.parse_client(attempt.client), now, read,
+            self._forwards(conn, sender, attempt))
+        decision = decide(facts, shell.policy)
+        if not decision.sendable:
+            findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
+                                             attempt.client_msg_id)
+            return SendResult("refused", Decision("refused", findings))
+        row = group_sends.store_group_message(conn, sender, attempt.text, decision, facts,
+                                              stored, attempt.client_msg_id,
+                                              attempt.forward_of, now)
+        group_sends.count_group_message(shell.policy, batch.counters, sender["id"], row)
+        return SendResult(decision.outcome, decision,
+                          group_sends.group_message_json(row, stored["group"]))
 
     def _enforce_refusal(self, conn: Conn, sender: dict[str, Any], decision: Decision,
                          text: str, now: float,
@@ -243,7 +296,8 @@ class Sending:
 
     def _store(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
                text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
-               client_msg_id: str | None, now: float) -> dict[str, Any]:
+               client_msg_id: str | None, now: float,
+               forwarded_from: str | None = None) -> dict[str, Any]:
         """Store the message, advance its conversation, and add its stream events."""
         rel = facts.relation
         conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
@@ -265,7 +319,7 @@ class Sending:
             "stranger": rel.is_request, "new_conversation": rel.new_conversation,
             "fingerprint": facts.content.fingerprint,
             "reasons": render_all(decision.findings, "moderator") if held else None,
-            "released_at": None, "released_by": None,
+            "released_at": None, "released_by": None, "forwarded_from": forwarded_from,
         }
         values["id"] = db_messages.insert_message(conn, values)
         # Streams carry the text, so a client shows a message without fetching it.
@@ -291,17 +345,35 @@ class Sending:
             a, b = pair_of(known, sender, to)
             return self._decide(conn, a, b, text, client, shell.now(), shell.counters)[0]
 
+    def why_group(self, sender: str, group_id: int, text: str = "",
+                  client: str | None = None) -> Decision:
+        """`why` for a message to a group: the same prologue, no effects."""
+        check_text(text, allow_empty=True)
+        shell = self.shell
+        with shell.unit.read() as conn:
+            shell.models.refresh(conn)
+            row = db_accounts.accounts_named(conn, (sender,)).get(sender.lower())
+            if row is None:
+                raise NotFound(f"no account @{sender}", "from")
+            facts, _ = group_sends.load_group_facts(
+                conn, shell.counters, shell.policy, shell.analyser, row, group_id, text,
+                loading.parse_client(client), shell.now())
+            return decide(facts, shell.policy)
+
     # -- counting --------------------------------------------------------------------
 
     def warm_counters(self) -> None:
         """Refill in-process windows from stored messages after a restart."""
         shell = self.shell
         now = shell.now()
+        since = now - max(loading.counter_keep(shell.policy))
         with shell.unit.read() as conn:
-            rows = db_messages.recent_messages_of(conn,
-                                                  now - max(loading.counter_keep(shell.policy)))
+            rows = db_messages.recent_messages_of(conn, since)
+            group_rows = db_groups.recent_group_messages(conn, since)
         for row in rows:
             count(shell.policy, shell.counters, row["sender_id"], row["recipient_id"], row)
+        for row in group_rows:
+            group_sends.count_group_message(shell.policy, shell.counters, row["sender_id"], row)
 
 
 def pair_of(known: dict[str, dict[str, Any]], sender: Any, to: Any) -> tuple[dict, dict]:
@@ -326,8 +398,8 @@ def replay(first: dict[str, Any]) -> SendResult:
 def count(policy: Any, counters: Counters, sender: int, recipient: int,
           message: dict[str, Any]) -> None:
     """Count a stored message toward the sender's moving windows."""
-    msg_key, conv_key, stranger_key = loading.counter_keys(sender)
-    keep_msg, keep_conv, keep_stranger = loading.counter_keep(policy)
+    msg_key, conv_key, stranger_key, _ = loading.counter_keys(sender)
+    keep_msg, keep_conv, keep_stranger, _ = loading.counter_keep(policy)
     member, now = str(message["id"]), message["sent_at"]
     counters.add(msg_key, now, member, keep_msg)
     if message["new_conversation"]:

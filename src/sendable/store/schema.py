@@ -32,6 +32,8 @@ accounts = sa.Table(
     sa.Column("verified", sa.Boolean, nullable=False, default=False),
     sa.Column("role", sa.String(16), nullable=False, default="member"),
     sa.Column("who_can_message", sa.String(16), nullable=False, default="everyone"),
+    sa.Column("group_invites", sa.String(16), nullable=False, default="mutuals",
+              server_default="mutuals"),  # who may put them in a group (0008)
     sa.Column("private", sa.Boolean, nullable=False, default=False),
     sa.Column("deactivated", sa.Boolean, nullable=False, default=False),
     sa.Column("flagged_at", Time),
@@ -91,6 +93,7 @@ messages = sa.Table(
     sa.Column("reasons", sa.JSON),  # why it was held (moderator view)
     sa.Column("released_at", Time),
     sa.Column("released_by", sa.Integer, sa.ForeignKey("accounts.id")),
+    sa.Column("forwarded_from", sa.String(32)),  # "dm:<id>" or "group:<id>" (0008)
     sa.UniqueConstraint("conversation_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
     sa.Index(None, "sent_at"),  # warming the counters after a restart (0006)
@@ -208,4 +211,55 @@ events = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Index(None, "account_id", "id"),
+)
+
+
+# -- groups (0008) ---------------------------------------------------------------------
+
+groups = sa.Table(
+    "groups", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_by", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("owner_teen_at_creation", sa.Boolean, nullable=False, default=False),
+    sa.Column("closed_at", Time),  # closed by a moderator: nobody posts
+    sa.Column("link_token", sa.String(64), unique=True),
+    sa.Column("last_seq", sa.Integer, nullable=False, default=0),
+    sa.Index(None, "created_by", "created_at"),  # creation limits
+)
+
+# Members and pending entries: a member has both accepted and been approved.
+group_members = sa.Table(
+    "group_members", metadata,
+    sa.Column("group_id", BigId, sa.ForeignKey("groups.id"), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("added_by", sa.Integer, sa.ForeignKey("accounts.id")),
+    sa.Column("added_at", Time, nullable=False),
+    sa.Column("accepted", sa.Boolean, nullable=False),  # False: invited, must accept
+    sa.Column("approved", sa.Boolean, nullable=False),  # False: waits for the owner
+    sa.Column("joined_at", Time),  # when both held: the order ownership passes in
+    sa.Column("muted", sa.Boolean, nullable=False, default=False),
+    sa.Index(None, "account_id"),
+)
+
+group_messages = sa.Table(
+    "group_messages", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("group_id", BigId, sa.ForeignKey("groups.id"), nullable=False),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("sender_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),  # delivered | held
+    sa.Column("visible", sa.Boolean, nullable=False),
+    sa.Column("sent_at", Time, nullable=False),
+    sa.Column("client_msg_id", sa.String(64)),
+    sa.Column("stranger", sa.Boolean, nullable=False, default=False),
+    sa.Column("fingerprint", sa.LargeBinary),
+    sa.Column("reasons", sa.JSON),
+    sa.Column("forwarded_from", sa.String(32)),
+    sa.UniqueConstraint("group_id", "seq"),
+    sa.UniqueConstraint("sender_id", "client_msg_id"),
+    sa.Index(None, "sent_at"),
 )

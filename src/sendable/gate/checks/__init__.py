@@ -3,7 +3,7 @@ none raises for a refusal and none stops the others."""
 
 from collections.abc import Callable
 
-from sendable.gate.checks import account, ban, client, guidelines, privacy, rate, spam
+from sendable.gate.checks import account, ban, client, group, guidelines, privacy, rate, spam
 from sendable.gate.facts import Facts
 from sendable.policy import Policy
 from sendable.reasons import Finding
@@ -31,6 +31,7 @@ CHECKS: tuple[Check, ...] = (
     ban.check,
     account.check,
     privacy.check,
+    group.check,
     guidelines.check,
     spam.check,
     rate.check,

@@ -25,7 +25,11 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     if age is not None and age < policy.age.min_messaging_age:
         findings.append(Finding("account.underage",
                                 detail={"age": age, "min_age": policy.age.min_messaging_age}))
-    if sender.flagged and not facts.relation.recipient_follows:
+    # A flagged account may write only to people who follow it; in a group, only
+    # where every other member does.
+    followed = (facts.group.others_follow_sender if facts.group is not None
+                else facts.relation.recipient_follows)
+    if sender.flagged and not followed:
         findings.append(Finding("account.flagged", detail={"recipient_follows": False}))
     account_days = (now - sender.created_at) / _DAY
     if facts.relation.new_conversation and account_days < policy.new_accounts.days:

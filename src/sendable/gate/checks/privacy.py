@@ -13,7 +13,7 @@ from sendable.policy import Policy
 from sendable.reasons import Finding
 
 
-def _setting_allows(setting: str, rel: Relation) -> bool:
+def setting_allows(setting: str, rel: Relation) -> bool:
     if setting == "everyone":
         return True
     if setting == "followers":
@@ -26,6 +26,8 @@ def _setting_allows(setting: str, rel: Relation) -> bool:
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
+    if facts.group is not None:  # joining was the consent: see checks/group.py
+        return []
     rel, recipient, now = facts.relation, facts.recipient, facts.now
     findings: list[Finding] = []
     if rel.sender_blocked:
@@ -46,7 +48,7 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
         if recipient.private and not rel.sender_follows:
             findings.append(Finding("privacy.private_account", detail={
                 "follow_pending": rel.sender_follow_pending}))
-        if not _setting_allows(recipient.who_can_message, rel):
+        if not setting_allows(recipient.who_can_message, rel):
             findings.append(Finding("privacy.not_accepting", detail={
                 "who_can_message": recipient.who_can_message,
                 "sender_follows": rel.sender_follows,

@@ -30,11 +30,16 @@ def history_needed(policy: Policy) -> dict[str, float]:
     """Each series is kept as long as its longest window."""
     return {"message_times": max((r.window for r in policy.rate_limits.messages), default=0.0),
             "new_conversation_times": max(
-                (r.window for r in policy.rate_limits.new_conversations), default=0.0)}
+                (r.window for r in policy.rate_limits.new_conversations), default=0.0),
+            "group_message_times": max(
+                (r.window for r in policy.rate_limits.group_messages), default=0.0)}
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     history, now = facts.history, facts.now
+    if facts.group is not None:  # group messages have windows of their own
+        return _over("rate.group_messages", history.group_message_times,
+                     policy.rate_limits.group_messages, now)
     findings = _over("rate.messages", history.message_times, policy.rate_limits.messages, now)
     if facts.relation.new_conversation:
         findings += _over("rate.new_conversations", history.new_conversation_times,

@@ -107,7 +107,10 @@ def _reputation(facts: Facts, policy: Policy) -> list[Finding]:
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     findings = _links(facts, policy) + _content(facts, policy)
-    if facts.relation.is_request:
+    if facts.to_stranger:
         findings += _duplicates(facts, policy) + _fanout(facts, policy)
         findings += _reputation(facts, policy)
+    if facts.forwards is not None and facts.forwards >= policy.groups.max_forwards:
+        findings.append(Finding("spam.forward_limit", detail={
+            "forwarded_to": facts.forwards, "limit": policy.groups.max_forwards}))
     return findings
