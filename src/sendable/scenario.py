@@ -24,6 +24,7 @@ from sendable.durations import parse_duration
 from sendable.errors import ServiceError
 from sendable.policy import PolicyError, build_policy
 from sendable.reasons import for_audience, render_all
+from sendable.scenario_groups import GROUP_STEP_KINDS, INVITE_KEYS, GroupSteps, ScenarioStepError
 from sendable.service import SendResult, Service
 from sendable.store.engine import connect, migrate
 from sendable.store.temporary import (
@@ -37,10 +38,10 @@ from sendable.store.temporary import (
 
 _DEFAULT_AGE = 365 * 86400.0
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
-                 "role"}
+                 "role", "group_invites"}
 _STEP_KINDS = ("send", "why", "advance", "follow", "unfollow", "block", "unblock", "approve",
                "settings", "accept", "decline", "report", "verify", "moderate", "appeal",
-               "decide", "status")
+               "decide", "status", *GROUP_STEP_KINDS)
 
 
 class ScenarioError(Exception):
@@ -110,7 +111,7 @@ def _seconds_ago(value: Any, now: float) -> float:
         return parse_iso(text)
 
 
-class _Run:
+class _Run(GroupSteps):
     """One scenario's state while it runs."""
 
     def __init__(self, spec: dict[str, Any], file: str, db: str,
@@ -128,6 +129,9 @@ class _Run:
         self.last_message: int | None = None
         self.last_held: int | None = None
         self.last_appeal: int | None = None
+        self.groups_named: dict[str, int] = {}
+        self.messages_named: dict[str, str] = {}
+        self.last_stored: str | None = None
 
     # -- state ---------------------------------------------------------------
 
@@ -147,6 +151,7 @@ class _Run:
             role=str(settings.pop("role", "member")),
             who_can_message=str(settings.pop("who_can_message", "everyone")),
             private=bool(settings.pop("private", False)),
+            group_invites=str(settings.pop("group_invites", "mutuals")),
         )
         self.known.add(handle.lower())
         return handle
@@ -186,6 +191,9 @@ class _Run:
                 self.run_step(number, _substitute(step, i) if "repeat" in step else step)
         return self.result
 
+    def observed(self, outcome: str, findings: Any, audience: str) -> dict[str, Any]:
+        return _observed(outcome, findings, audience)
+
     def fail(self, number: int, kind: str, message: str) -> None:
         self.result.failures.append(
             Failure(self.result.file, self.result.name, number, kind, message))
@@ -198,12 +206,15 @@ class _Run:
         kind = kinds[0]
         try:
             observed = getattr(self, f"step_{kind}")(step[kind])
-        except (ServiceError, ScenarioError, ValueError, KeyError, TypeError) as error:
+        except (ServiceError, ScenarioError, ScenarioStepError, ValueError, KeyError,
+                TypeError) as error:
             message = getattr(error, "message", None) or str(error)
             self.fail(number, kind, f"error: {message}")
             return
         expect = step.get("expect")
         if expect is None:
+            if kind == "sees":  # a step that checks itself
+                self.result.passed += 1
             return
         problems = check_expectations(expect, observed or {})
         if problems:
@@ -216,9 +227,14 @@ class _Run:
         return sender, to, str(args.get("text", "")), args.get("client")
 
     def step_send(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "group" in args:
+            group_result = self.group_send(args)
+            return _observed(group_result.outcome, group_result.decision.findings,
+                             args.get("audience", "sender"))
         sender, to, text, client = self._attempt(args)
         result: SendResult = self.service.send(sender, to, text, client,
                                                args.get("client_msg_id"))
+        self.remember(result, args.get("as"), "dm")
         if result.message is not None:
             self.last_message = result.message["id"]
             if result.outcome == "held":
@@ -227,6 +243,9 @@ class _Run:
                          args.get("audience", "sender"))
 
     def step_why(self, args: dict[str, Any]) -> dict[str, Any]:
+        if "group" in args:
+            outcome, findings, masks = self.group_why(args)
+            return _observed(outcome, findings, args.get("audience", "sender"), masks)
         sender, to, text, client = self._attempt(args)
         decision = self.service.why(sender, to, text, client)
         return _observed(decision.outcome, decision.findings, args.get("audience", "sender"))
@@ -252,17 +271,24 @@ class _Run:
         self.service.unblock(*self._pair(args))
 
     def step_approve(self, args: dict[str, Any]) -> None:
+        if "group" in args:
+            self.group_approve(args)
+            return
         self.service.approve_follow(self.ensure(args["by"]), self.ensure(args["follower"]))
 
     def step_settings(self, args: dict[str, Any]) -> None:
         self.service.update_settings(self.ensure(args["handle"]),
                                      who_can_message=args.get("who_can_message"),
-                                     private=args.get("private"))
+                                     private=args.get("private"),
+                                     group_invites=args.get("group_invites"))
 
     def step_accept(self, args: dict[str, Any]) -> None:
         self.service.accept(self.ensure(args["by"]), self.ensure(args["from"]))
 
     def step_decline(self, args: dict[str, Any]) -> None:
+        if "group" in args:
+            self.group_decline(args)
+            return
         self.service.decline(self.ensure(args["by"]), self.ensure(args["from"]))
 
     def step_report(self, args: dict[str, Any]) -> None:
@@ -290,6 +316,9 @@ class _Run:
             if target is None:
                 raise ScenarioError("no held message to release")
             self.service.release(target, actor)
+            return
+        if action in ("close_group", "reopen_group"):
+            self.moderate_group(action, args, actor)
             return
         handle = self.ensure(args["handle"])
         if action == "ban":
@@ -337,9 +366,11 @@ def _substitute(value: Any, i: int) -> Any:
     return value
 
 
-def _observed(outcome: str, findings: Iterable[Any], audience: str) -> dict[str, Any]:
-    shown = for_audience(findings, audience)
-    rendered = render_all(findings, audience)
+def _observed(outcome: str, findings: Iterable[Any], audience: str,
+              masks: dict[str, str] | None = None) -> dict[str, Any]:
+    findings = list(findings)
+    shown = for_audience(findings, audience, masks)
+    rendered = render_all(findings, audience, masks)
     primary = rendered[0] if rendered else None
     return {
         "outcome": outcome,
@@ -374,6 +405,9 @@ def check_expectations(expect: dict[str, Any], observed: dict[str, Any]) -> list
             present = [c for c in wanted if c in observed.get("codes", [])]
             if present:
                 problems.append(f"expected no {present}, got {observed.get('codes')}")
+        elif key in INVITE_KEYS and key in observed:
+            if sorted(map(str, wanted or [])) != sorted(got):
+                problems.append(f"expected {key} {wanted}, got {got}")
         elif key in ("retry_after", "reputation"):
             if not _in_range(got, wanted):
                 problems.append(f"expected {key} {wanted}, got {got}")

@@ -22,6 +22,7 @@ from sendable.shell.accounts import Accounts
 from sendable.shell.content import ContentAnalyser
 from sendable.shell.context import Shell
 from sendable.shell.conversations import Conversations
+from sendable.shell.group_chat import GroupChat
 from sendable.shell.groups import Groups
 from sendable.shell.learning import SpamModels
 from sendable.shell.mailer import ConsoleMailer, Mailer
@@ -52,7 +53,8 @@ class Service:
         self.moderation = Moderation(self.shell)
         self.standing_room = Standing(self.shell, self.moderation)
         self.verification = Verification(self.shell)
-        self.groups = Groups(self.shell, self.sending)
+        self.groups = Groups(self.shell)
+        self.group_chat = GroupChat(self.shell, self.sending)
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,

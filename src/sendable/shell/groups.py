@@ -26,7 +26,6 @@ from sendable.reasons import Finding
 from sendable.shell import facts as loading
 from sendable.shell.context import Shell, find_account, moderator_id
 from sendable.shell.group_sends import is_member
-from sendable.shell.sending import SendAttempt, Sending, SendResult
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
 from sendable.store import events as db_events
@@ -60,9 +59,8 @@ def check_name(name: Any) -> str:
 
 
 class Groups:
-    def __init__(self, shell: Shell, sending: Sending) -> None:
+    def __init__(self, shell: Shell) -> None:
         self.shell = shell
-        self.sending = sending
 
     # -- reading ---------------------------------------------------------------------
 
@@ -112,27 +110,6 @@ class Groups:
                             "muted": bool(row["muted"]),
                             "state": "member" if is_member(entry) else
                             ("invited" if not row["accepted"] else "pending_approval")})
-            return out
-
-    def history(self, viewer: str, group_id: int, after_seq: int = 0,
-                limit: int = 200) -> list[dict[str, Any]]:
-        """What a member sees: held messages only their own, and never the messages of
-        someone they blocked."""
-        with self.shell.unit.read() as conn:
-            me = find_account(conn, viewer)
-            group = self._member_group(conn, group_id, me)
-            if not is_member(db_groups.entry(conn, group["id"], me["id"])):
-                raise NotFound(f"no group {group_id}", "group")
-            hidden = db_groups.blocked_by(conn, me["id"])
-            out = []
-            for row in db_groups.group_messages_in(conn, group["id"], after_seq, limit):
-                mine = row["sender_id"] == me["id"]
-                if (not row["visible"] and not mine) or row["sender_id"] in hidden:
-                    continue
-                out.append({"id": row["id"], "seq": row["seq"], "text": row["text"],
-                            "from": db_accounts_handle(conn, row["sender_id"]),
-                            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"]),
-                            "forwarded": row["forwarded_from"] is not None})
             return out
 
     # -- putting people in ------------------------------------------------------------
@@ -348,48 +325,6 @@ class Groups:
             if not is_member(entry):
                 raise NotFound(f"no group {group_id}", "group")
             db_groups.update_entry(conn, group["id"], me["id"], muted=muted)
-
-    # -- sending ------------------------------------------------------------------------
-
-    def send(self, sender: str, group_id: int, text: str, client: str | None = None,
-             client_msg_id: str | None = None) -> SendResult:
-        if not isinstance(group_id, int) or isinstance(group_id, bool):
-            raise Invalid("group is a group id", "group")
-        return self.sending.send(SendAttempt(sender, None, text, client, client_msg_id,
-                                             group=group_id))
-
-    def forward(self, by: str, source: str, to: str | None = None, group: int | None = None,
-                client_msg_id: str | None = None) -> SendResult:
-        """Send the text of a message `by` can see (`source`: "dm:<id>" or
-        "group:<id>") to another chat, through the same gate."""
-        if (to is None) == (group is None):
-            raise Invalid("forward to one chat: `to` or `group`", "to")
-        with self.shell.unit.read() as conn:
-            me = find_account(conn, by)
-            text = self._visible_text(conn, me, source)
-        return self.sending.send(SendAttempt(by, to, text, None, client_msg_id,
-                                             group=group, forward_of=source))
-
-    def _visible_text(self, conn: Conn, me: dict[str, Any], source: str) -> str:
-        kind, _, raw = source.partition(":") if isinstance(source, str) else ("", "", "")
-        missing = NotFound("no such message", "message")
-        if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
-            raise missing
-        if kind == "dm":
-            row = db_messages.message_by_id(conn, int(raw))
-            if row is None or me["id"] not in (row["sender_id"], row["recipient_id"]) or (
-                    not row["visible"] and row["sender_id"] != me["id"]):
-                raise missing
-            return row["text"]
-        if kind == "group":
-            row = db_groups.group_message_by_id(conn, int(raw))
-            if row is None or not is_member(db_groups.entry(conn, row["group_id"], me["id"])):
-                raise missing
-            hidden = row["sender_id"] in db_groups.blocked_by(conn, me["id"])
-            if hidden or (not row["visible"] and row["sender_id"] != me["id"]):
-                raise missing
-            return row["text"]
-        raise missing
 
     # -- moderators -----------------------------------------------------------------------
 
