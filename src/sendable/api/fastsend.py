@@ -79,7 +79,7 @@ class FastSend:
                 client = headers.get(b"sendable-client")
                 attempt = SendAttempt(me.handle, new.to, new.text,
                                       client.decode("latin-1") if client is not None else None,
-                                      new.client_msg_id)
+                                      new.client_msg_id, group=new.group)
         if attempt is None:
             await self.app(scope, _replay(body, receive), send)
             return

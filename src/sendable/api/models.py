@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Body(BaseModel):
@@ -28,12 +28,56 @@ class Login(Body):
 class Settings(Body):
     who_can_message: Literal["everyone", "followers", "following", "mutuals", "nobody"] | None = None
     private: bool | None = None
+    group_invites: Literal["everyone", "followers", "following", "mutuals", "nobody"] | None = None
 
 
 class NewMessage(Body):
-    to: str = Field(max_length=64)
+    """To a person (`to`) or to a group (`group`), never both."""
+    to: str | None = Field(None, max_length=64)
+    group: int | None = Field(None, ge=1, le=2**63 - 1)
     text: str
     client_msg_id: str | None = None
+
+    @model_validator(mode="after")
+    def one_chat(self) -> NewMessage:
+        if (self.to is None) == (self.group is None):
+            raise ValueError("give `to` (a handle) or `group` (a group id), not both")
+        return self
+
+
+class NewGroup(Body):
+    name: str = Field(min_length=1, max_length=64)
+    members: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class GroupRename(Body):
+    name: str = Field(min_length=1, max_length=64)
+
+
+class GroupMembers(Body):
+    handles: list[str] = Field(min_length=1, max_length=10_000)
+
+
+class LinkToken(Body):
+    token: str = Field(min_length=1, max_length=64)
+
+
+class Forward(Body):
+    to: str | None = Field(None, max_length=64)
+    group: int | None = Field(None, ge=1, le=2**63 - 1)
+    client_msg_id: str | None = None
+
+    @model_validator(mode="after")
+    def one_chat(self) -> Forward:
+        if (self.to is None) == (self.group is None):
+            raise ValueError("give `to` (a handle) or `group` (a group id), not both")
+        return self
+
+
+class GroupWhy(Body):
+    group: int = Field(ge=1, le=2**63 - 1)
+    text: str = ""
+    invite: str | None = Field(None, max_length=64)
 
 
 class WhyQuery(Body):
@@ -63,9 +107,11 @@ class VerificationCode(Body):
 
 
 class ModAction(Body):
-    action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam"]
+    action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
+                    "close_group", "reopen_group"]
     handle: str | None = Field(None, max_length=64)
     message_id: int | None = None
+    group_id: int | None = Field(None, ge=1, le=2**63 - 1)
     length: str | None = Field(None, alias="for", description="30s, 5m, 2h, 7d or permanent")
     scope: Literal["messaging", "account"] | None = None  # None: the policy's ban_scope
     category: str | None = Field(None, max_length=32)
@@ -93,10 +139,13 @@ class Reason(BaseModel):
 
 class SentMessage(BaseModel):
     id: int
-    conversation_id: int
+    conversation_id: int | None = None  # a direct message's
+    group_id: int | None = None  # a group message's
+    group: str | None = None
     seq: int
     outcome: Literal["delivered", "requested", "held"]
     sent_at: str
+    forwarded: bool = False
 
 
 class Notice(BaseModel):

@@ -66,6 +66,20 @@ class GroupChat:
         return self.sending.send(SendAttempt(by, to, text, None, client_msg_id,
                                              group=group, forward_of=source))
 
+    def forward_by_id(self, by: str, message_id: int, to: str | None = None,
+                      group: int | None = None,
+                      client_msg_id: str | None = None) -> SendResult:
+        """A forward named by a bare id (the HTTP API's): a direct message the caller
+        can see, else a group message they can read."""
+        with self.shell.unit.read() as conn:
+            me = find_account(conn, by)
+            try:
+                self._visible_text(conn, me, f"dm:{message_id}")
+                source = f"dm:{message_id}"
+            except NotFound:
+                source = f"group:{message_id}"
+        return self.forward(by, source, to=to, group=group, client_msg_id=client_msg_id)
+
     def _visible_text(self, conn: Conn, me: dict[str, Any], source: str) -> str:
         kind, _, raw = source.partition(":") if isinstance(source, str) else ("", "", "")
         missing = NotFound("no such message", "message")

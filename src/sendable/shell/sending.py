@@ -89,9 +89,11 @@ def check_attempt(text: Any, client_msg_id: Any) -> None:
 
 def message_json(row: dict[str, Any]) -> dict[str, Any]:
     """A stored message as its sender is answered."""
-    return {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
-            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"]),
-            "forwarded": row.get("forwarded_from") is not None}
+    out = {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
+           "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"])}
+    if row.get("forwarded_from") is not None:  # marked only when it is one
+        out["forwarded"] = True
+    return out
 
 
 class Sending:

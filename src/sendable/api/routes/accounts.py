@@ -25,6 +25,7 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
             "birthdate": birthdate.isoformat() if birthdate else None, "email": row["email"],
             "verified": bool(row["verified"]), "role": row["role"],
             "who_can_message": row["who_can_message"], "private": bool(row["private"]),
+            "group_invites": row.get("group_invites") or "mutuals",
             "flagged": row["flagged_at"] is not None}
 
 
@@ -60,7 +61,8 @@ def get_me(request: Request, me: Principal = Depends(current)) -> dict[str, Any]
 def update_settings(body: Settings, request: Request,
                     me: Principal = Depends(current)) -> dict[str, Any]:
     """Who can message you, and whether follows need your approval."""
-    row = service_of(request).update_settings(me.handle, body.who_can_message, body.private)
+    row = service_of(request).update_settings(me.handle, body.who_can_message, body.private,
+                                             body.group_invites)
     return me_view(row)
 
 

@@ -38,7 +38,7 @@ async def send(body: NewMessage, request: Request,
     with every reason. A repeated `client_msg_id` returns the first result."""
     result = await request.app.state.writer.send(SendAttempt(
         me.handle, body.to, body.text, request.headers.get("sendable-client"),
-        body.client_msg_id))
+        body.client_msg_id, group=body.group))
     return send_reply(request, result)
 
 
@@ -74,8 +74,12 @@ def why(body: WhyQuery, request: Request, me: Principal = Depends(current)) -> R
 @router.get("/v1/conversations")
 def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbox",
                   me: Principal = Depends(current)) -> dict[str, Any]:
-    return {"folder": folder,
-            "conversations": service_of(request).conversations(me.handle, folder)}
+    """Direct conversations (`kind: direct`) and, in the inbox, groups (`kind: group`)."""
+    service = service_of(request)
+    rows = [{**c, "kind": "direct"} for c in service.conversations(me.handle, folder)]
+    if folder == "inbox":
+        rows += [g for g in service.groups.of(me.handle) if g["state"] == "member"]
+    return {"folder": folder, "conversations": rows}
 
 
 @router.get("/v1/conversations/{conversation_id}/messages")

@@ -24,6 +24,12 @@ def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any
     return {"items": service_of(request).mod_queue()}
 
 
+@router.get("/v1/mod/groups")
+def groups(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
+    """Every group with its owner, members and pending entries."""
+    return {"groups": service_of(request).groups.all()}
+
+
 @router.post("/v1/mod/actions")
 def action(body: ModAction, request: Request,
            me: Principal = Depends(moderator)) -> dict[str, Any]:
@@ -32,6 +38,12 @@ def action(body: ModAction, request: Request,
     service = service_of(request)
     if body.action in ("release", "spam", "not_spam") and body.message_id is None:
         raise Invalid(f"{body.action} needs a message_id", "message_id")
+    if body.action in ("close_group", "reopen_group"):
+        if body.group_id is None:
+            raise Invalid(f"{body.action} needs a group_id", "group_id")
+        service.groups.set_closed(body.group_id, body.action == "close_group", me.handle,
+                                  body.reason)
+        return {"action": body.action, "group_id": body.group_id}
     if body.action == "release":
         return {"action": "release", "message": service.release(body.message_id, me.handle)}
     if body.action in ("spam", "not_spam"):
