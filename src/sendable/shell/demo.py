@@ -67,6 +67,10 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
         service.ban("mallory", 7 * 86400.0, "messaging", "mod", "demo: spamming")
     if not service.status("fred")["flagged"]:
         service.flag("fred", "mod", "demo: reported by several people")
+    if not service.groups.of("alice"):  # a group: alice and bob, carol invited
+        created = service.groups.create("alice", "weekend plans", ["bob", "carol"])
+        if created.group is not None:
+            service.group_chat.send("alice", created.group["id"], "who is in for Saturday?")
     lines = [f"Demo accounts loaded; every password is {PASSWORD!r}.",
              "Log in:  curl -s -X POST localhost:PORT/v1/sessions "
              f"-H 'content-type: application/json' "
@@ -75,5 +79,7 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
     lines += [f"  {e.sender} -> {e.to} {e.text!r}: {e.expect}" for e in EXAMPLES]
     lines.append("  any -> any with header 'Sendable-Client: sendable-py/0.1' : refused 426 "
                  "client.outdated")
+    lines.append("  alice and bob share the group 'weekend plans' (GET /v1/groups); carol "
+                 "could not be added (privacy.group_invites: she doesn't follow alice)")
     lines.append("  'mod' is a moderator: GET /v1/mod/queue, POST /v1/mod/why")
     return lines
