@@ -25,6 +25,7 @@ from sendable.client.cache import Cache, CacheFile
 from sendable.client.config import CLIENT_HEADER, Config, home_dir, normalise_server
 from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
+from sendable.client.groups import Groups
 from sendable.client.net import proxy_for
 from sendable.client.outbox import Outbox, Pending
 from sendable.client.retry import NO_RETRY, Retry, parse_retry_after
@@ -115,6 +116,10 @@ class AsyncClient:
     @property
     def owner(self) -> str:
         return f"{self.server}|{self.handle}"
+
+    @property
+    def groups(self) -> Groups:
+        return Groups(self)
 
     @property
     def outbox(self) -> Outbox:
