@@ -5,14 +5,25 @@ outbox: a group message is only worth sending while the conversation is live).""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from sendable.client.core import AsyncClient
+from sendable.client.retry import Retry
+
+
+class Caller(Protocol):
+    """What these calls need of the client (client/core.py's AsyncClient)."""
+
+    retry: Retry
+
+    async def call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]: ...
+
+    async def get(self, path: str, **kwargs: Any) -> dict[str, Any]: ...
+
+    def _require_session(self) -> str: ...
 
 
 class Groups:
-    def __init__(self, client: AsyncClient) -> None:
+    def __init__(self, client: Caller) -> None:
         self.client = client
 
     async def create(self, name: str, members: list[str]) -> dict[str, Any]:
