@@ -65,7 +65,8 @@ def load_group_facts(conn: Conn, counters: Counters, policy: Policy,
                         conversation_id=group_id, conversation_state="accepted")
     facts = Facts(now=now, sender=me, recipient=me, relation=relation, history=history,
                   content=content, client=client, group=facts_of_group, forwards=forwards)
-    return facts, {"group": group, "members": members}
+    muted = {e["account_id"] for e in entries if e["muted"]}
+    return facts, {"group": group, "members": members, "muted": muted}
 
 
 def group_message_json(row: Mapping[str, Any], group: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,11 +95,11 @@ def store_group_message(conn: Conn, sender: Mapping[str, Any], text: str, decisi
     if not held:
         others = [m for m in stored["members"] if m != sender["id"]]
         hidden = db_groups.blockers_of(conn, sender["id"], others)
-        muted = {e["account_id"] for e in db_groups.entries(conn, group["id"]) if e["muted"]}
         for member in others:
             if member not in hidden:
                 db_events.add(conn, member, now, "group_message", dump_json({
-                    "message": message, "from": sender["handle"], "muted": member in muted}))
+                    "message": message, "from": sender["handle"],
+                    "muted": member in stored["muted"]}))
     return row
 
 
