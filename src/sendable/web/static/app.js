@@ -104,6 +104,10 @@
       var kind = e.detail.kind;
       if ((pageName === "inbox" || pageName === "requests") && (kind === "message" || kind === "request")) {
         refresh("#live-list, .tabs");
+      } else if (pageName === "group" && kind === "group_message") {
+        refresh("#messages");
+      } else if (pageName === "groups" && kind === "group") {
+        refresh("#live-list");
       } else if (pageName === "standing" && kind === "standing") {
         refresh("main");
       }
