@@ -98,7 +98,7 @@ class NewReport(Body):
 
 
 class NewAppeal(Body):
-    target: str = Field(max_length=64, description="ban:<id> or strike:<id>")
+    target: str = Field(max_length=64, description="ban:<id>, strike:<id> or group:<id>")
     statement: str
 
 

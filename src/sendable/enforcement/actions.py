@@ -15,6 +15,7 @@ from sendable.reasons import GUIDELINE_CATEGORIES
 from sendable.store import accounts as db_accounts
 from sendable.store import driver as db_driver
 from sendable.store import enforcement as db_enforcement
+from sendable.store import groups as db_groups
 from sendable.store import moderation as db_audit
 from sendable.store.driver import Conn
 
@@ -111,7 +112,15 @@ def flag_reports(conn: Conn, policy: Policy, account: dict[str, Any],
                                               account.get("flag_cleared_report") or 0)
 
 
+APPEAL_KINDS = ("ban", "strike", "group")
+
+
 def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, Any]:
+    if kind == "group":  # a closed group, appealed by its owner
+        group = db_groups.group_by_id(conn, target_id)
+        if group is None or group["owner_id"] != account or group["closed_at"] is None:
+            raise NotFound(f"no closed group {target_id} of yours", "target")
+        return dict(group)
     row = (db_enforcement.ban_by_id(conn, target_id) if kind == "ban"
            else db_enforcement.strike_by_id(conn, target_id))
     if row is None or row["account_id"] != account:
@@ -121,8 +130,8 @@ def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, An
 
 def appeal(conn: Conn, account: int, kind: str, target_id: int, statement: str,
            now: float) -> int:
-    if kind not in ("ban", "strike"):
-        raise Invalid("target must be ban:<id> or strike:<id>", "target")
+    if kind not in APPEAL_KINDS:
+        raise Invalid("target must be ban:<id>, strike:<id> or group:<id>", "target")
     if not isinstance(statement, str) or not statement.strip():
         raise Invalid("statement must not be empty", "statement")
     if len(statement) > MAX_STATEMENT:
@@ -155,7 +164,9 @@ def decide_appeal(conn: Conn, appeal_id: int, decision: str, moderator: int | No
                        note=note)
     account = row["account_id"]
     removed: dict[str, list[int]] = {"strikes": [], "bans": []}
-    if decision == "overturn":
+    if decision == "overturn" and row["target_kind"] == "group":  # the group reopens
+        db_groups.update_group(conn, row["target_id"], closed_at=None)
+    elif decision == "overturn":
         if row["target_kind"] == "strike":
             strike_ids = [row["target_id"]]
             ban_ids = [b["id"] for b in db_enforcement.bans_of(conn, account)

@@ -8,6 +8,7 @@ from typing import Any
 
 from sendable.clock import to_iso
 from sendable.enforcement import actions
+from sendable.enforcement.actions import APPEAL_KINDS
 from sendable.errors import Invalid, NotFound
 from sendable.inputs import check_note
 from sendable.shell import facts as loading
@@ -24,11 +25,12 @@ MAX_ID = 2**63 - 1  # the largest id the store can hold
 
 
 def parse_target(target: Any) -> tuple[str, int]:
-    """`ban:<id>` or `strike:<id>`, ASCII digits only; Invalid naming `target` otherwise."""
+    """`ban:<id>`, `strike:<id>` or `group:<id>`, ASCII digits only; Invalid naming
+    `target` otherwise."""
     kind, _, raw_id = str(target).partition(":")
-    if (kind not in ("ban", "strike") or not raw_id.isascii() or not raw_id.isdigit()
+    if (kind not in APPEAL_KINDS or not raw_id.isascii() or not raw_id.isdigit()
             or int(raw_id) > MAX_ID):
-        raise Invalid("target must be ban:<id> or strike:<id>", "target")
+        raise Invalid("target must be ban:<id>, strike:<id> or group:<id>", "target")
     return kind, int(raw_id)
 
 
