@@ -128,6 +128,27 @@ class Flags(_Section):
     report_window: Duration
 
 
+def _region(value: Any) -> str:
+    import phonenumbers
+
+    text = str(value).strip().upper()
+    if text not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a region code like US, GB or DE")
+    return text
+
+
+Region = Annotated[str, BeforeValidator(_region)]
+
+
+class Contacts(_Section):
+    """Finding people: contact uploads and people search."""
+
+    max_entries: int = Field(ge=1, le=100_000)  # emails + phones in one upload
+    default_region: Region  # for phone numbers written without +country
+    search_limits: tuple[Rate, ...]  # people searches per account (each page counts)
+    match_limits: tuple[Rate, ...]  # contact uploads and match lists per account
+
+
 class Policy(_Section):
     clients: Clients
     age: Age
@@ -138,6 +159,7 @@ class Policy(_Section):
     guidelines: Guidelines
     enforcement: Enforcement
     flags: Flags
+    contacts: Contacts
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from sendable import scenario_contacts as people
 from sendable.clock import FixedClock, parse_iso
 from sendable.durations import parse_duration
 from sendable.errors import ServiceError
@@ -37,10 +38,10 @@ from sendable.store.temporary import (
 
 _DEFAULT_AGE = 365 * 86400.0
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
-                 "role"}
+                 "role"} | people.ACCOUNT_KEYS
 _STEP_KINDS = ("send", "why", "advance", "follow", "unfollow", "block", "unblock", "approve",
                "settings", "accept", "decline", "report", "verify", "moderate", "appeal",
-               "decide", "status")
+               "decide", "status", "search")
 
 
 class ScenarioError(Exception):
@@ -148,6 +149,7 @@ class _Run:
             who_can_message=str(settings.pop("who_can_message", "everyone")),
             private=bool(settings.pop("private", False)),
         )
+        people.apply_settings(self.service, handle, settings)
         self.known.add(handle.lower())
         return handle
 
@@ -158,7 +160,12 @@ class _Run:
             unknown = set(account) - _ACCOUNT_KEYS
             if unknown:
                 raise ScenarioError(f"account {account['handle']}: unknown keys {sorted(unknown)}")
-            self.ensure(account["handle"], **{k: v for k, v in account.items() if k != "handle"})
+            self.ensure(account["handle"], **{k: v for k, v in account.items()
+                                              if k not in ("handle", "contacts")})
+        for account in self.spec.get("accounts") or []:
+            if "contacts" in account:
+                people.load_contacts(self.service, account["handle"],
+                              [self.ensure(h) for h in account["contacts"] or []])
         for follower, followee in self._pairs("follows"):
             self.service.follow(follower, followee)
             if self.service.account(followee)["private"]:
@@ -258,6 +265,7 @@ class _Run:
         self.service.update_settings(self.ensure(args["handle"]),
                                      who_can_message=args.get("who_can_message"),
                                      private=args.get("private"))
+        people.apply_settings(self.service, args["handle"], dict(args))
 
     def step_accept(self, args: dict[str, Any]) -> None:
         self.service.accept(self.ensure(args["by"]), self.ensure(args["from"]))
@@ -323,6 +331,9 @@ class _Run:
         self.service.decide_appeal(appeal_id, str(args["decision"]), self._moderator(args),
                                    args.get("note"))
 
+    def step_search(self, args: dict[str, Any]) -> dict[str, Any]:
+        return people.search(self.service, self.ensure(args["by"]), args)
+
     def step_status(self, args: dict[str, Any]) -> dict[str, Any]:
         return self.service.status(self.ensure(args["handle"]))
 
@@ -374,6 +385,8 @@ def check_expectations(expect: dict[str, Any], observed: dict[str, Any]) -> list
             present = [c for c in wanted if c in observed.get("codes", [])]
             if present:
                 problems.append(f"expected no {present}, got {observed.get('codes')}")
+        elif key in people.EXPECT_KEYS:
+            problems += people.handle_problems(key, wanted, observed)
         elif key in ("retry_after", "reputation"):
             if not _in_range(got, wanted):
                 problems.append(f"expected {key} {wanted}, got {got}")
