@@ -15,7 +15,7 @@ from sendable.service import Service
 from sendable.shell.contact_keys import keys_for, normalise_email
 from sendable.shell.contacts import refresh_email_address
 
-ACCOUNT_KEYS = {"discoverable", "sync_contacts", "contacts"}
+ACCOUNT_KEYS = {"discoverable", "sync_contacts", "contacts", "display_name"}
 EXPECT_KEYS = ("handles", "not_handles")
 
 
