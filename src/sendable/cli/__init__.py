@@ -126,6 +126,9 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
               "--redis", help="Redis URL: counters and rate windows shared by every node, "
               "and streams woken by other nodes' sends (default: in-process, one node).")]
           = None,
+          contact_secret_file: Annotated[Path | None, typer.Option(
+              "--contact-secret-file", help="Keep the key contact hashes are made with in "
+              "this file (made on first start; default: in the database).")] = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -152,6 +155,10 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
         except BackendUnreachable as error:
             fail(f"--redis: {error}")
             return
+    if contact_secret_file is not None:
+        from sendable.shell.contact_keys import use_secret_file
+
+        use_secret_file(contact_secret_file)
     service = Service.open(db, policy_or_exit(policy), mailer=mailer, counters_uri=redis)
     auth = Auth(service)
     if demo:

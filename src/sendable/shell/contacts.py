@@ -91,7 +91,8 @@ def _cursor_in(cursor: str | None) -> str | None:
     if cursor is None or cursor == "":
         return None
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
+                                validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid("cursor is not one this server gave", "cursor") from None
 

@@ -25,7 +25,11 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
             "birthdate": birthdate.isoformat() if birthdate else None, "email": row["email"],
             "verified": bool(row["verified"]), "role": row["role"],
             "who_can_message": row["who_can_message"], "private": bool(row["private"]),
-            "flagged": row["flagged_at"] is not None}
+            "flagged": row["flagged_at"] is not None,
+            "discoverable": bool(row.get("discoverable", True)),
+            "sync_contacts": bool(row.get("sync_contacts", False)),
+            "display_name": row.get("display_name"), "phone": row.get("phone"),
+            "phone_verified": bool(row.get("phone_verified", False))}
 
 
 @router.post("/v1/accounts", status_code=201)
@@ -59,8 +63,13 @@ def get_me(request: Request, me: Principal = Depends(current)) -> dict[str, Any]
 @router.patch("/v1/me/settings")
 def update_settings(body: Settings, request: Request,
                     me: Principal = Depends(current)) -> dict[str, Any]:
-    """Who can message you, and whether follows need your approval."""
-    row = service_of(request).update_settings(me.handle, body.who_can_message, body.private)
+    """Who can message you, whether follows need your approval, whether people search
+    finds you, and contact sync (turning it off deletes your uploaded contacts)."""
+    service = service_of(request)
+    row = service.people.update_settings(me.handle, body.discoverable, body.sync_contacts,
+                                         body.display_name)
+    if body.who_can_message is not None or body.private is not None:
+        row = service.update_settings(me.handle, body.who_can_message, body.private)
     return me_view(row)
 
 
