@@ -127,6 +127,9 @@ class SenderReputation(BaseModel):
 
 class ModWhyReply(WhyReply):
     reputation: SenderReputation  # the sender's, with what it is made of
+    relation: list[str] = Field(default_factory=list, description=(
+        "follows, followed_by, mutuals, contact (the sender is one of the recipient's "
+        "contacts), conversation, blocks, blocked; or none"))
 
 
 class ErrorDetail(BaseModel):

@@ -88,14 +88,16 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         fail(error.message)
         return
     reasons = render_all(decision.findings, audience)
-    reputation = None
+    reputation, relation = None, None
     if audience == "moderator":  # the sender's reputation and what it is made of
         status = service.status(sender)
         reputation = {"score": status["reputation"], "band": status["reputation_band"],
                       "components": status["reputation_components"]}
+        relation = service.people.relation(sender, to)  # "contact" among them
     if as_json:
         print_json({"sendable": decision.sendable, "outcome": decision.outcome,
-                    "reasons": reasons, **({"reputation": reputation} if reputation else {})})
+                    "reasons": reasons, **({"reputation": reputation} if reputation else {}),
+                    **({"relation": relation} if relation else {})})
         return
     verdict = "[green]can send[/green]" if decision.sendable else "[red]cannot send[/red]"
     console.print(f"@{sender} → @{to}: {verdict} (outcome: {decision.outcome})")
@@ -106,6 +108,8 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         console.print(f"    remedy: {reason['remedy']}")
         if audience == "moderator" and reason.get("detail"):
             console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+    if relation:
+        console.print(f"  relation: {', '.join(relation)}", markup=False)
     if reputation:
         console.print(f"  reputation of @{sender}: {reputation['score']} ({reputation['band']}) "
                       f"{json.dumps(reputation['components'])}", markup=False)
