@@ -194,9 +194,11 @@ def _register_commands() -> None:
     """The other rooms' commands: the HTTP client's (login, logout, send, inbox, doctor),
     the moderators' and the text checks'."""
     from sendable.cli import detection, moderation  # noqa: F401 (they register on import)
+    from sendable.client import people
     from sendable.client.commands import register
 
     register(app)
+    people.register(app)
 
 
 _register_commands()

@@ -218,6 +218,27 @@ class AsyncClient:
     async def accept(self, conversation_id: int) -> dict[str, Any]:
         return await self.call("POST", f"/v1/conversations/{conversation_id}/accept")
 
+    # -- finding people --------------------------------------------------------------
+
+    async def search(self, q: str, limit: int = 20, cursor: str | None = None
+                     ) -> dict[str, Any]:
+        """{results: [{handle, display_name, can_message}], next_cursor}."""
+        params: dict[str, Any] = {"q": q, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return await self.get("/v1/users", params=params)
+
+    async def upload_contacts(self, emails: list[str], phones: list[str]) -> dict[str, Any]:
+        """Replace your uploaded contacts: {stored, skipped: [{field, message}]}."""
+        return await self.call("PUT", "/v1/me/contacts", json={"emails": emails,
+                                                               "phones": phones})
+
+    async def delete_contacts(self) -> dict[str, Any]:
+        return await self.call("DELETE", "/v1/me/contacts")
+
+    async def contact_matches(self) -> list[dict[str, Any]]:
+        return (await self.get("/v1/me/contacts/matches"))["matches"]
+
     # -- sending ---------------------------------------------------------------------
 
     def _require_session(self) -> str:
