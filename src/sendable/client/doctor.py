@@ -95,6 +95,13 @@ def _reason_step(name: str, reason: dict[str, Any], **detail: Any) -> Step:
                 {"retry_after": wait, "appealable": reason.get("appealable"), **detail})
 
 
+# Said whenever the answer is privacy.not_accepting, whatever lies behind it (a setting,
+# a block, an age), so it tells nothing about the other person's settings.
+REACH_THEM = ("Ways to reach them: ask them, through someone you both know or outside "
+              "sendable, to write to you first (anyone can answer a message sent to them); "
+              "follow them and wait for them to follow you back; or, if they have your "
+              "verified email or phone in their contacts, they can let contacts in.")
+
 _REACH = ("dns", "connect", "tls", "proxy")
 # Which earlier steps a step needs: when one of them failed, the step is skipped.
 NEEDS: dict[str, tuple[str, ...]] = {
@@ -365,7 +372,10 @@ class Doctor:
         policy = [r for r in reasons if r["code"] not in owned]
         detail = {"outcome": self._why.get("outcome"), "codes": [r["code"] for r in reasons]}
         if policy:
-            return _reason_step("why", policy[0], **detail)
+            step = _reason_step("why", policy[0], **detail)
+            if step.code == "privacy.not_accepting":
+                step.remedy = f"{step.remedy} {REACH_THEM}".strip()
+            return step
         outcome = self._why.get("outcome")
         where = {"delivered": "straight to their inbox",
                  "requested": "to their message requests until they accept",
