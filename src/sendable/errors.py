@@ -32,3 +32,13 @@ class Unavailable(ServiceError):
     """Something the request needs (a mail server, say) is not reachable now."""
 
     status = 503
+
+
+class Throttled(ServiceError):
+    """Too many of something in a moving window; `retry_after` seconds until one frees."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after

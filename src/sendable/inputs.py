@@ -13,7 +13,8 @@ from sendable.errors import Invalid
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
-WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody")
+WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody",
+                   "suggested")  # suggested: mutuals and the recipient's contacts
 ROLES = ("member", "moderator")
 MAX_TEXT = 4000
 

@@ -135,6 +135,25 @@ class Groups(_Section):
     max_members: int = Field(ge=2, le=10_000)  # the creator included
     max_created_per_day: int = Field(ge=0)
     max_forwards: int = Field(ge=0)  # chats one account may forward one message to
+def _region(value: Any) -> str:
+    import phonenumbers
+
+    text = str(value).strip().upper()
+    if text not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValueError(f"{value!r} is not a region code like US, GB or DE")
+    return text
+
+
+Region = Annotated[str, BeforeValidator(_region)]
+
+
+class Contacts(_Section):
+    """Finding people: contact uploads and people search."""
+
+    max_entries: int = Field(ge=1, le=100_000)  # emails + phones in one upload
+    default_region: Region  # for phone numbers written without +country
+    search_limits: tuple[Rate, ...]  # people searches per account (each page counts)
+    match_limits: tuple[Rate, ...]  # contact uploads and match lists per account
 
 
 class Policy(_Section):
@@ -148,6 +167,7 @@ class Policy(_Section):
     enforcement: Enforcement
     flags: Flags
     groups: Groups
+    contacts: Contacts
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from sendable import scenario_contacts as people
 from sendable.clock import FixedClock, parse_iso
 from sendable.durations import parse_duration
 from sendable.errors import ServiceError
@@ -38,10 +39,10 @@ from sendable.store.temporary import (
 
 _DEFAULT_AGE = 365 * 86400.0
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
-                 "role", "group_invites"}
+                 "role", "group_invites"} | people.ACCOUNT_KEYS
 _STEP_KINDS = ("send", "why", "advance", "follow", "unfollow", "block", "unblock", "approve",
                "settings", "accept", "decline", "report", "verify", "moderate", "appeal",
-               "decide", "status", *GROUP_STEP_KINDS)
+               "decide", "status", "search", *GROUP_STEP_KINDS)
 
 
 class ScenarioError(Exception):
@@ -153,6 +154,7 @@ class _Run(GroupSteps):
             private=bool(settings.pop("private", False)),
             group_invites=str(settings.pop("group_invites", "mutuals")),
         )
+        people.apply_settings(self.service, handle, settings)
         self.known.add(handle.lower())
         return handle
 
@@ -163,7 +165,12 @@ class _Run(GroupSteps):
             unknown = set(account) - _ACCOUNT_KEYS
             if unknown:
                 raise ScenarioError(f"account {account['handle']}: unknown keys {sorted(unknown)}")
-            self.ensure(account["handle"], **{k: v for k, v in account.items() if k != "handle"})
+            self.ensure(account["handle"], **{k: v for k, v in account.items()
+                                              if k not in ("handle", "contacts")})
+        for account in self.spec.get("accounts") or []:
+            if "contacts" in account:
+                people.load_contacts(self.service, account["handle"],
+                              [self.ensure(h) for h in account["contacts"] or []])
         for follower, followee in self._pairs("follows"):
             self.service.follow(follower, followee)
             if self.service.account(followee)["private"]:
@@ -281,6 +288,7 @@ class _Run(GroupSteps):
                                      who_can_message=args.get("who_can_message"),
                                      private=args.get("private"),
                                      group_invites=args.get("group_invites"))
+        people.apply_settings(self.service, args["handle"], dict(args))
 
     def step_accept(self, args: dict[str, Any]) -> None:
         self.service.accept(self.ensure(args["by"]), self.ensure(args["from"]))
@@ -352,6 +360,9 @@ class _Run(GroupSteps):
         self.service.decide_appeal(appeal_id, str(args["decision"]), self._moderator(args),
                                    args.get("note"))
 
+    def step_search(self, args: dict[str, Any]) -> dict[str, Any]:
+        return people.search(self.service, self.ensure(args["by"]), args)
+
     def step_status(self, args: dict[str, Any]) -> dict[str, Any]:
         return self.service.status(self.ensure(args["handle"]))
 
@@ -408,6 +419,8 @@ def check_expectations(expect: dict[str, Any], observed: dict[str, Any]) -> list
         elif key in INVITE_KEYS and key in observed:
             if sorted(map(str, wanted or [])) != sorted(got):
                 problems.append(f"expected {key} {wanted}, got {got}")
+        elif key in people.EXPECT_KEYS:
+            problems += people.handle_problems(key, wanted, observed)
         elif key in ("retry_after", "reputation"):
             if not _in_range(got, wanted):
                 problems.append(f"expected {key} {wanted}, got {got}")

@@ -19,6 +19,7 @@ from sendable.errors import ServiceError
 from sendable.gate import Decision
 from sendable.policy import Policy
 from sendable.shell.accounts import Accounts
+from sendable.shell.contacts import People
 from sendable.shell.content import ContentAnalyser
 from sendable.shell.context import Shell
 from sendable.shell.conversations import Conversations
@@ -55,6 +56,7 @@ class Service:
         self.verification = Verification(self.shell)
         self.groups = Groups(self.shell)
         self.group_chat = GroupChat(self.shell, self.sending)
+        self.people = People(self.shell, self.sending)  # search, contacts, phones
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,
@@ -64,6 +66,7 @@ class Service:
         service = cls(engine, policy, clock, open_counters(counters_uri), mailer)
         service.sending.warm_counters()
         service.analyser.warm()
+        service.people.prepare()  # the contact secret, generated on first start
         return service
 
     def close(self) -> None:

@@ -44,3 +44,21 @@ def test_offline_send_is_kept_and_sent_once_by_a_later_command(server, proxy, cl
     flush = cli("send", "--flush")
     assert flush.returncode == 0 and "nothing waiting" in flush.stdout
     assert read_back(server.url, b, a.handle) == ["sent while offline"]
+
+
+def test_search_and_contacts_upload_from_the_command_line(server, cli, user, api, tmp_path):
+    a, b = user("a"), user("b")
+    assert cli("login", a.handle, "--server", server.url, "--password", PASSWORD).returncode == 0
+    found = json.loads(cli("search", b.handle, "--json").stdout)
+    assert found["results"] == [{"handle": b.handle, "display_name": None, "can_message": True}]
+    assert b.handle in cli("search", b.handle).stdout
+    listing = tmp_path / "contacts.vcf"
+    listing.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Someone\nEMAIL:someone@example.org\n"
+                       "TEL:+44 20 7946 0018\nTEL:12\nEND:VCARD\n")
+    refused = cli("contacts", "upload", str(listing))
+    assert refused.returncode == 1 and "sync_contacts" in refused.stderr
+    uploaded = json.loads(cli("contacts", "upload", str(listing), "--enable-sync",
+                              "--json").stdout)
+    assert uploaded["stored"] == 2 and [s["field"] for s in uploaded["skipped"]] == ["phones[1]"]
+    assert json.loads(cli("contacts", "matches", "--json").stdout) == {"matches": []}
+    assert cli("contacts", "delete").returncode == 0

@@ -113,6 +113,20 @@ def test_blocked_by_privacy_without_leaking_the_block(server, cli, user, api, ho
         assert "privacy.blocked" not in out and "block" not in out.lower()
 
 
+def test_not_accepting_suggests_ways_to_reach_them_that_reveal_nothing(server, cli, user,
+                                                                        api, home):
+    a, blocker, closed = user("a"), user("blk"), user("shut")
+    assert api("PUT", server.url, f"/v1/blocks/{a.handle}", blocker).status_code == 200
+    api("PATCH", server.url, "/v1/me/settings", closed, json={"who_can_message": "nobody"})
+    signed_in(cli, server.url, a)
+    by_block = doctor_json(cli, "--to", blocker.handle)[0]["why"]
+    by_setting = doctor_json(cli, "--to", closed.handle)[0]["why"]
+    assert by_block["code"] == by_setting["code"] == "privacy.not_accepting"
+    assert by_block["remedy"] == by_setting["remedy"]
+    assert "write to you first" in by_block["remedy"] and "contacts" in by_block["remedy"]
+    assert "nobody" not in by_setting["remedy"].lower()
+
+
 def test_rate_limit_headroom_from_why(spawn_server, cli, user, api):
     srv = spawn_server(policy='[rate_limits]\nmessages = ["2/hour"]\n', demo=False)
     a, b = user("a", url=srv.url), user("b", url=srv.url)

@@ -15,7 +15,7 @@ from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
-from sendable.api.routes import accounts, groups, messages, meta, mod, safety, social
+from sendable.api.routes import accounts, contacts, groups, messages, meta, mod, safety, social
 from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
@@ -66,10 +66,11 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)
     app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (accounts, social, messages, groups, safety, mod, meta):
+    for module in (accounts, social, messages, groups, safety, mod, meta, contacts):
         app.include_router(module.router)
     app.include_router(stream_router)
     web.mount(app)  # the pages at / (sendable.web)
     app.add_middleware(FastSend)  # inside the observer: ids, metrics and logs as for any route
-    app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body)
+    app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body,
+                       larger=dict.fromkeys(contacts.UPLOAD_PATHS, contacts.MAX_UPLOAD_BODY))
     return app

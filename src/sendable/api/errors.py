@@ -17,9 +17,8 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from sendable.api.responses import JSON
-from sendable.errors import ServiceError
+from sendable.errors import ServiceError, Throttled
 from sendable.reasons import Finding, http_status, render_all
-from sendable.shell.auth import Throttled
 
 log = logging.getLogger("sendable.api")
 
@@ -53,9 +52,12 @@ def refusal_response(request: Request, findings: Sequence[Finding]) -> JSON:
 
 def service_error_response(request: Request, error: ServiceError) -> JSON:
     headers = None
-    if isinstance(error, Throttled):
+    if isinstance(error, Throttled):  # the wait in the body too, for clients reading JSON
         headers = {"Retry-After": str(error.retry_after)}
-    elif error.status == 401:
+        body = {"error": {"code": _CODES[429], "message": error.message, "field": error.field,
+                          "retry_after": error.retry_after, "request_id": request_id(request)}}
+        return JSON(body, status_code=429, headers=headers)
+    if error.status == 401:
         headers = {"WWW-Authenticate": "Bearer"}
     return error_response(request, error.status, error.message, error.field, headers)
 

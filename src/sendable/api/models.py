@@ -26,9 +26,14 @@ class Login(Body):
 
 
 class Settings(Body):
-    who_can_message: Literal["everyone", "followers", "following", "mutuals", "nobody"] | None = None
+    who_can_message: Literal["everyone", "followers", "following", "mutuals", "nobody",
+                             "suggested"] | None = None
     private: bool | None = None
-    group_invites: Literal["everyone", "followers", "following", "mutuals", "nobody"] | None = None
+    group_invites: Literal["everyone", "followers", "following", "mutuals", "nobody",
+                           "suggested"] | None = None
+    discoverable: bool | None = Field(None, description="shown in people search and matches")
+    sync_contacts: bool | None = Field(None, description="off deletes every uploaded contact")
+    display_name: str | None = Field(None, max_length=64, description="found by people search")
 
 
 class NewMessage(Body):
@@ -172,6 +177,9 @@ class SenderReputation(BaseModel):
 
 class ModWhyReply(WhyReply):
     reputation: SenderReputation  # the sender's, with what it is made of
+    relation: list[str] = Field(default_factory=list, description=(
+        "follows, followed_by, mutuals, contact (the sender is one of the recipient's "
+        "contacts), conversation, blocks, blocked; or none"))
 
 
 class ErrorDetail(BaseModel):
@@ -185,3 +193,13 @@ class ErrorDetail(BaseModel):
 class ErrorReply(BaseModel):
     error: ErrorDetail
     reasons: list[Reason] | None = Field(None, description="refused sends: every reason")
+
+
+class ContactUpload(Body):
+    """Entries are checked one by one: a bad one is skipped and reported, not fatal."""
+    emails: list[Any] = Field(default_factory=list)
+    phones: list[Any] = Field(default_factory=list)
+
+
+class NewPhone(Body):
+    phone: str | None = Field(None, max_length=40, description="+country, or the server's region")

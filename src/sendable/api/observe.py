@@ -27,10 +27,12 @@ _serial = itertools.count(1)
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int,
+                 larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.metrics = metrics
         self.max_body = max_body
+        self.larger = larger or {}  # paths that take bigger bodies (a contact upload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -59,19 +61,20 @@ class RequestObserver:
             await send(message)
 
         received = 0
+        max_body = self.larger.get(scope["path"], self.max_body)
 
         async def receive_bounded() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
+                if received > max_body:
                     raise HTTPException(413)  # FastAPI passes it on to the error handlers
             return message
 
         try:
-            if length > self.max_body:
-                await self._too_large(rid, send_with_id)
+            if length > max_body:
+                await self._too_large(rid, send_with_id, max_body)
             else:
                 await self.app(scope, receive_bounded if scope["type"] == "http" else receive,
                                send_with_id)
@@ -88,9 +91,9 @@ class RequestObserver:
                 }).decode())
 
 
-    async def _too_large(self, rid: str, send: Send) -> None:
+    async def _too_large(self, rid: str, send: Send, max_body: int) -> None:
         body = orjson.dumps({"error": {"code": "too_large", "field": None, "request_id": rid,
-                                       "message": f"the request body is over {self.max_body} "
+                                       "message": f"the request body is over {max_body} "
                                                   "bytes"}})
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"),

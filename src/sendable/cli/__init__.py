@@ -88,14 +88,16 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         fail(error.message)
         return
     reasons = render_all(decision.findings, audience)
-    reputation = None
+    reputation, relation = None, None
     if audience == "moderator":  # the sender's reputation and what it is made of
         status = service.status(sender)
         reputation = {"score": status["reputation"], "band": status["reputation_band"],
                       "components": status["reputation_components"]}
+        relation = service.people.relation(sender, to)  # "contact" among them
     if as_json:
         print_json({"sendable": decision.sendable, "outcome": decision.outcome,
-                    "reasons": reasons, **({"reputation": reputation} if reputation else {})})
+                    "reasons": reasons, **({"reputation": reputation} if reputation else {}),
+                    **({"relation": relation} if relation else {})})
         return
     verdict = "[green]can send[/green]" if decision.sendable else "[red]cannot send[/red]"
     console.print(f"@{sender} → @{to}: {verdict} (outcome: {decision.outcome})")
@@ -106,6 +108,8 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         console.print(f"    remedy: {reason['remedy']}")
         if audience == "moderator" and reason.get("detail"):
             console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+    if relation:
+        console.print(f"  relation: {', '.join(relation)}", markup=False)
     if reputation:
         console.print(f"  reputation of @{sender}: {reputation['score']} ({reputation['band']}) "
                       f"{json.dumps(reputation['components'])}", markup=False)
@@ -126,6 +130,9 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
               "--redis", help="Redis URL: counters and rate windows shared by every node, "
               "and streams woken by other nodes' sends (default: in-process, one node).")]
           = None,
+          contact_secret_file: Annotated[Path | None, typer.Option(
+              "--contact-secret-file", help="Keep the key contact hashes are made with in "
+              "this file (made on first start; default: in the database).")] = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -152,6 +159,10 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
         except BackendUnreachable as error:
             fail(f"--redis: {error}")
             return
+    if contact_secret_file is not None:
+        from sendable.shell.contact_keys import use_secret_file
+
+        use_secret_file(contact_secret_file)
     service = Service.open(db, policy_or_exit(policy), mailer=mailer, counters_uri=redis)
     auth = Auth(service)
     if demo:
@@ -183,11 +194,12 @@ def _register_commands() -> None:
     """The other rooms' commands: the HTTP client's (login, logout, send, inbox, doctor),
     the moderators' and the text checks'."""
     from sendable.cli import detection, moderation  # noqa: F401 (they register on import)
-    from sendable.client import group_commands
+    from sendable.client import group_commands, people
     from sendable.client.commands import register
 
     register(app)
     group_commands.register(app)
+    people.register(app)
 
 
 _register_commands()

@@ -223,6 +223,27 @@ class AsyncClient:
     async def accept(self, conversation_id: int) -> dict[str, Any]:
         return await self.call("POST", f"/v1/conversations/{conversation_id}/accept")
 
+    # -- finding people --------------------------------------------------------------
+
+    async def search(self, q: str, limit: int = 20, cursor: str | None = None
+                     ) -> dict[str, Any]:
+        """{results: [{handle, display_name, can_message}], next_cursor}."""
+        params: dict[str, Any] = {"q": q, "limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        return await self.get("/v1/users", params=params)
+
+    async def upload_contacts(self, emails: list[str], phones: list[str]) -> dict[str, Any]:
+        """Replace your uploaded contacts: {stored, skipped: [{field, message}]}."""
+        return await self.call("PUT", "/v1/me/contacts", json={"emails": emails,
+                                                               "phones": phones})
+
+    async def delete_contacts(self) -> dict[str, Any]:
+        return await self.call("DELETE", "/v1/me/contacts")
+
+    async def contact_matches(self) -> list[dict[str, Any]]:
+        return (await self.get("/v1/me/contacts/matches"))["matches"]
+
     # -- sending ---------------------------------------------------------------------
 
     def _require_session(self) -> str:
@@ -254,47 +275,7 @@ class AsyncClient:
         return results
 
     async def _deliver(self, item: Pending, retry: Retry) -> SendResult:
-        base = {"client_msg_id": item.client_msg_id, "to": item.recipient, "text": item.text}
-        payload = {"to": item.recipient, "text": item.text, "client_msg_id": item.client_msg_id}
-        started, attempt = time.monotonic(), 0
-        while True:
-            attempt += 1
-            try:
-                response = await self._http.post("/v1/messages", json=payload,
-                                                  headers=self._headers())
-            except httpx.TransportError as error:
-                fault = self.fault_of(error)
-            else:
-                status, body = response.status_code, _json(response)
-                if status == 201 and body and "message" in body:
-                    self.outbox.remove(item.client_msg_id)
-                    message = body["message"]
-                    self._remember_sent(message, item)
-                    return SendResult("stored", **base, outcome=message["outcome"],
-                                      message=message, notices=body.get("notices", []),
-                                      replayed=response.headers.get(
-                                          "idempotent-replayed") == "true",
-                                      attempts=attempt)
-                if 400 <= status < 500 and body and body.get("reasons"):
-                    self.outbox.remove(item.client_msg_id)
-                    return SendResult("refused", **base, outcome="refused",
-                                      reasons=body["reasons"], attempts=attempt)
-                if status == 401:
-                    self.outbox.note_attempt(item.client_msg_id, "unauthorized")
-                    return SendResult("queued", **base, error=ApiError(status, body).as_dict(),
-                                      attempts=attempt)
-                if 400 <= status < 500 and status not in (408, 429):
-                    self.outbox.remove(item.client_msg_id)
-                    return SendResult("rejected", **base, error=ApiError(status, body).as_dict(),
-                                      attempts=attempt)
-                # 5xx, a throttle without reasons, or an answer that is not ours.
-                fault = server_fault(status, _seconds(response.headers.get("retry-after")))
-            self.outbox.note_attempt(item.client_msg_id, fault.code)
-            wait = retry.delay(attempt, fault.retry_after)
-            if retry.gives_up(attempt, time.monotonic() - started, wait, fault.retry_after):
-                return SendResult("queued", **base, reasons=[fault.as_reason()],
-                                  attempts=attempt)
-            await asyncio.sleep(wait)
+        return await deliver(self, item, retry)
 
     def _remember_sent(self, message: dict[str, Any], item: Pending) -> None:
         entry = {**message, "from": item.handle, "text": item.text}
@@ -369,6 +350,52 @@ class AsyncClient:
         async for event in events(self, after, reconnect=reconnect,
                                   open_timeout=open_timeout):
             yield event
+
+
+async def deliver(client: AsyncClient, item: Pending, retry: Retry) -> SendResult:
+    """Try one outbox item until it is stored, refused, rejected, or still queued when
+    `retry` gives up; the outbox keeps it until the server has answered."""
+    base = {"client_msg_id": item.client_msg_id, "to": item.recipient, "text": item.text}
+    payload = {"to": item.recipient, "text": item.text, "client_msg_id": item.client_msg_id}
+    started, attempt = time.monotonic(), 0
+    while True:
+        attempt += 1
+        try:
+            response = await client._http.post("/v1/messages", json=payload,
+                                              headers=client._headers())
+        except httpx.TransportError as error:
+            fault = client.fault_of(error)
+        else:
+            status, body = response.status_code, _json(response)
+            if status == 201 and body and "message" in body:
+                client.outbox.remove(item.client_msg_id)
+                message = body["message"]
+                client._remember_sent(message, item)
+                return SendResult("stored", **base, outcome=message["outcome"],
+                                  message=message, notices=body.get("notices", []),
+                                  replayed=response.headers.get(
+                                      "idempotent-replayed") == "true",
+                                  attempts=attempt)
+            if 400 <= status < 500 and body and body.get("reasons"):
+                client.outbox.remove(item.client_msg_id)
+                return SendResult("refused", **base, outcome="refused",
+                                  reasons=body["reasons"], attempts=attempt)
+            if status == 401:
+                client.outbox.note_attempt(item.client_msg_id, "unauthorized")
+                return SendResult("queued", **base, error=ApiError(status, body).as_dict(),
+                                  attempts=attempt)
+            if 400 <= status < 500 and status not in (408, 429):
+                client.outbox.remove(item.client_msg_id)
+                return SendResult("rejected", **base, error=ApiError(status, body).as_dict(),
+                                  attempts=attempt)
+            # 5xx, a throttle without reasons, or an answer that is not ours.
+            fault = server_fault(status, _seconds(response.headers.get("retry-after")))
+        client.outbox.note_attempt(item.client_msg_id, fault.code)
+        wait = retry.delay(attempt, fault.retry_after)
+        if retry.gives_up(attempt, time.monotonic() - started, wait, fault.retry_after):
+            return SendResult("queued", **base, reasons=[fault.as_reason()],
+                              attempts=attempt)
+        await asyncio.sleep(wait)
 
 
 def _seconds(value: str | None) -> int | None:

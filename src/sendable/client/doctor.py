@@ -91,9 +91,18 @@ def _reason_step(name: str, reason: dict[str, Any], **detail: Any) -> Step:
         detail["until"] = reason["until"]
     if reason.get("appealable"):
         detail["appeal_target"] = reason.get("appeal_target")
+    if name == "why" and reason.get("code") == "privacy.not_accepting":
+        remedy = f"{remedy} {REACH_THEM}".strip()
     return Step(name, "fail", reason.get("code"), reason.get("message", ""), remedy,
                 {"retry_after": wait, "appealable": reason.get("appealable"), **detail})
 
+
+# Said whenever the answer is privacy.not_accepting, whatever lies behind it (a setting,
+# a block, an age), so it tells nothing about the other person's settings.
+REACH_THEM = ("Ways to reach them: ask them, through someone you both know or outside "
+              "sendable, to write to you first (anyone can answer a message sent to them); "
+              "follow them and wait for them to follow you back; or, if they have your "
+              "verified email or phone in their contacts, they can let contacts in.")
 
 _REACH = ("dns", "connect", "tls", "proxy")
 # Which earlier steps a step needs: when one of them failed, the step is skipped.

@@ -70,6 +70,9 @@ class Relation:
     conversation_state: str | None = None  # requested | accepted | declined
     started_by_recipient: bool = False
     unanswered: int = 0  # the sender's messages in a pending request
+    # The sender is one of the recipient's contacts: a verified address of theirs is
+    # in the recipient's uploaded list, and the recipient syncs contacts (now).
+    sender_is_contact: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -78,7 +81,7 @@ class Relation:
 
     @property
     def is_request(self) -> bool:
-        return not self.recipient_follows and not self.accepted
+        return not self.recipient_follows and not self.accepted and not self.sender_is_contact
 
     @property
     def new_conversation(self) -> bool:

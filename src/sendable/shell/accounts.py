@@ -7,6 +7,7 @@ from typing import Any
 
 from sendable.errors import Conflict, Invalid
 from sendable.inputs import ROLES, WHO_CAN_MESSAGE, check_handle, check_note
+from sendable.shell import contacts
 from sendable.shell.context import Shell, find_account
 from sendable.store import accounts as db_accounts
 from sendable.store import social as db_social
@@ -50,7 +51,10 @@ class Accounts:
                     private=private, deactivated=False, group_invites=group_invites)
             except DuplicateRow as error:
                 raise Conflict(str(error), "handle") from None
-            return dict(db_accounts.account_by_id(conn, account_id) or {})
+            row = dict(db_accounts.account_by_id(conn, account_id) or {})
+            if verified and email:  # a verified address contacts may match
+                contacts.refresh_email_address(self.shell.unit, conn, row)
+            return row
 
     def get(self, handle: str, conn: Conn | None = None) -> dict[str, Any]:
         if conn is not None:

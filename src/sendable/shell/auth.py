@@ -19,11 +19,13 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from sendable.errors import Invalid, ServiceError
+from sendable.errors import Invalid, ServiceError, Throttled
 from sendable.gate.windows import wait_for_room
 from sendable.inputs import check_email
 from sendable.service import Service
 from sendable.store import sessions
+
+__all__ = ["Auth", "Principal", "Throttle", "Throttled", "Unauthorized"]
 
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -32,14 +34,6 @@ _DAY = 86400.0
 
 class Unauthorized(ServiceError):
     status = 401
-
-
-class Throttled(ServiceError):
-    status = 429
-
-    def __init__(self, message: str, retry_after: int, field: str | None = None) -> None:
-        super().__init__(message, field)
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)

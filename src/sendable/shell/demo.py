@@ -35,6 +35,8 @@ EXAMPLES = (
     Example("alice", "erin", "hello", "refused 403 privacy.not_accepting (erin takes messages from mutuals)"),
     Example("alice", "frank", "hello", "refused 403 privacy.private_account (frank is private)"),
     Example("alice", "gus", "hello", "refused 403 privacy.not_accepting (gus is under the messaging age)"),
+    Example("alice", "rosa", "hi Rosa, it's Alice from the choir", "delivered (alice is one of rosa's contacts; rosa takes messages from mutuals and contacts)"),
+    Example("carol", "rosa", "hello", "refused 403 privacy.not_accepting (carol is neither a mutual nor a contact)"),
     Example("mallory", "bob", "let me out", "refused 403 ban.temporary (7-day ban, appealable)"),
     Example("fred", "carol", "hello", "refused 403 account.flagged (verify to lift)"),
     Example("gus", "alice", "hi", "refused 403 account.underage"),
@@ -60,6 +62,17 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
     _ensure(service, auth, "frank", private=True)
     _ensure(service, auth, "gus", birthdate=today.replace(year=today.year - 12))
     _ensure(service, auth, "mod", role="moderator")
+    # Finding people: alice has a verified email in rosa's synced contacts; rosa takes
+    # messages from mutuals and contacts (`suggested`); hal cannot be found by search.
+    _ensure(service, auth, "rosa", who_can_message="suggested")
+    _ensure(service, auth, "hal")
+    if not service.account("alice")["email"]:
+        service.set_email("alice", "alice@demo.sendable.invalid")
+        service.verify("alice")
+    service.people.update_settings("rosa", sync_contacts=True, display_name="Rosa Parks")
+    service.people.update_settings("hal", discoverable=False, display_name="Hal Hidden")
+    service.people.store_digests("rosa", {service.people.keys.digest(
+        "email", "alice@demo.sendable.invalid")})
     service.follow("bob", "alice")
     service.follow("alice", "bob")
     service.block("dave", "alice")
@@ -82,4 +95,6 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
     lines.append("  alice and bob share the group 'weekend plans' (GET /v1/groups); carol "
                  "could not be added (privacy.group_invites: she doesn't follow alice)")
     lines.append("  'mod' is a moderator: GET /v1/mod/queue, POST /v1/mod/why")
+    lines.append("  GET /v1/users?q=ro finds rosa (by handle or 'Rosa Parks'); hal is not "
+                 "discoverable, so search never shows him")
     return lines

@@ -31,6 +31,7 @@ from sendable.gate.facts import (
 from sendable.policy import Policy
 from sendable.shell.content import ContentAnalyser
 from sendable.store import accounts as db_accounts
+from sendable.store import contacts as db_contacts
 from sendable.store import messages as db_messages
 from sendable.store.driver import Conn
 from sendable.text.fingerprint import fingerprint
@@ -166,6 +167,16 @@ def relation_from(pair: Mapping[str, Any], recipient: int) -> Relation:
     )
 
 
+def with_contact(conn: Conn, rel: Relation, recipient_row: Mapping[str, Any] | None,
+                 sender_id: int) -> Relation:
+    """The relation, with whether the sender is one of the recipient's contacts: read
+    only while the recipient syncs contacts (they stop counting the moment it stops)."""
+    if not recipient_row or not recipient_row.get("sync_contacts"):
+        return rel
+    return replace(rel, sender_is_contact=db_contacts.is_contact(conn, recipient_row["id"],
+                                                                 sender_id))
+
+
 def load_facts(conn: Conn, counters: Counters, policy: Policy,
                analyser: ContentAnalyser, sender_row: Mapping[str, Any],
                recipient_row: Mapping[str, Any], text: str, client: ClientFacts,
@@ -175,7 +186,7 @@ def load_facts(conn: Conn, counters: Counters, policy: Policy,
     `read(with_fingerprint)`: the text's content from a batch read together (TextBatch)."""
     sender_id, recipient_id = sender_row["id"], recipient_row["id"]
     pair = db_messages.pair_state(conn, sender_id, recipient_id, now)
-    rel = relation_from(pair, recipient_id)
+    rel = with_contact(conn, relation_from(pair, recipient_id), recipient_row, sender_id)
     history = load_history(counters, policy, sender_id, now)
     # Near-duplicates are compared only for a message to a stranger from a sender
     # with as many such messages in the window as the limit (fewer could never reach

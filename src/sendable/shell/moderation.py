@@ -129,7 +129,10 @@ class Moderation:
             # Where it lands is decided now, as for a message sent now: the
             # recipient may have followed the sender or accepted meanwhile.
             pair = db_messages.pair_state(conn, message["sender_id"], message["recipient_id"])
-            is_request = loading.relation_from(pair, message["recipient_id"]).is_request
+            is_request = loading.with_contact(
+                conn, loading.relation_from(pair, message["recipient_id"]),
+                db_accounts.account_by_id(conn, message["recipient_id"]),
+                message["sender_id"]).is_request
             outcome = "requested" if is_request else "delivered"
             db_messages.release_message(conn, message_id, now, actor_id)
             if not is_request and pair["conversation_state"] != "accepted":

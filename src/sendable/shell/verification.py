@@ -19,9 +19,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sendable.enforcement import actions
 from sendable.errors import Conflict, Invalid, Unavailable
 from sendable.inputs import check_email
+from sendable.shell import contacts
 from sendable.shell.context import Shell, find_account
 from sendable.shell.mailer import Mail, MailError
 from sendable.store import accounts as db_accounts
+from sendable.store import contacts as db_contacts
 from sendable.store import moderation as db_audit
 from sendable.store import verification as codes
 from sendable.store.driver import Conn
@@ -94,6 +96,7 @@ class Verification:
 
     def _verified(self, conn: Conn, account: dict[str, Any], now: float, method: str) -> None:
         db_accounts.update_account(conn, account["id"], verified=True)
+        contacts.refresh_email_address(self.shell.unit, conn, account)  # contacts may match it
         db_audit.audit(conn, now, "verify", account["id"], account["id"], method=method)
         # A flagged account is restricted until it completes verification or a
         # moderator clears the flag, whoever raised it.
@@ -105,6 +108,7 @@ class Verification:
         with self.shell.unit.write() as conn:
             account = find_account(conn, handle)
             db_accounts.update_account(conn, account["id"], email=email)
+            db_contacts.delete_address(conn, account["id"], "email")  # matched once verified
 
     def start(self, handle: str) -> None:
         """Mail a fresh six-digit code to the account's address."""
@@ -112,7 +116,8 @@ class Verification:
             account = find_account(conn, handle)
             if not account["email"]:
                 raise Invalid(f"@{handle} has no email address to send a code to", "email")
-            if account["verified"] and account["flagged_at"] is None:
+            if (account["verified"] and account["flagged_at"] is None
+                    and contacts.email_matches(self.shell.unit, conn, account)):
                 raise Conflict(f"@{handle} is already verified", "handle")  # nothing would change
             now = self.shell.now()
             code = issue(conn, account["id"], now)

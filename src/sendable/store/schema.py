@@ -40,6 +40,15 @@ accounts = sa.Table(
     sa.Column("flag_source", sa.String(16)),  # reports | moderator
     sa.Column("flag_cleared_at", Time),  # reports before this no longer count
     sa.Column("flag_cleared_report", sa.Integer),  # newest report at clearing; later ones count
+    # Finding people (0009): search and contact matches only show discoverable
+    # accounts; uploaded contacts count only while sync_contacts is on.
+    sa.Column("discoverable", sa.Boolean, nullable=False, default=True, server_default=sa.true()),
+    sa.Column("sync_contacts", sa.Boolean, nullable=False, default=False,
+              server_default=sa.false()),
+    sa.Column("display_name", sa.String(64)),
+    sa.Column("phone", sa.String(20)),  # E.164; matches only once phone_verified
+    sa.Column("phone_verified", sa.Boolean, nullable=False, default=False,
+              server_default=sa.false()),
 )
 
 follows = sa.Table(
@@ -262,4 +271,47 @@ group_messages = sa.Table(
     sa.UniqueConstraint("group_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
     sa.Index(None, "sent_at"),
+)
+
+
+# -- finding people (0009) -------------------------------------------------------------
+# Contact data is kept only as keyed hashes (HMAC-SHA256 under the server's contact
+# secret) of normalised values: never an address or a number uploaded as a contact.
+
+# The server's secrets by name (the contact key, unless a file holds it).
+server_secrets = sa.Table(
+    "server_secrets", metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.String(128), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+)
+
+# An account's own verified addresses, hashed, so uploads can be matched against them.
+contact_addresses = sa.Table(
+    "contact_addresses", metadata,
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("kind", sa.String(8), primary_key=True),  # email | phone
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index(None, "hash"),
+)
+
+# The hashes of an account's uploaded contact list.
+contacts = sa.Table(
+    "contacts", metadata,
+    sa.Column("owner_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("hash", sa.String(64), primary_key=True),
+    sa.Index(None, "hash"),
+)
+
+# Codes sent to a phone number being verified (argon2 hashes, as for mail codes).
+phone_codes = sa.Table(
+    "phone_codes", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("code_hash", sa.String(128), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("used_at", Time),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Index(None, "account_id"),
 )

@@ -52,7 +52,8 @@ def _account_page(request: Request, handle: str, status: int = 200,
         try:
             decision = service.why(account["handle"], to, text)
             why = {"to": to, "sendable": decision.sendable, "outcome": decision.outcome,
-                   "reasons": render_all(decision.findings, "moderator")}
+                   "reasons": render_all(decision.findings, "moderator"),
+                   "relation": service.people.relation(account["handle"], to)}
         except ServiceError as problem:
             why = {"to": to, "error": problem}
     return page(request, "mod_account.html", status=status, title=f"@{account['handle']}",

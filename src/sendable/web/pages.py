@@ -19,6 +19,7 @@ from sendable.inputs import WHO_CAN_MESSAGE
 from sendable.reasons import http_status, render_all
 from sendable.service import Service
 from sendable.shell.auth import Principal
+from sendable.web import people
 from sendable.web.errors import PageRoute
 from sendable.web.render import page, redirect, safe_next
 from sendable.web.session import (
@@ -255,7 +256,8 @@ def _settings_page(request: Request, me: Principal, status: int = 200,
     return page(request, "settings.html", status=status, title="Privacy settings",
                 account=service.account(me.handle), choices=WHO_CAN_MESSAGE,
                 blocked=service.blocked_accounts(me.handle),
-                follow_requests=service.follow_requests(me.handle), error=error)
+                follow_requests=service.follow_requests(me.handle), error=error,
+                **people.settings_context(service, me.handle))
 
 
 @router.get("/settings")

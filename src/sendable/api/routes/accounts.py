@@ -26,7 +26,11 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
             "verified": bool(row["verified"]), "role": row["role"],
             "who_can_message": row["who_can_message"], "private": bool(row["private"]),
             "group_invites": row.get("group_invites") or "mutuals",
-            "flagged": row["flagged_at"] is not None}
+            "flagged": row["flagged_at"] is not None,
+            "discoverable": bool(row.get("discoverable", True)),
+            "sync_contacts": bool(row.get("sync_contacts", False)),
+            "display_name": row.get("display_name"), "phone": row.get("phone"),
+            "phone_verified": bool(row.get("phone_verified", False))}
 
 
 @router.post("/v1/accounts", status_code=201)
@@ -60,9 +64,16 @@ def get_me(request: Request, me: Principal = Depends(current)) -> dict[str, Any]
 @router.patch("/v1/me/settings")
 def update_settings(body: Settings, request: Request,
                     me: Principal = Depends(current)) -> dict[str, Any]:
-    """Who can message you, and whether follows need your approval."""
-    row = service_of(request).update_settings(me.handle, body.who_can_message, body.private,
-                                             body.group_invites)
+    """Who can message you, who can put you in groups, whether follows need your
+    approval, whether people search finds you, and contact sync (turning it off deletes
+    your uploaded contacts)."""
+    service = service_of(request)
+    row = service.people.update_settings(me.handle, body.discoverable, body.sync_contacts,
+                                         body.display_name)
+    if (body.who_can_message is not None or body.private is not None
+            or body.group_invites is not None):
+        row = service.update_settings(me.handle, body.who_can_message, body.private,
+                                      body.group_invites)
     return me_view(row)
 
 

@@ -92,5 +92,6 @@ def mod_why(body: ModWhyQuery, request: Request,
     status = service.status(body.sender)
     return JSON({"sendable": decision.sendable, "outcome": decision.outcome,
                  "reasons": render_all(decision.findings, "moderator"),
+                 "relation": service.people.relation(body.sender, body.to),
                  "reputation": {"score": status["reputation"], "band": status["reputation_band"],
                                 "components": status["reputation_components"]}})

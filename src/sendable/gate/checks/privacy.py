@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from sendable.gate.checks import contacts
 from sendable.gate.facts import Facts, Relation
 from sendable.policy import Policy
 from sendable.reasons import Finding
 
 
 def setting_allows(setting: str, rel: Relation) -> bool:
-    if setting == "everyone":
-        return True
-    if setting == "followers":
-        return rel.sender_follows
-    if setting == "following":
-        return rel.recipient_follows
-    if setting == "mutuals":
-        return rel.sender_follows and rel.recipient_follows
-    return False  # "nobody", or anything unknown: fail closed
+    """Whether a `who_can_message` or `group_invites` setting lets this sender in
+    (gate/checks/contacts.py holds the relations, `suggested` among them); anything
+    unknown fails closed."""
+    return contacts.allows(setting, rel)
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
@@ -52,7 +48,8 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
             findings.append(Finding("privacy.not_accepting", detail={
                 "who_can_message": recipient.who_can_message,
                 "sender_follows": rel.sender_follows,
-                "recipient_follows": rel.recipient_follows}))
+                "recipient_follows": rel.recipient_follows,
+                "contact": rel.sender_is_contact}))
     if rel.is_request:
         limit = policy.requests.max_unanswered
         if rel.conversation_state == "declined" or rel.unanswered >= limit:
