@@ -167,5 +167,5 @@ class GroupSteps:
         return {"texts": texts}
 
     def moderate_group(self, action: str, args: dict[str, Any], actor: str | None) -> None:
-        self.service.groups.set_closed(self.group_id(args["group"]), action == "close_group",
+        self.service.group_moderation.set_closed(self.group_id(args["group"]), action == "close_group",
                                        actor, args.get("reason"))

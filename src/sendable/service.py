@@ -24,6 +24,7 @@ from sendable.shell.content import ContentAnalyser
 from sendable.shell.context import Shell
 from sendable.shell.conversations import Conversations
 from sendable.shell.group_chat import GroupChat
+from sendable.shell.group_moderation import GroupModeration
 from sendable.shell.groups import Groups
 from sendable.shell.learning import SpamModels
 from sendable.shell.mailer import ConsoleMailer, Mailer
@@ -55,6 +56,7 @@ class Service:
         self.standing_room = Standing(self.shell, self.moderation)
         self.verification = Verification(self.shell)
         self.groups = Groups(self.shell)
+        self.group_moderation = GroupModeration(self.shell, self.groups)
         self.group_chat = GroupChat(self.shell, self.sending)
         self.people = People(self.shell, self.sending)  # search, contacts, phones
 

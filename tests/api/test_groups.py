@@ -120,3 +120,20 @@ def test_a_message_names_one_chat(http: httpx.Client, user) -> None:  # type: ig
     for body in ({"text": "hi"}, {"to": "x", "group": 1, "text": "hi"}):
         r = http.post("/v1/messages", json=body, headers=me.auth)
         assert r.status_code == 422, r.text
+
+
+def test_a_group_is_reported_by_its_members_only(http: httpx.Client, user, mod) -> None:  # type: ignore[no-untyped-def]
+    owner, friend, outsider = user("gr"), user("gs"), user("gt")
+    mutual(http, owner, friend)
+    group = _group(http, owner, friend)["group"]
+    r = http.post("/v1/reports", json={"group_id": group["id"], "reason": "spam"},
+                  headers=outsider.auth)
+    assert r.status_code == 404
+    r = http.post("/v1/reports", json={"group_id": group["id"], "reason": "spam"},
+                  headers=friend.auth)
+    assert r.status_code == 201, r.text
+    listed = next(g for g in http.get("/v1/mod/groups", headers=mod.auth).json()["groups"]
+                  if g["id"] == group["id"])
+    assert [(x["by"], x["reason"]) for x in listed["reports"]] == [(friend.handle, "spam")]
+    # a report of a group counts toward nobody's flag
+    assert http.get("/v1/me", headers=owner.auth).json()["flagged"] is False

@@ -38,3 +38,23 @@ def test_make_a_group_see_each_answer_and_receive_live(new_page, ui) -> None:  #
     # someone outside the group finds nothing there
     stranger.goto(owner.url.split("#")[0].split("?")[0])
     expect(stranger.locator("main")).not_to_contain_text("who is in for Saturday?")
+
+
+def test_the_console_shows_groups_and_closes_one(new_page, ui) -> None:  # type: ignore[no-untyped-def]
+    owner, moderator = new_page(), new_page()
+    o = ui.unique("gcowner")
+    ui.sign_up(owner, o)
+    owner.goto("/groups")
+    owner.get_by_label("Name").fill("console check")
+    owner.get_by_role("button", name="Make the group").click()
+    expect(owner.locator("#group-title")).to_have_text("console check")
+    group_id = owner.locator("[data-group]").first.get_attribute("data-group")
+    ui.log_in(moderator, ui.mod_handle, ui.mod_password)
+    moderator.goto("/mod/groups")
+    row = moderator.locator(".group-row", has_text="console check")
+    expect(row).to_contain_text(f"@{o}")
+    row.get_by_role("button", name="Close console check").click()
+    expect(moderator.locator(".group-row", has_text="console check")).to_contain_text("closed")
+    ui.shot(moderator, "mod-groups")
+    owner.goto(f"/groups/{group_id}")  # not a reload: that would post the form again
+    expect(owner.locator("main")).to_contain_text("Our moderators closed this group")

@@ -99,6 +99,7 @@ class ModWhyQuery(Body):
 class NewReport(Body):
     message_id: int | None = None
     handle: str | None = Field(None, max_length=64)
+    group_id: int | None = Field(None, ge=1, le=2**63 - 1)  # a whole group you are in
     reason: str
 
 

@@ -24,14 +24,13 @@ from sendable.gate.invites import (
 )
 from sendable.reasons import Finding
 from sendable.shell import facts as loading
-from sendable.shell.context import Shell, find_account, moderator_id
+from sendable.shell.context import Shell, find_account
 from sendable.shell.group_sends import is_member
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
 from sendable.store import events as db_events
 from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
-from sendable.store import moderation as db_audit
 from sendable.store.driver import Conn, dump_json
 
 _DAY = 86400.0
@@ -325,25 +324,6 @@ class Groups:
             if not is_member(entry):
                 raise NotFound(f"no group {group_id}", "group")
             db_groups.update_entry(conn, group["id"], me["id"], muted=muted)
-
-    # -- moderators -----------------------------------------------------------------------
-
-    def set_closed(self, group_id: int, closed: bool, by: str | None = None,
-                   reason: str | None = None) -> None:
-        """A moderator closes a group (nobody posts; the owner may appeal) or reopens it."""
-        now = self.shell.now()
-        with self.shell.unit.write() as conn:
-            actor = moderator_id(conn, by)
-            group = self._group(conn, group_id)
-            db_groups.update_group(conn, group["id"], closed_at=now if closed else None)
-            db_audit.audit(conn, now, "close_group" if closed else "reopen_group",
-                           group["owner_id"], actor, group_id=group["id"], reason=reason)
-
-    def all(self) -> list[dict[str, Any]]:
-        """Every group, for moderators."""
-        with self.shell.unit.read() as conn:
-            return [self.group_json(conn, g) for g in db_groups.all_groups(conn)]
-
 
 def db_accounts_row(conn: Conn, account_id: int) -> dict[str, Any]:
     row = db_accounts.account_by_id(conn, account_id)

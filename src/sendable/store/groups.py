@@ -8,7 +8,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from sendable.store.driver import Row
-from sendable.store.schema import blocks, follows, group_members, group_messages, groups, messages
+from sendable.store.schema import (
+    blocks,
+    follows,
+    group_members,
+    group_messages,
+    group_reports,
+    groups,
+    messages,
+)
 
 
 def _one(conn: sa.Connection, query: Any) -> Row | None:
@@ -162,3 +170,17 @@ def forwards_of(conn: sa.Connection, sender: int, source: str) -> int:
     grouped = sa.select(sa.func.count()).select_from(group_messages).where(
         group_messages.c.sender_id == sender, group_messages.c.forwarded_from == source)
     return conn.execute(direct).scalar_one() + conn.execute(grouped).scalar_one()
+
+
+# -- reports of a group --------------------------------------------------------------
+
+def insert_group_report(conn: sa.Connection, group_id: int, reporter: int, reason: str,
+                        now: float) -> int:
+    result = conn.execute(sa.insert(group_reports).values(
+        group_id=group_id, reporter_id=reporter, reason=reason, created_at=now))
+    return result.inserted_primary_key[0]
+
+def reports_of_group(conn: sa.Connection, group_id: int) -> list[Row]:
+    q = (sa.select(group_reports).where(group_reports.c.group_id == group_id)
+         .order_by(group_reports.c.id))
+    return [dict(r) for r in conn.execute(q).mappings()]

@@ -273,6 +273,17 @@ group_messages = sa.Table(
     sa.Index(None, "sent_at"),
 )
 
+# Reports of a whole group, for moderators; they never count toward anyone's flag.
+group_reports = sa.Table(
+    "group_reports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("group_id", BigId, sa.ForeignKey("groups.id"), nullable=False),
+    sa.Column("reporter_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index(None, "group_id"),
+)
+
 
 # -- finding people (0009) -------------------------------------------------------------
 # Contact data is kept only as keyed hashes (HMAC-SHA256 under the server's contact

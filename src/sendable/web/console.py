@@ -35,6 +35,24 @@ def queue(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
                 items=service_of(request).mod_queue())
 
 
+@router.get("/groups")
+def groups(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
+    """Every group: its owner, members, pending entries and reports; close or reopen."""
+    return page(request, "mod_groups.html", title="Groups",
+                groups=service_of(request).group_moderation.all())
+
+
+@router.post("/groups/{group_id}/{action}")
+def group_action(group_id: int, action: str, request: Request,
+                 form: dict[str, str] = Depends(checked_form),
+                 me: Principal = Depends(moderator)) -> Response:
+    if action not in ("close", "reopen"):
+        raise NotFound("no such page", "action")
+    service_of(request).group_moderation.set_closed(group_id, action == "close", me.handle,
+                                                    form.get("reason") or None)
+    return redirect("/mod/groups")
+
+
 @router.get("/find")
 def find(request: Request, handle: str = "", me: Principal = Depends(moderator)) -> Response:
     handle = handle.strip().removeprefix("@")

@@ -27,7 +27,7 @@ def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any
 @router.get("/v1/mod/groups")
 def groups(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
     """Every group with its owner, members and pending entries."""
-    return {"groups": service_of(request).groups.all()}
+    return {"groups": service_of(request).group_moderation.all()}
 
 
 @router.post("/v1/mod/actions")
@@ -41,7 +41,7 @@ def action(body: ModAction, request: Request,
     if body.action in ("close_group", "reopen_group"):
         if body.group_id is None:
             raise Invalid(f"{body.action} needs a group_id", "group_id")
-        service.groups.set_closed(body.group_id, body.action == "close_group", me.handle,
+        service.group_moderation.set_closed(body.group_id, body.action == "close_group", me.handle,
                                   body.reason)
         return {"action": body.action, "group_id": body.group_id}
     if body.action == "release":

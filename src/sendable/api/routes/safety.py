@@ -16,7 +16,10 @@ router = APIRouter(tags=["safety"])
 @router.post("/v1/reports", status_code=201)
 def report(body: NewReport, request: Request,
            me: Principal = Depends(current)) -> dict[str, Any]:
-    """Report an account, or a message you received."""
+    """Report an account, a message you received, or a group you are in."""
+    if body.group_id is not None:
+        return {"id": service_of(request).group_moderation.report(me.handle, body.group_id,
+                                                        body.reason)}
     report_id = service_of(request).report(me.handle, body.reason, of=body.handle,
                                            message_id=body.message_id)
     return {"id": report_id}

@@ -1,4 +1,5 @@
-"""Group conversations: groups, their members and pending entries, their messages;
+"""Group conversations: groups, their members and pending entries, their messages,
+reports of a group;
 who may put an account in a group; forwarded messages marked.
 
 Existing data is carried forward: every account gets the default `group_invites`
@@ -72,9 +73,19 @@ def upgrade() -> None:
                             name='uq_group_messages_sender_id_client_msg_id'),
     )
     op.create_index('ix_group_messages_sent_at', 'group_messages', ['sent_at'])
+    op.create_table(
+        'group_reports',
+        sa.Column('id', sa.Integer, primary_key=True),
+        sa.Column('group_id', BigId, sa.ForeignKey('groups.id'), nullable=False),
+        sa.Column('reporter_id', sa.Integer, sa.ForeignKey('accounts.id'), nullable=False),
+        sa.Column('reason', sa.String(64), nullable=False),
+        sa.Column('created_at', Time, nullable=False),
+    )
+    op.create_index('ix_group_reports_group_id', 'group_reports', ['group_id'])
 
 
 def downgrade() -> None:
+    op.drop_table('group_reports')
     op.drop_table('group_messages')
     op.drop_table('group_members')
     op.drop_table('groups')
