@@ -140,7 +140,9 @@ class Groups:
             adder=loading.account_facts(adder, db_enforcement.active_ban(conn, adder["id"], now)),
             invitee=loading.account_facts(invitee,
                                           db_enforcement.active_ban(conn, invitee["id"], now)),
-            relation=loading.relation_from(pair, invitee["id"]), group=place,
+            # `suggested` lets the invitee's contacts in, as it does for messages
+            relation=loading.with_contact(conn, loading.relation_from(pair, invitee["id"]),
+                                          invitee, adder["id"]), group=place,
             via_link=via_link, creating=creating)
 
     def _put(self, conn: Conn, group: dict[str, Any], adder: dict[str, Any],
