@@ -43,11 +43,22 @@ EXAMPLES = (
 )
 
 
+_HASHES: dict[int, str] = {}
+
+
+def _demo_hash(auth: Auth) -> str:
+    """Every demo account shares one password: hash it once (argon2 is slow on purpose;
+    a dozen hashes made a first start take many seconds). Salted like any other."""
+    if id(auth) not in _HASHES:
+        _HASHES[id(auth)] = auth.hash_password(PASSWORD)
+    return _HASHES[id(auth)]
+
+
 def _ensure(service: Service, auth: Auth, handle: str, **values: object) -> None:
     try:
         service.account(handle)
     except NotFound:
-        service.create_account(handle, password_hash=auth.hash_password(PASSWORD),
+        service.create_account(handle, password_hash=_demo_hash(auth),
                                created_at=service.now() - _YEAR, verified=True,
                                birthdate=values.pop("birthdate", date(1990, 1, 1)),
                                **values)  # type: ignore[arg-type]
