@@ -41,11 +41,13 @@ class StepShape:
     optional: tuple[str, ...] = ()
     expect: tuple[str, ...] = ()  # the expectation keys its result can be checked with
     later: tuple[str, ...] = ()   # accepted: what groups and contacts add to this step
-    one_of: tuple[str, ...] = ()  # exactly one of these is required
+    one_of: tuple[str, ...] = ()  # one of these is required (it may be a `later` key)
 
     @property
     def keys(self) -> tuple[str, ...]:
-        return self.required + self.one_of + self.optional
+        """The keys this runner reads (documented in docs/scenarios.md)."""
+        return tuple(dict.fromkeys(
+            (*self.required, *(k for k in self.one_of if k not in self.later), *self.optional)))
 
 
 # `expect` keys for a send attempt (send, why).
@@ -58,9 +60,9 @@ _ATTEMPT = ("text", "client")
 
 STEPS: dict[str, StepShape] = {
     "send": StepShape("mapping", ("from",), (*_ATTEMPT, "client_msg_id", "audience"),
-                      ATTEMPT_EXPECT_KEYS, later=("as",), one_of=("to", "group")),
+                      ATTEMPT_EXPECT_KEYS, later=("as", "group"), one_of=("to", "group")),
     "why": StepShape("mapping", ("from",), (*_ATTEMPT, "audience"), ATTEMPT_EXPECT_KEYS,
-                     later=("invite",), one_of=("to", "group")),
+                     later=("invite", "group"), one_of=("to", "group")),
     "advance": StepShape("duration"),
     "follow": StepShape("pair"),
     "unfollow": StepShape("pair"),

@@ -1,4 +1,4 @@
-"""Guideline classification (CONTRACT §3 "Guidelines") and its measured quality."""
+"""Guideline classification and its measured quality."""
 
 from pathlib import Path
 

@@ -1,4 +1,4 @@
-"""Normalisation and term matching (CONTRACT §3 "Normalisation")."""
+"""Normalisation and term matching."""
 
 import time
 

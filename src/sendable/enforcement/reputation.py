@@ -1,6 +1,6 @@
 """Reputation 0..1 from named components.
 
-Guarantees (CONTRACT.md §3): with no strikes, reports or blocks received an
+Guarantees: with no strikes, reports or blocks received an
 account scores at least 0.5 if verified and 0.3 if not, whatever its age; each
 active strike, distinct reporter and block received lowers the score strictly.
 Positive signals add up from a floor; negative ones multiply it down, so every

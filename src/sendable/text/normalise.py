@@ -1,4 +1,4 @@
-"""Canonical text form and fast term matching (CONTRACT §3 "Normalisation").
+"""Canonical text form and fast term matching.
 
 normalise() gives one deterministic string per message, used for guideline
 terms, spam blocked terms and near-duplicate fingerprints alike. TermMatcher

@@ -1,1 +1,1 @@
-"""Routes, one module per area of CONTRACT.md §6."""
+"""Routes, one module per area of the API (docs/http.md)."""
