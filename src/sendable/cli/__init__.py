@@ -163,7 +163,28 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def main() -> None:  # pragma: no cover
-    app()
+# What `pip install 'sendable[server]'` adds (pyproject.toml; pydantic and idna aside,
+# which typer and httpx bring to the client too): a command that needs one of them on
+# a client-only install says so in one line.
+SERVER_PACKAGES = frozenset({
+    "sqlalchemy", "alembic", "yaml", "argon2", "tldextract", "urlextract",
+    "datasketch", "profanity_check", "confusable_homoglyphs", "numpy", "psycopg",
+    "redis", "fastapi", "starlette", "uvicorn", "uvloop", "httptools", "orjson",
+    "prometheus_client", "jinja2", "multipart", "sklearn", "joblib"})
+
+
+def main() -> None:
+    """The `sendable` command."""
+    try:
+        app(prog_name="sendable")
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in SERVER_PACKAGES:
+            raise
+        from sendable.cli.common import needs_server
+
+        try:
+            needs_server(error)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,7 +14,11 @@ from rich.markup import escape
 
 from sendable.cli.database import Database, DatabaseProblem, locate, stray_local_file
 from sendable.errors import ServiceError
-from sendable.policy import Policy, PolicyError, load_policy
+
+if TYPE_CHECKING:
+    from sendable.policy import Policy
+
+SERVER_INSTALL = "pip install 'sendable[server]'"
 
 app = typer.Typer(help="sendable: direct messages that explain every send attempt.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -59,7 +63,18 @@ def fail(message: str, code: int = 2) -> None:
     raise typer.Exit(code)
 
 
+def needs_server(error: ImportError) -> None:
+    """This command runs the server's code, which a client-only install leaves out."""
+    fail(f"this command needs the server install ({error.name or error} is missing): "
+         f"{SERVER_INSTALL}")
+
+
 def policy_or_exit(path: Path | None) -> Policy:
+    try:
+        from sendable.policy import PolicyError, load_policy
+    except ImportError as error:
+        needs_server(error)
+        raise AssertionError from None
     try:
         return load_policy(path)
     except PolicyError as error:
@@ -84,7 +99,11 @@ def locate_or_exit(db: str | None, *, create: bool = False) -> Database:
 def open_service(db: str | None, policy: Path | None, redis: str | None = None, *,
                  create: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
     """A Service on the command's database; any failure to open it is one line."""
-    from sendable.service import Service
+    try:
+        from sendable.service import Service
+    except ImportError as error:
+        needs_server(error)
+        raise AssertionError from None
 
     settings = policy_or_exit(policy)
     found = locate_or_exit(db, create=create)

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from sendable.cli.common import DbOption, PolicyOption, app, fail, open_service
+from sendable.cli.common import DbOption, PolicyOption, app, fail, needs_server, open_service
 
 LogFormat = Annotated[str, typer.Option(
     "--log-format", envvar="SENDABLE_LOG_FORMAT", show_envvar=True,
@@ -88,8 +88,7 @@ def serve(host: Annotated[str, typer.Option(
         from sendable.shell.mailer import mailer_from_url
         from sendable.store.temporary import BackendUnreachable, check_redis
     except ImportError as error:  # a client-only install
-        fail(f"`sendable serve` needs the server install ({error.name} is missing): "
-             "pip install 'sendable[server]'")
+        needs_server(error)
         return
 
     try:
