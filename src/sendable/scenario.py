@@ -1,4 +1,4 @@
-"""The scenario runner.
+"""The scenario runner (the file format: docs/scenarios.md; its shape: scenario_format.py).
 
 Each scenario gets a fresh service on a real SQLite file and a fixed clock,
 loads its state, and runs its steps through the same service code the API
@@ -91,13 +91,19 @@ def load_scenarios(path: Path) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
-        raise ScenarioError(f"not valid YAML: {error}") from None
+        raise ScenarioError(f"not valid YAML: {' '.join(str(error).split())}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot read it: {error}") from None
     if isinstance(data, dict) and "scenarios" in data:
         data = data["scenarios"]
+    if data is None:
+        raise ScenarioError("the file is empty")
     items = data if isinstance(data, list) else [data]
-    for item in items:
+    for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise ScenarioError("a scenario must be a mapping")
+            where = f"scenario {number}: " if len(items) > 1 else ""
+            raise ScenarioError(f"{where}a scenario must be a mapping (name:, accounts:, "
+                                f"steps: …), not {type(item).__name__}")
     return items
 
 
@@ -474,6 +480,14 @@ def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None 
                  counters: str | None = None, keep_in: Path | None = None) -> ScenarioResult:
     """Run one scenario on a fresh database. `keep_in`: a folder where its SQLite file
     (scenario.db) is made and left afterwards, to look at what it stored."""
+    from sendable.scenario_format import check
+
+    problems = check(spec, _STEP_KINDS)
+    if problems:  # malformed: every problem named, nothing run
+        named = ScenarioResult(file, problems[0].scenario)
+        named.failures += [Failure(file, p.scenario, p.step, p.kind, p.message)
+                           for p in problems]
+        return named
     with ExitStack() as stack:
         if is_server_db(db):
             scenario_db = stack.enter_context(temporary_db(db))

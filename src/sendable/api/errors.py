@@ -2,7 +2,7 @@
 carries the request id that the request log line has too.
 
 - A refused send: `{"error": {<primary reason>, "request_id"}, "reasons": [...]}`
-  in the sender view, with the status of its reason code (docs/http.md).
+  in the sender view, with the status of its reason (docs/reasons.md).
 - Anything else: `{"error": {"code", "message", "field", "request_id"}}`.
 """
 

@@ -42,18 +42,21 @@ def _print_metrics(title: str, metrics: dict[str, Any], as_json: bool) -> None:
     if as_json:
         print_json({k: metrics[k] for k in keys})
         return
-    console.print(title)
+    console.print(title, soft_wrap=True, markup=False)
     for key in keys:
         value = metrics[key]
         console.print(f"  {key:20} {value if key == 'n' else f'{value:.3f}'}")
 
 
 @spam_app.command("train")
-def spam_train(path: CsvArgument, db: DbOption = "sendable.db", policy: PolicyOption = None,
+def spam_train(path: CsvArgument, db: DbOption = None, policy: PolicyOption = None,
                as_json: JsonOption = False) -> None:
-    """Teach the content model labelled messages (labels spam/ham); kept in the database."""
+    """Teach the content model labelled messages (labels spam/ham); kept in the database
+    (the same one `spam eval`, `why` and `serve` use by default)."""
     rows = _rows(path, "spam", "ham")
-    counts = open_service(db, policy).train_spam(rows)
+    service = open_service(db, policy, create=True)
+    counts = service.train_spam(rows)
+    service.close()
     if as_json:
         print_json(counts)
     else:
@@ -62,21 +65,39 @@ def spam_train(path: CsvArgument, db: DbOption = "sendable.db", policy: PolicyOp
 
 
 @spam_app.command("eval")
-def spam_eval(path: CsvArgument,
-              db: Annotated[str | None, typer.Option("--db", help="Use this database's model.")]
-              = None, policy: PolicyOption = None, as_json: JsonOption = False) -> None:
-    """Precision, recall, F1 and false-positive rate of the spam content check."""
+def spam_eval(path: CsvArgument, db: DbOption = None, policy: PolicyOption = None,
+              builtin: Annotated[bool, typer.Option(
+                  "--builtin", help="Measure the model that ships with sendable, not the "
+                                    "database's.")] = False,
+              as_json: JsonOption = False) -> None:
+    """Precision, recall, F1 and false-positive rate of the spam content check, with the
+    model in the database (`spam train` teaches it) or, with --builtin, the shipped one."""
+    from sendable.cli.database import default_path
     from sendable.shell.content import ContentAnalyser
     from sendable.text.spam_eval import evaluate_spam
 
     rows = _rows(path, "spam", "ham")
-    analyser = (open_service(db, policy).analyser if db
-                else ContentAnalyser(policy_or_exit(policy)))
+    source = "the built-in model"
+    service = None
+    if not builtin and db is None and not default_path().exists():
+        # Nothing trained yet where `spam train` would put it: say so, measure the
+        # shipped model, and create nothing.
+        typer.echo(f"database: none yet at {default_path()}; measuring the built-in "
+                   "model (`sendable spam train FILE.csv` teaches one there)", err=True)
+        builtin = True
+    if builtin:
+        analyser = ContentAnalyser(policy_or_exit(policy))
+    else:
+        service = open_service(db, policy)
+        analyser = service.analyser
+        source = "the database's model"
     metrics = evaluate_spam(rows, analyser.policy.spam.content_threshold, analyser.spam_model,
                             analyser.blocked_terms)
     trained = analyser.spam_model.examples
-    _print_metrics(f"spam.content on {path} (model trained on {trained} messages)", metrics,
-                   as_json)
+    if service is not None:
+        service.close()
+    _print_metrics(f"spam.content on {path} ({source}, trained on {trained} messages)",
+                   metrics, as_json)
 
 
 @guidelines_app.command("eval")

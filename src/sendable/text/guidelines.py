@@ -1,4 +1,4 @@
-"""Community-guideline classification of one message.
+"""Community-guideline classification of one message (the `guidelines.*` reasons, docs/reasons.md).
 
 Each category matches by terms (built-in lexicon plus policy extra_terms, via
 one TermMatcher); harassment also matches when the offensive-language model
@@ -143,7 +143,7 @@ class GuidelineClassifier:
         return self.offensive_threshold <= 1.0
 
     def classify(self, text: str | TextForms) -> dict[str, CategoryMatch]:
-        """The categories ``text`` matched, in contract order; empty when clean."""
+        """The categories ``text`` matched, in the order of GUIDELINE_CATEGORIES; empty when clean."""
         forms = forms_of(text)
         terms: dict[str, list[str]] = {}
         sources: dict[str, set[str]] = {}
