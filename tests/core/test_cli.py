@@ -48,13 +48,22 @@ def test_why_names_every_reason_and_hides_blocks(db_url: str) -> None:
 def test_spam_train_then_eval_improves_recall(db_url: str) -> None:
     db = db_url
     before = json.loads(sendable("spam", "eval", str(EVAL / "spam_test.csv"), "--json").stdout)
-    assert set(before) == {"n", "precision", "recall", "f1", "false_positive_rate"}
-    trained = sendable("spam", "train", str(EVAL / "spam_train.csv"), "--db", db)
+    assert {"n", "precision", "recall", "f1", "false_positive_rate", "roc_auc",
+            "recall_at_target_fpr", "target_fpr"} <= set(before)
+    assert before["model_version"] == 0  # the shipped model
+    trained = sendable("spam", "train", str(EVAL / "spam_train.csv"), "--db", db, "--json")
     assert trained.returncode == 0, trained.stderr
+    summary = json.loads(trained.stdout)
+    assert summary["version"] >= 1 and 0 < summary["threshold"] < 1
+    assert summary["labels"] == {"positive": 102, "negative": 121}
+    assert {"pooled", "mean", "std"} <= set(summary["cross_validated"]["f1"])
+    assert summary["warnings"]  # 121 negatives cannot vouch for a 0.5% false-positive rate
+    human = sendable("spam", "retrain", "--db", db)
+    assert human.returncode == 0 and "threshold" in human.stdout and "±" in human.stdout
     after = json.loads(sendable("spam", "eval", str(EVAL / "spam_test.csv"), "--db", db,
                                 "--json").stdout)
-    assert after["n"] == before["n"]
-    assert after["recall"] > before["recall"]
+    assert after["n"] == before["n"] and after["model_version"] > summary["version"] - 1
+    assert after["recall"] >= 0.75
     assert after["false_positive_rate"] < 0.02
 
 
@@ -100,6 +109,12 @@ def test_mod_label_teaches_the_spam_model(tmp_path: Path) -> None:
     ok = sendable("mod", "label", str(message), "spam", "--db", db, "--json")
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout) == {"message_id": message, "verdict": "spam"}
-    assert Service.open(db, build_policy()).analyser.spam_model.examples == 1
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = conn.execute(text("select kind, positive, text, source from labels")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("spam", True, "buy my course", "verdict:spam")]
     bad = sendable("mod", "label", str(message), "maybe", "--db", db)
     assert bad.returncode == 2 and "VERDICT" in bad.stderr

@@ -26,6 +26,11 @@ from sendable.text.normalise import TermMatcher, TextForms
 from sendable.text.spam import ContentScore, SpamFeature, score_content
 
 HAND_THRESHOLD = 1.0  # the hand score's line when no spam detector is in force
+# A spam threshold resting on too few legitimate labels to vouch for the target FPR
+# (the shipped model's, a new deployment's) needs corroboration: P(spam) refuses
+# only when the hand-made features also reach this much. Once the labels suffice,
+# the model decides alone.
+UNTRUSTED_HAND_FLOOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,13 @@ class ContentAnalyser:
         auto = d.threshold(self.policy.spam.target_fpr).threshold
         return _setting(self.policy.spam.content_threshold, auto)  # type: ignore[return-value]
 
+    def spam_corroboration(self, detectors: Detectors | None = None) -> float:
+        """The hand score an auto threshold needs beside P(spam) (0: none)."""
+        d = (detectors or self.detectors).spam
+        if d is None or self.policy.spam.content_threshold != "auto":
+            return 0.0
+        return 0.0 if d.threshold(self.policy.spam.target_fpr).trusted else UNTRUSTED_HAND_FLOOR
+
     def abuse_thresholds(self, detectors: Detectors | None = None) -> tuple[float, float] | None:
         """(veto, add) for the abuse detector in force, or None without one."""
         d = (detectors or self.detectors).abuse
@@ -89,13 +101,17 @@ class ContentAnalyser:
 
 
 def _spam_content(hand: ContentScore, p: float | None, threshold: float,
-                  detector: Detector | None, version: int) -> ContentScore:
+                  detector: Detector | None, version: int, floor: float) -> ContentScore:
     if p is None or detector is None:
         return replace(hand, threshold=threshold)
+    note = (f", needs hand score >= {floor:g} as its labels are few" if floor else "")
     model = SpamFeature("model", round(p, 3),
                         f"learned P(spam)={p:.3f} (model version {version}, hand score "
-                        f"{hand.score:.2f}, threshold {threshold:.3f})")
-    return replace(hand, score=round(p, 4), threshold=threshold, model_version=version,
+                        f"{hand.score:.2f}, threshold {threshold:.3f}{note})")
+    score = round(p, 4)
+    if floor and hand.score < floor:
+        score = min(score, round(float(np.nextafter(threshold, -np.inf)), 6))  # not alone
+    return replace(hand, score=score, threshold=threshold, model_version=version,
                    features=(model, *hand.features))
 
 
@@ -129,6 +145,7 @@ class TextBatch:
                 abuse_p = dict(zip(live, detectors.abuse.proba(occ, len(live), extra).tolist(),
                                    strict=True))
         threshold = analyser.spam_threshold(detectors)
+        floor = analyser.spam_corroboration(detectors)
         pair = analyser.abuse_thresholds(detectors)
         self._contents: list[Content] = []
         for i, text in enumerate(texts):
@@ -141,7 +158,7 @@ class TextBatch:
             self._contents.append(Content(
                 text=text, links=links[i], guideline_matches=matches,
                 spam=_spam_content(hand[i], spam_p.get(i), threshold, detectors.spam,
-                                   detectors.version)))
+                                   detectors.version, floor)))
         self._prints: list[bytes | None] = [None] * len(texts)
         # What measuring needs besides the decision (sendable spam/guidelines eval).
         self.abuse_scores = [abuse_p.get(i, _rule_score(readings[i]) if i in readings else 0.0)
