@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from sendable.text.links import extract_links
-from sendable.text.normalise import TermMatcher
 from sendable.text.detectors import Detector
 from sendable.text.learn import default_spam, train_spam
+from sendable.text.links import extract_links
+from sendable.text.normalise import TermMatcher
 from sendable.text.spam import ContentScore, SpamFeature, score_content
 from sendable.text.spam_eval import evaluate_spam, read_spam_csv, spam_scores
 
