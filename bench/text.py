@@ -28,9 +28,9 @@ from sendable.policy import build_policy  # noqa: E402
 from sendable.shell.content import ContentAnalyser, Detectors  # noqa: E402
 from sendable.text.evaluate import read_labelled_csv  # noqa: E402
 from sendable.text.fingerprint import fingerprint  # noqa: E402
+from sendable.text.learn import train_abuse, train_spam  # noqa: E402
 from sendable.text.links import extract_links  # noqa: E402
 from sendable.text.spam import score_content  # noqa: E402
-from sendable.text.learn import train_abuse, train_spam  # noqa: E402
 
 # ~100 characters each, before the counter.
 MESSAGES = {
