@@ -20,12 +20,8 @@ SCENARIO_KEYS: dict[str, str] = {
 }
 ACCOUNT_KEYS: dict[str, str] = {
     "handle": "text", "created": "age", "verified": "bool", "birthdate": "date",
-    "who_can_message": "text", "private": "bool", "role": "text",
-}
-# Keys that groups and contacts bring (accepted here so that their scenarios load;
-# docs/scenarios.md documents them with the steps that use them).
-LATER_ACCOUNT_KEYS: dict[str, str] = {
-    "group_invites": "text", "discoverable": "bool", "sync_contacts": "bool", "contacts": "list",
+    "who_can_message": "text", "private": "bool", "role": "text", "group_invites": "text",
+    "discoverable": "bool", "sync_contacts": "bool", "contacts": "list", "display_name": "text",
 }
 # Keys every step may carry besides its kind.
 STEP_COMMON_KEYS: dict[str, str] = {"expect": "mapping", "repeat": "count"}
@@ -40,14 +36,14 @@ class StepShape:
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
     expect: tuple[str, ...] = ()  # the expectation keys its result can be checked with
-    later: tuple[str, ...] = ()   # accepted: what groups and contacts add to this step
-    one_of: tuple[str, ...] = ()  # one of these is required (it may be a `later` key)
+    one_of: tuple[str, ...] = ()  # one of these is required
+    lists: tuple[str, ...] = ()   # keys whose value is a list of handles or texts
 
     @property
     def keys(self) -> tuple[str, ...]:
         """The keys this runner reads (documented in docs/scenarios.md)."""
-        return tuple(dict.fromkeys(
-            (*self.required, *(k for k in self.one_of if k not in self.later), *self.optional)))
+        return tuple(dict.fromkeys((*self.required, *self.one_of, *self.optional,
+                                    *self.lists)))
 
 
 # `expect` keys for a send attempt (send, why).
@@ -58,33 +54,50 @@ STATUS_EXPECT_KEYS = ("banned", "ban_scope", "ban_until", "strikes", "flagged", 
                       "reputation", "reputation_band")
 _ATTEMPT = ("text", "client")
 
+# `expect` keys for putting people in a group (group, add).
+INVITE_EXPECT_KEYS = ("added", "invited", "pending_approval", "refused", "outcome", "code",
+                      "codes", "retry_after")
+# `expect` keys for one person's entry (join, link_join).
+ENTRY_EXPECT_KEYS = ("outcome", "code", "codes", "sendable")
+
 STEPS: dict[str, StepShape] = {
-    "send": StepShape("mapping", ("from",), (*_ATTEMPT, "client_msg_id", "audience"),
-                      ATTEMPT_EXPECT_KEYS, later=("as", "group"), one_of=("to", "group")),
-    "why": StepShape("mapping", ("from",), (*_ATTEMPT, "audience"), ATTEMPT_EXPECT_KEYS,
-                     later=("invite", "group"), one_of=("to", "group")),
+    "send": StepShape("mapping", ("from",), (*_ATTEMPT, "client_msg_id", "audience", "as"),
+                      ATTEMPT_EXPECT_KEYS, one_of=("to", "group")),
+    "why": StepShape("mapping", ("from",), (*_ATTEMPT, "audience", "invite"),
+                     ATTEMPT_EXPECT_KEYS, one_of=("to", "group")),
     "advance": StepShape("duration"),
     "follow": StepShape("pair"),
     "unfollow": StepShape("pair"),
     "block": StepShape("pair"),
     "unblock": StepShape("pair"),
-    "approve": StepShape("mapping", ("by",), later=("group", "member"), one_of=("follower",
-                                                                               "group")),
-    "settings": StepShape("mapping", ("handle",), ("who_can_message", "private"),
-                          later=("group_invites", "discoverable", "sync_contacts")),
+    "approve": StepShape("mapping", ("by",), ("member",), one_of=("follower", "group")),
+    "settings": StepShape("mapping", ("handle",), ("who_can_message", "private",
+                                                   "group_invites", "discoverable",
+                                                   "sync_contacts", "display_name")),
     "accept": StepShape("mapping", ("by", "from")),
-    "decline": StepShape("mapping", ("by", "from")),
+    "decline": StepShape("mapping", ("by",), one_of=("from", "group")),
     "report": StepShape("mapping", ("by",), ("of", "message", "reason")),
     "verify": StepShape("mapping", ("handle",)),
     "moderate": StepShape("mapping", ("action",), ("handle", "by", "for", "scope", "reason",
-                                                   "category", "note", "message"),
-                          later=("group",)),
+                                                   "category", "note", "message", "group")),
     "appeal": StepShape("mapping", ("by", "target"), ("statement",)),
     "decide": StepShape("mapping", ("decision",), ("appeal", "by", "note")),
     "status": StepShape("mapping", ("handle",), (), STATUS_EXPECT_KEYS),
+    "search": StepShape("mapping", ("by",), ("q", "limit"), ("handles", "not_handles")),
+    "group": StepShape("mapping", ("by",), ("name", "as"), INVITE_EXPECT_KEYS,
+                       lists=("members",)),
+    "add": StepShape("mapping", ("by", "group"), (), INVITE_EXPECT_KEYS, lists=("members",)),
+    "join": StepShape("mapping", ("by", "group"), (), ENTRY_EXPECT_KEYS),
+    "link_join": StepShape("mapping", ("by", "group"), (), ENTRY_EXPECT_KEYS),
+    "leave": StepShape("mapping", ("by", "group")),
+    "mute": StepShape("mapping", ("by", "group"), ("muted",)),
+    "forward": StepShape("mapping", ("by",), ("message", "client_msg_id", "audience", "as"),
+                         ATTEMPT_EXPECT_KEYS, one_of=("to", "group")),
+    "sees": StepShape("mapping", ("handle", "group"), lists=("texts", "not_texts")),
 }
-MODERATE_ACTIONS = ("ban", "unban", "strike", "flag", "unflag", "release")
-LATER_MODERATE_ACTIONS = ("close_group", "reopen_group")
+MODERATE_ACTIONS = ("ban", "unban", "strike", "flag", "unflag", "release", "close_group",
+                    "reopen_group")
+_GROUP_ACTIONS = ("close_group", "reopen_group")
 # Expectation values that are a range: a number, null, or {min, max}.
 _RANGES = ("retry_after", "reputation")
 _LISTS = ("codes", "not_codes")
@@ -171,7 +184,7 @@ def check(spec: Any, step_kinds: tuple[str, ...]) -> list[Problem]:
         if "handle" not in account:
             top(f"{where}.handle: missing")
         for key, value in account.items():
-            form = ACCOUNT_KEYS.get(str(key)) or LATER_ACCOUNT_KEYS.get(str(key))
+            form = ACCOUNT_KEYS.get(str(key))
             if form is None:
                 top(f"{where}: unknown key {key!r} (known: {', '.join(ACCOUNT_KEYS)})")
             elif not _is(form, value):
@@ -235,17 +248,21 @@ def _value_problems(kind: str, shape: StepShape, value: Any) -> list[str]:
     if shape.one_of and not any(key in value for key in shape.one_of):
         out.append(f"{kind}.{shape.one_of[0]}: missing")
     out += [f"{kind}: unknown key {key!r} (known: {', '.join(shape.keys)})"
-            for key in value if key not in shape.keys and key not in shape.later]
+            for key in value if key not in shape.keys]
     for key, item in value.items():
-        if isinstance(item, Mapping | list) and key in shape.keys:
+        if key in shape.lists:
+            if item is not None and not isinstance(item, list):
+                out.append(f"{kind}.{key}: must be a list, not {_kind_of(item)}")
+        elif isinstance(item, Mapping | list) and key in shape.keys:
             out.append(f"{kind}.{key}: must be a single value, not {_kind_of(item)}")
     if kind == "moderate" and isinstance(value.get("action"), str):
         action = value["action"]
-        if action in LATER_MODERATE_ACTIONS:
-            pass
-        elif action not in MODERATE_ACTIONS:
+        if action not in MODERATE_ACTIONS:
             out.append(f"moderate.action: {action!r} is not one of "
                        f"{', '.join(MODERATE_ACTIONS)}")
+        elif action in _GROUP_ACTIONS:
+            if "group" not in value:
+                out.append("moderate.group: missing")
         elif action != "release" and "handle" not in value:
             out.append("moderate.handle: missing")
     return out
