@@ -25,7 +25,8 @@ log = logging.getLogger("sendable.api")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_media_type",
-          422: "invalid", 429: "throttled", 500: "server_error", 501: "not_available"}
+          422: "invalid", 429: "throttled", 500: "server_error", 501: "not_available",
+          503: "unavailable"}
 
 
 def request_id(request: Request) -> str:
