@@ -29,7 +29,7 @@ DURATION = r"^(permanent|([1-9][0-9]{0,4}(\.[0-9]{1,3})?|0?\.[0-9]{0,2}[1-9])[sm
 
 
 def _iso_date(value: object) -> object:
-    if not isinstance(value, str | date):
+    if value is not None and not isinstance(value, str | date):
         raise ValueError("must be a date like 2000-01-31")
     return value
 

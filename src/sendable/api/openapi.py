@@ -5,7 +5,7 @@ FastAPI describes each route's own answer (its `response_model`, its `responses=
 - a route that needs a session (`Depends(current)`): 401 and the bearer scheme;
 - a moderator's route (`Depends(moderator)`): 403 as well;
 - a route that takes input: 422, in our error envelope rather than FastAPI's default
-  (which the server never sends); with a body, 413 too.
+  (which the server never sends); with a body, 400 (not JSON) and 413 too.
 Swagger UI's and ReDoc's files come from the `fastapi-offline` package, so /docs and
 /redoc work on a machine with no internet access.
 """
@@ -55,7 +55,7 @@ def shared_errors(route: APIRoute) -> dict[int, dict[str, Any]]:
     if moderator in calls:
         statuses.append(403)
     if route.body_field is not None:
-        statuses.append(413)
+        statuses += [400, 413]  # not JSON; too large
     d = route.dependant
     if route.body_field is not None or d.path_params or d.query_params or d.header_params:
         statuses.append(422)

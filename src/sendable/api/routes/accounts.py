@@ -74,7 +74,7 @@ def standing(request: Request, me: Principal = Depends(current)) -> dict[str, An
 
 
 @router.post("/v1/me/verification", status_code=202, response_model=VerificationSent,
-             responses=errors(429, 501, 503))
+             responses=errors(422, 429, 501, 503))
 def start_verification(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     """Send a verification code to the account's email."""
     start = getattr(service_of(request), "start_verification", None)
