@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sendable.inputs import WHO_CAN_MESSAGE
 from sendable.reasons import CATALOGUE
 
 Timestamp = Annotated[str, Field(description="UTC time, ISO 8601 (2030-01-31T12:00:00Z)",
@@ -105,9 +106,15 @@ class Account(Reply):
     email: str | None
     verified: bool
     role: Literal["member", "moderator"]
-    who_can_message: Literal["everyone", "followers", "following", "mutuals", "nobody"]
+    who_can_message: Literal[WHO_CAN_MESSAGE]  # type: ignore[valid-type]
     private: bool
+    group_invites: Literal[WHO_CAN_MESSAGE]  # type: ignore[valid-type]
     flagged: bool
+    discoverable: bool
+    sync_contacts: bool
+    display_name: str | None
+    phone: str | None = Field(description="the account's phone, when it gave one")
+    phone_verified: bool
 
 
 class Session(Reply):
@@ -239,6 +246,7 @@ class LastMessage(Reply):
 
 
 class Conversation(Reply):
+    kind: Literal["direct"] = "direct"
     id: int
     with_: str = Field(alias="with")
     state: Literal["requested", "accepted", "declined"]
@@ -247,9 +255,30 @@ class Conversation(Reply):
     last_message: LastMessage | None
 
 
+class GroupEntry(Reply):
+    handle: str
+    state: Literal["invited", "pending_approval"]
+
+
+class Group(Reply):
+    id: int
+    name: str
+    owner: str
+    closed: bool = Field(description="closed by a moderator: nobody can post")
+    members: list[str]
+    pending: list[GroupEntry]
+    created_at: Timestamp
+
+
+class GroupListed(Group):
+    kind: Literal["group"] = "group"
+    muted: bool
+    state: Literal["member", "invited", "pending_approval"]
+
+
 class Conversations(Reply):
     folder: Literal["inbox", "requests"]
-    conversations: list[Conversation]
+    conversations: list[Annotated[Conversation | GroupListed, Field(discriminator="kind")]]
 
 
 class Message(SentMessage):
