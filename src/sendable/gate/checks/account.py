@@ -17,9 +17,10 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     sender, now = facts.sender, facts.now
     today = datetime.fromtimestamp(now, UTC).date()
     age = sender.age_years(today)
-    if age is not None and age < policy.age.min_messaging_age:
-        findings.append(Finding("account.underage",
-                                detail={"age": age, "min_age": policy.age.min_messaging_age}))
+    if age is None or age < policy.age.min_messaging_age:  # unknown: under it until given
+        findings.append(Finding("account.underage", detail={
+            "age": age, "birthdate_known": age is not None,
+            "min_age": policy.age.min_messaging_age}))
     if sender.flagged and not facts.relation.recipient_follows:
         findings.append(Finding("account.flagged", detail={"recipient_follows": False}))
     account_days = (now - sender.created_at) / _DAY
