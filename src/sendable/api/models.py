@@ -20,6 +20,10 @@ class NewAccount(Body):
     email: str | None = Field(None, max_length=320)
 
 
+class Birthdate(Body):
+    birthdate: date
+
+
 class Login(Body):
     handle: str = Field(max_length=64)
     password: str = Field(max_length=1024)
@@ -34,6 +38,10 @@ class NewMessage(Body):
     to: str = Field(max_length=64)
     text: str
     client_msg_id: str | None = None
+
+
+class ReadUpTo(Body):
+    seq: int = Field(ge=0, description="the seq of the newest message you have seen")
 
 
 class WhyQuery(Body):

@@ -209,3 +209,13 @@ events = sa.Table(
     sa.Column("payload", sa.JSON, nullable=False),
     sa.Index(None, "account_id", "id"),
 )
+
+# How far each account has read each of its conversations (0007): the seq of the
+# newest message it was shown. Messages after it, from the other side, are unread.
+read_cursors = sa.Table(
+    "read_cursors", metadata,
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("read_at", Time, nullable=False),
+)

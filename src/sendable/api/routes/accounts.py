@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from sendable.api.auth import auth_of, bearer_token, current, service_of
-from sendable.api.models import Login, NewAccount, Settings, VerificationCode
+from sendable.api.models import Birthdate, Login, NewAccount, Settings, VerificationCode
 from sendable.clock import to_iso
 from sendable.errors import Invalid, ServiceError
 from sendable.shell.auth import Principal
@@ -62,6 +62,14 @@ def update_settings(body: Settings, request: Request,
     """Who can message you, and whether follows need your approval."""
     row = service_of(request).update_settings(me.handle, body.who_can_message, body.private)
     return me_view(row)
+
+
+@router.put("/v1/me/birthdate")
+def give_birthdate(body: Birthdate, request: Request,
+                   me: Principal = Depends(current)) -> dict[str, Any]:
+    """Give your date of birth once, if you did not when signing up: until then you
+    count as under the minimum messaging age. 409 when one is already on file."""
+    return me_view(service_of(request).give_birthdate(me.handle, body.birthdate))
 
 
 @router.get("/v1/me/standing")

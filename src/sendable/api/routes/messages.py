@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
-from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
+from sendable.api.models import (
+    ErrorReply,
+    NewMessage,
+    ReadUpTo,
+    SendReply,
+    WhyQuery,
+    WhyReply,
+)
 from sendable.api.responses import JSON
 from sendable.reasons import render_all
 from sendable.service import SendAttempt, SendResult
@@ -81,10 +88,28 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
 @router.get("/v1/conversations/{conversation_id}/messages")
 def messages(conversation_id: int, request: Request, after_seq: int = Query(0, ge=0),
              limit: int = Query(50, ge=1, le=200),
+             before_seq: int | None = Query(None, ge=1),
              me: Principal = Depends(current)) -> dict[str, Any]:
-    """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
-    rows = service_of(request).messages(me.handle, conversation_id, after_seq, limit)
+    """Messages after `after_seq`, oldest first; with `before_seq`, the newest `limit`
+    before it (earlier history, still oldest first). Another account's conversation
+    is 404."""
+    rows = service_of(request).messages(me.handle, conversation_id, after_seq, limit,
+                                        before_seq)
     return {"conversation_id": conversation_id, "messages": rows}
+
+
+@router.post("/v1/conversations/{conversation_id}/read")
+def mark_read(conversation_id: int, body: ReadUpTo, request: Request,
+              me: Principal = Depends(current)) -> dict[str, Any]:
+    """You have seen this conversation up to `seq`: its unread count drops. The cursor
+    only moves forward, and the other side is never told."""
+    return service_of(request).mark_read(me.handle, conversation_id, body.seq)
+
+
+@router.get("/v1/me/unread")
+def unread(request: Request, me: Principal = Depends(current)) -> dict[str, int]:
+    """How many conversations have unread messages, in the inbox and in requests."""
+    return service_of(request).unread(me.handle)
 
 
 @router.post("/v1/conversations/{conversation_id}/accept")
