@@ -59,6 +59,10 @@ class NewAccount(Body):
     email: str | None = Field(None, max_length=320, pattern=EMAIL)
 
 
+class Birthdate(Body):
+    birthdate: date
+
+
 class Login(Body):
     handle: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
@@ -126,6 +130,10 @@ class GroupWhy(Body):
     group: Id
     text: OptionalText = ""
     invite: Handle | None = None
+
+
+class ReadUpTo(Body):
+    seq: int = Field(ge=0, description="the seq of the newest message you have seen")
 
 
 class WhyQuery(Body):

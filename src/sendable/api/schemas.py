@@ -253,6 +253,17 @@ class Conversation(Reply):
     last_seq: int
     updated_at: Timestamp
     last_message: LastMessage | None
+    unread: int = Field(0, description="messages after your read cursor")
+
+
+class ReadState(Reply):
+    conversation_id: int
+    read_seq: int
+
+
+class Unread(Reply):
+    inbox: int = Field(description="conversations with unread messages")
+    requests: int
 
 
 class GroupEntry(Reply):
