@@ -67,8 +67,7 @@ _ENTRIES = [
                _APPEAL),
     ReasonInfo("account.underage", "account_restriction", 403, False,
                "Direct messages are only available to people old enough to use them.",
-               "You can use messaging once you reach the minimum age. If you never gave "
-               "your date of birth, add it in your settings: until then it counts as too young."),
+               "You can use messaging once you reach the minimum age."),
     ReasonInfo("account.flagged", "account_restriction", 403, True,
                "Your account is restricted: for now you can only message people who follow you.",
                "Verify your account to lift the restriction. " + _APPEAL),

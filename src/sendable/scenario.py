@@ -150,7 +150,7 @@ class _Run(GroupSteps):
         now = self.clock.now()
         created = settings.pop("created", None)
         # An account is an adult unless it says otherwise; `birthdate: null` is one that
-        # never gave it (counted as under the minimum age until it does).
+        # never gave it.
         birthdate = settings.pop("birthdate", _ADULT)
         if birthdate is _ADULT:
             birthdate = (datetime.fromtimestamp(now, UTC) - timedelta(days=30 * 365)).date()

@@ -60,7 +60,7 @@ class NewAccount(Body):
 
 
 class Birthdate(Body):
-    birthdate: date
+    birthdate: date = Field(strict=False)  # an ISO date in JSON
 
 
 class Login(Body):

@@ -56,8 +56,7 @@ def age_of(account: AccountFacts, now: float) -> int | None:
 
 
 def is_teen(account: AccountFacts, now: float, policy: Policy) -> bool:
-    """Younger than the adult age (an account with no birth date is refused as under the
-    messaging age anyway)."""
+    """Younger than the adult age; an account with no birth date counts as an adult."""
     age = age_of(account, now)
     return age is not None and age < policy.age.adult_age
 
@@ -84,10 +83,9 @@ def standing(account: AccountFacts, now: float, policy: Policy) -> list[Finding]
                                     retry_after=max(1, math.ceil(ban.until - now)),
                                     detail=detail))
     age = age_of(account, now)
-    if age is None or age < policy.age.min_messaging_age:  # unknown: under it until given
-        findings.append(Finding("account.underage", detail={
-            "age": age, "birthdate_known": age is not None,
-            "min_age": policy.age.min_messaging_age}))
+    if age is not None and age < policy.age.min_messaging_age:
+        findings.append(Finding("account.underage",
+                                detail={"age": age, "min_age": policy.age.min_messaging_age}))
     if account.flagged:
         findings.append(Finding("account.flagged", detail={"putting_in_group": True}))
     return findings
@@ -129,9 +127,9 @@ def decide_invite(facts: InviteFacts, policy: Policy) -> InviteDecision:
             findings.append(Finding("privacy.recipient_unavailable",
                                     detail={"deactivated": True}))
         age = age_of(invitee, now)
-        if age is None or age < policy.age.min_messaging_age:  # unknown: under it until given
-            findings.append(Finding("privacy.underage_recipient", detail={
-                "recipient_age": age, "birthdate_known": age is not None}))
+        if age is not None and age < policy.age.min_messaging_age:
+            findings.append(Finding("privacy.underage_recipient",
+                                    detail={"recipient_age": age}))
         setting = effective_group_invites(invitee, now, policy)
         if not setting_allows(setting, rel):
             findings.append(Finding("privacy.group_invites", detail={

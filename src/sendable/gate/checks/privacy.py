@@ -35,9 +35,8 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
         findings.append(Finding("privacy.recipient_unavailable", detail={
             "deactivated": recipient.deactivated, "banned": banned}))
     age = recipient.age_years(datetime.fromtimestamp(now, UTC).date())
-    if age is None or age < policy.age.min_messaging_age:  # unknown: under it until given
-        findings.append(Finding("privacy.underage_recipient", detail={
-            "recipient_age": age, "birthdate_known": age is not None}))
+    if age is not None and age < policy.age.min_messaging_age:
+        findings.append(Finding("privacy.underage_recipient", detail={"recipient_age": age}))
     # Settings keep applying to an accepted conversation (an unfollow or a
     # stricter setting takes effect), but someone who wrote to the sender
     # first can be answered whatever their settings say; a block still wins.
