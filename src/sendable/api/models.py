@@ -142,9 +142,21 @@ class WhyQuery(Body):
 
 
 class ModWhyQuery(Body):
+    """A direct message (`to`), a group message (`group`), or an invite (`group` and
+    `invite`): every reason, with the true codes."""
     sender: Handle = Field(alias="from")
-    to: Handle
+    to: Handle | None = None
+    group: Id | None = None
+    invite: Handle | None = None
     text: OptionalText = ""
+
+    @model_validator(mode="after")
+    def one_target(self) -> ModWhyQuery:
+        if (self.to is None) == (self.group is None):
+            raise ValueError("give `to` (a handle) or `group` (a group id), not both")
+        if self.invite is not None and self.group is None:
+            raise ValueError("`invite` needs `group`")
+        return self
 
 
 class NewReport(Body):

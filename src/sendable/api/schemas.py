@@ -397,7 +397,8 @@ class SenderReputation(Reply):
 
 class ModWhyReply(Reply):
     sendable: bool
-    outcome: Literal["delivered", "requested", "held", "refused"]
+    outcome: Literal["delivered", "requested", "held", "refused", "added", "invited",
+                     "pending_approval"]
     reasons: list[ModReason]
     reputation: SenderReputation  # the sender's, with what it is made of
     relation: list[str] = Field(default_factory=list, description=(
