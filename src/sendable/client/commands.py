@@ -57,6 +57,22 @@ def _client(server: str | None, handle: str | None, *, need_session: bool = True
     return client
 
 
+def reason_lines(reasons: list[dict[str, Any]]) -> list[str]:
+    """Each reason with its wait, its end, whether it can be appealed, and its remedy."""
+    lines = []
+    for r in reasons:
+        extra = ""
+        if r.get("retry_after"):
+            extra += f" — wait {format_duration(r['retry_after'])}"
+        if r.get("until"):
+            extra += f" (until {r['until']})"
+        if r.get("appealable"):
+            extra += f" — can be appealed ({r.get('appeal_target') or 'sendable appeal'})"
+        lines.append(f"  [bold]{r['code']}[/bold]: {escape(r['message'])}{extra}")
+        lines.append(f"    remedy: {escape(r['remedy'])}")
+    return lines
+
+
 def _describe(result: SendResult) -> list[str]:
     """Lines for a person: the outcome, or every reason with its remedy and wait."""
     to = f"@{escape(result.to)}"
@@ -68,18 +84,7 @@ def _describe(result: SendResult) -> list[str]:
         lines += [f"  {escape(n['message'])}" for n in result.notices]
         return lines
     if result.status == "refused":
-        lines = [f"[red]✗ not sent[/red] to {to}: refused"]
-        for r in result.reasons:
-            extra = ""
-            if r.get("retry_after"):
-                extra += f" — wait {format_duration(r['retry_after'])}"
-            if r.get("until"):
-                extra += f" (until {r['until']})"
-            if r.get("appealable"):
-                extra += f" — can be appealed ({r.get('appeal_target') or 'sendable appeal'})"
-            lines.append(f"  [bold]{r['code']}[/bold]: {escape(r['message'])}{extra}")
-            lines.append(f"    remedy: {escape(r['remedy'])}")
-        return lines
+        return [f"[red]✗ not sent[/red] to {to}: refused", *reason_lines(result.reasons)]
     if result.status == "rejected":
         error = result.error or {}
         field = f" ({error.get('field')})" if error.get("field") else ""

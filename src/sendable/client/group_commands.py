@@ -18,6 +18,7 @@ from sendable.client.commands import (
     _fail,
     _print_json,
     console,
+    reason_lines,
 )
 from sendable.client.core import ApiError, AsyncClient
 
@@ -44,10 +45,8 @@ def _run(server: str | None, handle: str | None,
 
 
 def _print_reasons(reasons: list[dict[str, Any]]) -> None:
-    for r in reasons:
-        wait = f" — wait {r['retry_after']}s" if r.get("retry_after") else ""
-        console.print(f"  [bold]{r['code']}[/bold]: {escape(r['message'])}{wait}")
-        console.print(f"    remedy: {escape(r['remedy'])}")
+    for line in reason_lines(reasons):
+        console.print(line)
 
 
 def register(app: typer.Typer) -> None:
