@@ -147,14 +147,27 @@ def test_unreachable_server_keeps_the_message_and_sends_it_once_when_back(
 
     # An answer lost on the way back: the retry carries the same client_msg_id, and the
     # server keeps one message.
+    lost: list[bool] = []
+
     def lose_answer(route):  # type: ignore[no-untyped-def]
+        if lost:  # only the first answer is lost; the retry goes through
+            route.continue_()
+            return
         route.fetch()  # the server gets it and stores it...
         route.abort()  # ...but the page never hears back
+        lost.append(True)
 
     page.route("**/v1/messages", lose_answer)
     box.fill("the answer to this one is lost")
     page.get_by_role("button", name="Send").click()
     expect(waiting).to_contain_text("the answer to this one is lost")
+    # Unrouting while the handler still runs would let Playwright continue the request
+    # itself, and the handler's abort would then fail: wait until the answer is lost.
+    for _ in range(200):
+        if lost:
+            break
+        page.wait_for_timeout(50)
+    assert lost, "the send never reached the route that loses its answer"
     page.unroute("**/v1/messages")
     expect(page.locator("#messages li.mine").last).to_contain_text("the answer to this one is lost")
     expect(waiting).to_have_count(0)
