@@ -76,6 +76,22 @@ def _envelope(spec: dict[str, Any], route: APIRoute) -> None:
                                   "content": {"application/json": {"schema": ref}}}
 
 
+def _policy_limits(spec: dict[str, Any], app: FastAPI) -> None:
+    """Limits this server's policy sets, stated where the input is (the models hold
+    only the hard bounds): the most people one request may put in a group, the most
+    entries one contact upload may hold."""
+    policy = app.state.service.policy
+    schemas = spec["components"]["schemas"]
+    limits = {("NewGroup", "members"): policy.groups.max_members,
+              ("GroupMembers", "handles"): policy.groups.max_members,
+              ("ContactUpload", "emails"): policy.contacts.max_entries,
+              ("ContactUpload", "phones"): policy.contacts.max_entries}
+    for (model, field), most in limits.items():
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop["maxItems"] = min(most, prop.get("maxItems", most))
+
+
 def install(app: FastAPI) -> None:
     """Complete /openapi.json (above) and serve /docs and /redoc from local files."""
     generate = app.openapi
@@ -87,6 +103,7 @@ def install(app: FastAPI) -> None:
             assert ErrorReply.__name__ in schemas, "some route declares errors()"
             for route in api_routes(app):
                 _envelope(spec, route)
+            _policy_limits(spec, app)
             for name in _DEFAULT_422:
                 schemas.pop(name, None)
             app.openapi_schema = spec
