@@ -186,7 +186,21 @@ class VerificationCode(Body):
                       description="the 6 digits sent by email (spaces and dashes allowed)")
 
 
+def _needs(actions: tuple[str, ...], field: str, kind: str) -> dict[str, Any]:
+    return {"if": {"properties": {"action": {"enum": list(actions)}}},
+            "then": {"required": [field], "properties": {field: {"type": kind}}}}
+
+
 class ModAction(Body):
+    """Each action names what it acts on: `handle` (ban, unban, strike, flag, unflag),
+    `message_id` (release, spam, not_spam) or `group_id` (close_group, reopen_group);
+    a strike names its `category`."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        _needs(("ban", "unban", "strike", "flag", "unflag"), "handle", "string"),
+        _needs(("release", "spam", "not_spam"), "message_id", "integer"),
+        _needs(("close_group", "reopen_group"), "group_id", "integer"),
+        _needs(("strike",), "category", "string")]})
     action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
                     "close_group", "reopen_group"]
     handle: Handle | None = None
