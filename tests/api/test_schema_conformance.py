@@ -99,7 +99,12 @@ def accounts(api: Published, server: Server) -> User:
              if mailed_code(server, "ca@example.org") != "000000" else {"code": "111111"})
     api.call("POST", "/v1/me/verification/confirm", a, expect=200,
              json={"code": mailed_code(server, "ca@example.org")})
+    api.call("POST", "/v1/me/verification", a, expect=409)  # already verified
     api.call("POST", "/v1/me/verification", api.user("cn"), expect=422)  # no email
+    eager = api.user("ce", email="ce@example.org")
+    for _ in range(5):
+        api.call("POST", "/v1/me/verification", eager, expect=202)
+    assert api.call("POST", "/v1/me/verification", eager, expect=429)["error"]["retry_after"] > 0
     other = login(api.http, a.handle)
     api.call("DELETE", "/v1/sessions", other, expect=204)
     api.call("GET", "/v1/me", other, expect=401)
