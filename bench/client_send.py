@@ -60,7 +60,8 @@ async def main(n: int, tmp: Path) -> None:
         async with httpx.AsyncClient(base_url=url, timeout=10) as http:
             tokens = {}
             for h in ("bench_a", "bench_b"):
-                await http.post("/v1/accounts", json={"handle": h, "password": PASSWORD})
+                await http.post("/v1/accounts", json={"handle": h, "password": PASSWORD,
+                                                     "birthdate": "1990-01-01"})
                 r = await http.post("/v1/sessions", json={"handle": h, "password": PASSWORD})
                 tokens[h] = r.json()["token"]
             auth = {"Authorization": f"Bearer {tokens['bench_a']}"}

@@ -143,7 +143,7 @@ def operations_per_send(uri: str, db: str | None, sends: int) -> dict[str, objec
         service = Service.open(url, policy, clock, uri)
         people = [f"user{i}" for i in range(60)]
         for handle in people:
-            service.create_account(handle, created_at=NOW - 90 * DAY, verified=True)
+            service.create_account(handle, created_at=NOW - 90 * DAY, verified=True, birthdate="1990-01-01")
         for i, handle in enumerate(people[:30]):  # friends in pairs; the rest are strangers
             service.follow(handle, people[(i + 1) % 30])
             service.follow(people[(i + 1) % 30], handle)

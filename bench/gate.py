@@ -52,7 +52,7 @@ def build(tmp: Path, pairs: int, mutual: bool) -> tuple[Service, FixedClock]:
                            build_policy(OPEN_POLICY), clock)
     for i in range(pairs):
         for handle in (f"s{i}", f"r{i}"):
-            service.create_account(handle, created_at=START - 400 * 86400, verified=True)
+            service.create_account(handle, created_at=START - 400 * 86400, verified=True, birthdate="1990-01-01")
         if mutual:
             service.follow(f"s{i}", f"r{i}")
             service.follow(f"r{i}", f"s{i}")

@@ -81,7 +81,8 @@ async def setup_pairs(url: str, pairs: int, tag: str) -> list[tuple[str, str, st
         async def account(handle: str) -> str:
             async with sem:
                 r = await client.post("/v1/accounts", json={"handle": handle,
-                                                            "password": PASSWORD})
+                                                            "password": PASSWORD,
+                                                            "birthdate": "1990-01-01"})
                 assert r.status_code in (201, 409), r.text
                 r = await client.post("/v1/sessions", json={"handle": handle,
                                                             "password": PASSWORD})

@@ -13,7 +13,7 @@ import tempfile
 from collections.abc import Iterable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from sendable.store.temporary import (
 )
 
 _DEFAULT_AGE = 365 * 86400.0
+_ADULT = object()
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
                  "role", "group_invites"} | people.ACCOUNT_KEYS
 _STEP_KINDS = ("send", "why", "advance", "follow", "unfollow", "block", "unblock", "approve",
@@ -148,7 +149,11 @@ class _Run(GroupSteps):
             return handle
         now = self.clock.now()
         created = settings.pop("created", None)
-        birthdate = settings.pop("birthdate", None)
+        # An account is an adult unless it says otherwise; `birthdate: null` is one that
+        # never gave it.
+        birthdate = settings.pop("birthdate", _ADULT)
+        if birthdate is _ADULT:
+            birthdate = (datetime.fromtimestamp(now, UTC) - timedelta(days=30 * 365)).date()
         self.service.create_account(
             handle,
             created_at=now - _DEFAULT_AGE if created is None else _seconds_ago(created, now),

@@ -134,6 +134,9 @@ class Service:
     def account(self, handle: str, conn: Any = None) -> dict[str, Any]:
         return self.accounts.get(handle, conn)
 
+    def give_birthdate(self, handle: str, birthdate: date | str) -> dict[str, Any]:
+        return self.accounts.give_birthdate(handle, birthdate)
+
     def update_settings(self, handle: str, who_can_message: str | None = None,
                         private: bool | None = None,
                         group_invites: str | None = None) -> dict[str, Any]:
@@ -184,8 +187,15 @@ class Service:
         return self.conversations_room.list(handle, folder)
 
     def messages(self, handle: str, conversation_id: int, after_seq: int = 0,
-                 limit: int = 50) -> list[dict[str, Any]]:
-        return self.conversations_room.messages(handle, conversation_id, after_seq, limit)
+                 limit: int = 50, before_seq: int | None = None) -> list[dict[str, Any]]:
+        return self.conversations_room.messages(handle, conversation_id, after_seq, limit,
+                                                before_seq)
+
+    def unread(self, handle: str) -> dict[str, int]:
+        return self.conversations_room.unread(handle)
+
+    def mark_read(self, handle: str, conversation_id: int, seq: int) -> dict[str, Any]:
+        return self.conversations_room.mark_read(handle, conversation_id, seq)
 
     def events(self, account_id: int, after: int, limit: int = 500) -> list[dict[str, Any]]:
         return self.events_many([(account_id, after)], limit)[0]

@@ -20,6 +20,7 @@ new_conversations = ["100/hour"]
 """
 PASSWORD = "correct horse battery"
 DEMO_PASSWORD = "sendable-demo"
+ADULT = "1990-01-01"  # accounts the tests make are adults unless a test says otherwise
 
 
 @dataclass

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from apikit import DEMO_PASSWORD, PASSWORD, Server, User, login, start_server, stop_server
+from apikit import ADULT, DEMO_PASSWORD, PASSWORD, Server, User, login, start_server, stop_server
 
 _counter = itertools.count(1)
 
@@ -37,7 +37,8 @@ def user(http: httpx.Client):  # type: ignore[no-untyped-def]
 
     def make(prefix: str = "u", **fields: object) -> User:
         handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
-        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD, **fields})
+        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                            "birthdate": ADULT, **fields})
         assert r.status_code == 201, r.text
         return login(http, handle)
 

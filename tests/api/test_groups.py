@@ -137,3 +137,31 @@ def test_a_group_is_reported_by_its_members_only(http: httpx.Client, user, mod) 
     assert [(x["by"], x["reason"]) for x in listed["reports"]] == [(friend.handle, "spam")]
     # a report of a group counts toward nobody's flag
     assert http.get("/v1/me", headers=owner.auth).json()["flagged"] is False
+
+
+def test_a_moderator_sees_the_true_codes_of_group_sends_and_invites(  # type: ignore[no-untyped-def]
+        http: httpx.Client, user, mod) -> None:
+    owner, blocker, friend = user("gp"), user("gq"), user("gr")
+    mutual(http, owner, friend)
+    assert http.patch("/v1/me/settings", json={"group_invites": "everyone"},
+                      headers=blocker.auth).status_code == 200
+    assert http.put(f"/v1/blocks/{owner.handle}", headers=blocker.auth).status_code in (200, 204)
+    group = _group(http, owner, friend)["group"]
+    ask = {"from": owner.handle, "group": group["id"], "invite": blocker.handle}
+    assert http.post("/v1/mod/why", json=ask, headers=owner.auth).status_code == 403
+    seen = http.post("/v1/mod/why", json=ask, headers=mod.auth)
+    assert seen.status_code == 200, seen.text
+    codes = [r["code"] for r in seen.json()["reasons"]]
+    assert seen.json()["outcome"] == "refused" and "privacy.blocked" in codes
+    assert "blocked" in seen.json()["relation"] or "blocks" in seen.json()["relation"]
+    sent = http.post("/v1/mod/why", json={"from": blocker.handle, "group": group["id"],
+                                          "text": "hi"}, headers=mod.auth)
+    assert sent.status_code == 200, sent.text
+    assert [r["code"] for r in sent.json()["reasons"]] == ["group.not_member"]
+    assert "detail" in sent.json()["reasons"][0]
+    member = http.post("/v1/mod/why", json={"from": friend.handle, "group": group["id"],
+                                            "text": "see you"}, headers=mod.auth).json()
+    assert member["sendable"] is True and member["outcome"] == "delivered"
+    both = http.post("/v1/mod/why", json={"from": friend.handle, "to": owner.handle,
+                                          "group": group["id"]}, headers=mod.auth)
+    assert both.status_code == 422

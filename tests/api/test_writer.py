@@ -21,7 +21,7 @@ POLICY = {"new_accounts": {"days": 0},
 def service(open_service) -> Service:  # type: ignore[no-untyped-def]
     service = open_service(POLICY)
     for handle in ("ann", "bob", "cat"):
-        service.create_account(handle, created_at=0.0, verified=True)
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1990-01-01")
     service.follow("ann", "bob")
     service.follow("bob", "ann")
     return service

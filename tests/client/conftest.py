@@ -56,6 +56,7 @@ fanout_per_hour = 10000
 duplicate_recipients = 10000
 """
 PASSWORD = "correct horse battery"
+ADULT = "1990-01-01"  # accounts the tests make are adults unless a test says otherwise
 DEMO_PASSWORD = "sendable-demo"
 _counter = itertools.count(1)
 
@@ -131,7 +132,8 @@ def user(server: Server):  # type: ignore[no-untyped-def]
         base = url or server.url
         handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
         r = httpx.post(f"{base}/v1/accounts",
-                       json={"handle": handle, "password": PASSWORD, **fields}, timeout=10)
+                       json={"handle": handle, "password": PASSWORD, "birthdate": ADULT,
+                             **fields}, timeout=10)
         assert r.status_code == 201, r.text
         return login(base, handle)
 

@@ -28,7 +28,8 @@ def make_service(scratch_backend, clock) -> Iterator:  # type: ignore[no-untyped
         db, counters = scratch_backend()
         service = Service.open(db, build_policy(policy), clock, counters)
         for handle in accounts:
-            service.create_account(handle, created_at=START - YEAR, verified=True)
+            service.create_account(handle, created_at=START - YEAR, verified=True,
+                                   birthdate="1990-01-01")
         opened.append(service)
         return service
 

@@ -24,7 +24,7 @@ def test_why_names_every_reason_and_hides_blocks(db_url: str) -> None:
     db = db_url
     service = Service.open(db, build_policy(), SystemClock())
     for handle in ("alice", "bob"):
-        service.create_account(handle, created_at=0.0, verified=True)
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1990-01-01")
     service.update_settings("bob", who_can_message="mutuals")
     service.block("bob", "alice")
     service.close()
@@ -107,7 +107,7 @@ def test_mod_label_teaches_the_spam_model(tmp_path: Path) -> None:
     db = str(tmp_path / "label.db")
     service = Service.open(db, build_policy(), SystemClock())
     for handle in ("alice", "bob"):
-        service.create_account(handle, created_at=0.0, verified=True)
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1990-01-01")
     service.create_account("mod", role="moderator")
     message = service.send("alice", "bob", "buy my course").message["id"]
     service.close()

@@ -53,7 +53,7 @@ def world(scratch_backend) -> Iterator[Callable[..., tuple[Service, RacingClock,
         service = Service.open(db, build_policy(policy), clock, counters)
         opened.append(service)
         for handle in ("alice", "bob", "carol", "dave", "erin"):
-            service.create_account(handle, created_at=START - YEAR, verified=True)
+            service.create_account(handle, created_at=START - YEAR, verified=True, birthdate="1990-01-01")
         service.follow("alice", "bob")
         service.follow("bob", "alice")
         service.block("dave", "erin")

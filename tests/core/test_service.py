@@ -75,7 +75,7 @@ def test_counters_survive_a_restart(db_url, counters_uri) -> None:  # type: igno
     policy = build_policy({"rate_limits": {"messages": ["2/hour"]}})
     s = Service.open(db_url, policy, clock, counters_uri)
     for h in ("alice", "bob"):
-        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True)
+        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True, birthdate="1990-01-01")
     s.follow("bob", "alice")
     s.send("alice", "bob", "1")
     s.send("alice", "bob", "2")
@@ -96,7 +96,7 @@ def test_near_duplicates_sent_before_a_restart_still_count(db_url, counters_uri)
     policy = build_policy({"spam": {"duplicate_recipients": 3}})
     s = Service.open(db_url, policy, clock, counters_uri)
     for h in ("spammer", "a", "b", "c", "d"):
-        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True)
+        s.create_account(h, created_at=clock.now() - 400 * 86400, verified=True, birthdate="1990-01-01")
     pitch = "hi, I run a small photography studio and would love to show you my portfolio"
     assert [s.send("spammer", h, pitch).outcome for h in ("a", "b")] == ["requested"] * 2
     s.close()
@@ -217,7 +217,7 @@ def test_a_model_swap_on_one_node_is_used_by_the_next_send_and_why_on_another(
     db = str(tmp_path / "shared.db")
     a = Service.open(db, build_policy(), clock)
     for handle in ("alice", "bob"):
-        a.create_account(handle, created_at=0.0, verified=True)
+        a.create_account(handle, created_at=0.0, verified=True, birthdate="1990-01-01")
     b = Service.open(db, build_policy(), clock)  # a second node on the same store
     pitch = "zorblax tokens now, zorblax tokens"
     assert b.send("alice", "bob", pitch).outcome == "requested"  # the shipped model: fine

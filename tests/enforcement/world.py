@@ -23,6 +23,7 @@ class World:
 
     def account(self, handle: str, *, age_days: float = 365, verified: bool = True,
                 **kw: Any) -> str:
+        kw.setdefault("birthdate", "1990-01-01")  # an adult unless a test says otherwise
         self.service.create_account(handle, created_at=self.clock.now() - age_days * DAY,
                                     verified=verified, **kw)
         return handle

@@ -114,7 +114,7 @@ def test_a_resuming_stream_never_skips_or_repeats_under_concurrent_sends(  # typ
     reader = open_service({}, FixedClock(NOW))
     senders = [f"fan{i}" for i in range(8)]
     for handle in ["star", *senders]:
-        node_a.create_account(handle, created_at=NOW - 60 * 86400, verified=True)
+        node_a.create_account(handle, created_at=NOW - 60 * 86400, verified=True, birthdate="1990-01-01")
     for handle in senders:
         node_a.follow(handle, "star")
         node_a.follow("star", handle)

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _people(service, *handles: str) -> None:  # type: ignore[no-untyped-def]
     for handle in handles:
-        service.create_account(handle, created_at=NOW - 60 * 86400, verified=True)
+        service.create_account(handle, created_at=NOW - 60 * 86400, verified=True, birthdate="1990-01-01")
 
 
 def test_migrations_apply_twice_and_reach_head(db_url: str) -> None:

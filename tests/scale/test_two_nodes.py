@@ -45,10 +45,12 @@ _names = itertools.count(1)
 def account(node: Any, prefix: str) -> tuple[str, dict[str, str]]:
     """A new account, signed in on `node`: (handle, auth headers)."""
     handle = f"{prefix}{next(_names)}_{int(time.time()) % 100000}"
-    r = httpx.post(f"{node.url}/v1/accounts", json={"handle": handle, "password": PASSWORD},
+    r = httpx.post(f"{node.url}/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                                       "birthdate": "1990-01-01"},
                    timeout=30)
     assert r.status_code == 201, r.text
-    r = httpx.post(f"{node.url}/v1/sessions", json={"handle": handle, "password": PASSWORD},
+    r = httpx.post(f"{node.url}/v1/sessions", json={"handle": handle, "password": PASSWORD,
+                                                       "birthdate": "1990-01-01"},
                    timeout=30)
     assert r.status_code == 201, r.text
     return handle, {"Authorization": f"Bearer {r.json()['token']}"}

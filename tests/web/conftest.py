@@ -78,6 +78,30 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop_serve(process)
 
 
+ROOMY_POLICY = """
+[new_accounts]
+days = 0
+
+[rate_limits]
+messages = ["1000/minute"]
+new_conversations = ["1000/minute"]
+"""
+
+
+@pytest.fixture(scope="session")
+def roomy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A second server whose limits let a test write long conversations quickly."""
+    workdir = tmp_path_factory.mktemp("roomy")
+    db, policy = workdir / "roomy.db", workdir / "policy.toml"
+    policy.write_text(ROOMY_POLICY)
+    log = workdir / "server.log"
+    port = free_port()
+    process = start_serve(port, ["--db", str(db), "--policy", str(policy), "--poll", "0.5"],
+                          log)
+    yield Server(f"http://127.0.0.1:{port}", db, process, log)
+    stop_serve(process)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     with sync_api.sync_playwright() as p:
@@ -92,9 +116,10 @@ def new_page(browser, server: Server):  # type: ignore[no-untyped-def]
     """new_page(width=1100) -> a Page in its own browser context (its own cookies)."""
     contexts = []
 
-    def make(width: int = 1100, height: int = 800):  # type: ignore[no-untyped-def]
-        context = browser.new_context(base_url=server.url,
-                                      viewport={"width": width, "height": height})
+    def make(width: int = 1100, height: int = 800, url: str | None = None,
+             **options: object):  # type: ignore[no-untyped-def]
+        context = browser.new_context(base_url=url or server.url,
+                                      viewport={"width": width, "height": height}, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

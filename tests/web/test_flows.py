@@ -39,8 +39,19 @@ def test_sign_up_two_users_and_a_refusal_explains_itself(new_page, ui) -> None:
     expect(verdict).to_contain_text(shown.remedy)
     ui.shot(alice, "composer-verdict")
 
-    # Sending anyway: refused, with the reason and the remedy, in the sender's view only.
-    alice.get_by_role("button", name="Send").click()
+    # Send is disabled while the dry run says it can't go, and says why.
+    send = alice.get_by_role("button", name="Send")
+    expect(send).to_be_disabled()
+    expect(send).to_have_accessible_description(re.compile(shown.message[:30]))
+
+    # When the check itself can't be reached, Send stays usable and the server's answer
+    # says why: refused, with the reason and the remedy, in the sender's view only.
+    alice.route("**/v1/why", lambda route: route.abort())
+    alice.reload()
+    alice.get_by_label(f"Message to @{b}").fill("hello Bob, are you around?")
+    expect(verdict).to_contain_text("Couldn't check right now")
+    expect(send).to_be_enabled()
+    send.click()
     refusal = alice.locator("#refusal")
     expect(refusal).to_be_visible()
     expect(refusal).to_be_focused()
@@ -75,12 +86,13 @@ def test_refusal_with_a_wait_counts_down(new_page, ui) -> None:
         sender.get_by_role("button", name="Send").click()
         expect(sender.locator("#messages li")).to_have_count(i + 1)
     box.fill("one too many")
-    sender.get_by_role("button", name="Send").click()
-    refusal = sender.locator("#refusal")
-    expect(refusal).to_contain_text(info("rate.messages").message)
-    countdown = refusal.locator(".countdown")
+    # The composer's dry run already knows: Send is disabled, the wait counts down.
+    verdict = sender.locator("#verdict")
+    expect(verdict).to_contain_text(info("rate.messages").message)
+    expect(sender.get_by_role("button", name="Send")).to_be_disabled()
+    countdown = verdict.locator(".countdown")
+    expect(countdown).to_have_text(re.compile(r"^(\d+s|1m 00s)$"))
     first = countdown.inner_text()
-    assert re.fullmatch(r"\d+s|1m 00s", first), first
     expect(countdown).not_to_have_text(first, timeout=3000)  # it ticks
     ui.shot(sender, "conversation-wait")
 

@@ -25,7 +25,8 @@ def browserish(server):  # type: ignore[no-untyped-def]
 def sign_up(client: httpx.Client, handle: str, password: str) -> str:
     """Sign up through the form; returns the page's CSRF token once signed in."""
     token = csrf_of(client.get("/signup").text)
-    r = client.post("/signup", data={"csrf": token, "handle": handle, "password": password})
+    r = client.post("/signup", data={"csrf": token, "handle": handle, "password": password,
+                                     "birthdate": "1990-04-01"})
     assert r.status_code == 303 and r.headers["location"] == "/inbox", r.text
     return csrf_of(client.get("/inbox").text)
 
@@ -60,7 +61,7 @@ def test_cookie_is_secure_behind_https(server, ui) -> None:
         # (the Secure cookie is not sent back over this plain-http test link by itself)
         client.cookies.set("sendable_csrf", page.cookies["sendable_csrf"])
         r = client.post("/signup", data={"csrf": csrf_of(page.text), "handle": ui.unique("tls"),
-                                         "password": ui.password})
+                                         "password": ui.password, "birthdate": "1990-04-01"})
         assert r.status_code == 303
         assert "secure" in r.headers["set-cookie"].lower()
 

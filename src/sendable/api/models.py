@@ -68,6 +68,10 @@ class NewAccount(Body):
     email: str | None = Field(None, max_length=320, pattern=EMAIL)
 
 
+class Birthdate(Body):
+    birthdate: date = Field(strict=False)  # an ISO date in JSON
+
+
 class Login(Body):
     handle: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
@@ -148,15 +152,31 @@ class GroupWhy(Body):
     invite: Handle | None = None
 
 
+class ReadUpTo(Body):
+    seq: int = Field(ge=0, description="the seq of the newest message you have seen")
+
+
 class WhyQuery(Body):
     to: Handle
     text: OptionalText = ""
 
 
 class ModWhyQuery(Body):
+    """A direct message (`to`), a group message (`group`), or an invite (`group` and
+    `invite`): every reason, with the true codes."""
     sender: Handle = Field(alias="from")
-    to: Handle
+    to: Handle | None = None
+    group: Id | None = None
+    invite: Handle | None = None
     text: OptionalText = ""
+
+    @model_validator(mode="after")
+    def one_target(self) -> ModWhyQuery:
+        if (self.to is None) == (self.group is None):
+            raise ValueError("give `to` (a handle) or `group` (a group id), not both")
+        if self.invite is not None and self.group is None:
+            raise ValueError("`invite` needs `group`")
+        return self
 
 
 class NewReport(Body):

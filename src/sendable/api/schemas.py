@@ -254,6 +254,17 @@ class Conversation(Reply):
     last_seq: int
     updated_at: Timestamp
     last_message: LastMessage | None
+    unread: int = Field(0, description="messages after your read cursor")
+
+
+class ReadState(Reply):
+    conversation_id: int
+    read_seq: int
+
+
+class Unread(Reply):
+    inbox: int = Field(description="conversations with unread messages")
+    requests: int
 
 
 class GroupEntry(Reply):
@@ -387,7 +398,8 @@ class SenderReputation(Reply):
 
 class ModWhyReply(Reply):
     sendable: bool
-    outcome: Literal["delivered", "requested", "held", "refused"]
+    outcome: Literal["delivered", "requested", "held", "refused", "added", "invited",
+                     "pending_approval"]
     reasons: list[ModReason]
     reputation: SenderReputation  # the sender's, with what it is made of
     relation: list[str] = Field(default_factory=list, description=(

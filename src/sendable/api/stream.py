@@ -18,7 +18,7 @@ read in one hand-off to its thread (reads do not wait for the writer: SQLite WAL
 and PostgreSQL readers see the last commit).
 
 Frames (JSON text): first `{"kind": "ready", "cursor": N}`, then one
-`{"id", "kind", "at", "payload"}` per event (`kind`: message | request | standing).
+`{"id", "kind", "at", "payload"}` per event (`kind`: message | request | standing | read).
 """
 
 from __future__ import annotations

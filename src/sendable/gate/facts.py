@@ -51,6 +51,8 @@ class AccountFacts:
     reputation: Reputation | None = None
 
     def age_years(self, now: date) -> int | None:
+        """Whole years on `now`; None while the birthdate is unknown (the age checks
+        count an unknown age as under every minimum)."""
         if self.birthdate is None:
             return None
         b = self.birthdate

@@ -30,14 +30,8 @@ class Accounts:
                role: str = "member", who_can_message: str = "everyone",
                private: bool = False, group_invites: str = "mutuals") -> dict[str, Any]:
         check_handle(handle)
-        if isinstance(birthdate, str):
-            try:
-                birthdate = date.fromisoformat(birthdate)
-            except ValueError:
-                raise Invalid("birthdate must be a date like 2000-01-31", "birthdate") from None
         now = self.shell.now()
-        if birthdate is not None and birthdate > date.fromtimestamp(now):
-            raise Invalid("birthdate is in the future", "birthdate")
+        birthdate = _birthdate(birthdate, now)
         check_note(email, "email", 320)
         _choice(role, ROLES, "role")
         _choice(who_can_message, WHO_CAN_MESSAGE, "who_can_message")
@@ -62,6 +56,20 @@ class Accounts:
         with self.shell.unit.read() as c:
             return find_account(c, handle)
 
+    def give_birthdate(self, handle: str, birthdate: date | str) -> dict[str, Any]:
+        """Record the date of birth of an account that has none yet; once given, it is
+        not changed here (else anyone could make themselves older)."""
+        given = _birthdate(birthdate, self.shell.now())
+        if given is None:
+            raise Invalid("birthdate is required: a date like 2000-01-31", "birthdate")
+        with self.shell.unit.write() as conn:
+            account = find_account(conn, handle)
+            if account["birthdate"] is not None:
+                raise Conflict("your date of birth is already on file and can't be changed",
+                               "birthdate")
+            db_accounts.update_account(conn, account["id"], birthdate=given)
+            return find_account(conn, handle)
+
     def update_settings(self, handle: str, who_can_message: str | None = None,
                         private: bool | None = None,
                         group_invites: str | None = None) -> dict[str, Any]:
@@ -82,3 +90,15 @@ class Accounts:
             if private is False:  # a public account needs no approvals: take the waiting ones
                 db_social.approve_waiting_follows(conn, account["id"])
             return find_account(conn, handle)
+
+
+def _birthdate(value: date | str | None, now: float) -> date | None:
+    """A date of birth as given (a date or `YYYY-MM-DD`); none in the future."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip()) if value.strip() else None
+        except ValueError:
+            raise Invalid("birthdate must be a date like 2000-01-31", "birthdate") from None
+    if value is not None and value > date.fromtimestamp(now):
+        raise Invalid("birthdate is in the future", "birthdate")
+    return value

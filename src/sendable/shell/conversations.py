@@ -11,6 +11,7 @@ from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
 from sendable.store import events as db_events
 from sendable.store import messages as db_messages
+from sendable.store import reads as db_reads
 from sendable.store.driver import Conn
 
 
@@ -60,6 +61,8 @@ class Conversations:
         with self.shell.unit.read() as conn:
             me = find_account(conn, handle)
             rows = db_messages.conversations_of(conn, me["id"])
+            unread = {r["conversation_id"]: r["unread"]
+                      for r in db_reads.unread_by_conversation(conn, me["id"])}
             others = db_accounts.handles_by_ids(
                 conn, [r["high_id"] if r["low_id"] == me["id"] else r["low_id"] for r in rows])
             out = []
@@ -75,24 +78,70 @@ class Conversations:
                 other = r["high_id"] if r["low_id"] == me["id"] else r["low_id"]
                 out.append({"id": r["id"], "with": others[other], "state": r["state"],
                             "last_seq": r["last_seq"], "updated_at": to_iso(r["updated_at"]),
+                            "unread": unread.get(r["id"], 0),
                             "last_message": {"text": last["text"], "seq": last["seq"],
                                              "from": handle if last["sender_id"] == me["id"]
                                              else others[other]}})
             return out
 
     def messages(self, handle: str, conversation_id: int, after_seq: int = 0,
-                 limit: int = 50) -> list[dict[str, Any]]:
+                 limit: int = 50, before_seq: int | None = None) -> list[dict[str, Any]]:
+        """Messages after `after_seq`, oldest first; or, with `before_seq`, the newest
+        `limit` before it (still oldest first): a conversation opens at its newest
+        messages and reads earlier ones page by page."""
         if not 1 <= limit <= 200:
             raise Invalid("limit must be between 1 and 200", "limit")
+        if before_seq is not None and before_seq < 1:
+            raise Invalid("before_seq must be 1 or more", "before_seq")
         with self.shell.unit.read() as conn:
             me = find_account(conn, handle)
             conversation = conversation_of(conn, me, conversation_id)
-            rows = db_messages.messages_in(conn, conversation_id, after_seq, limit,
-                                           viewer=me["id"])
+            if before_seq is not None:
+                rows = db_messages.messages_before(conn, conversation_id, before_seq, limit,
+                                                   viewer=me["id"])
+            else:
+                rows = db_messages.messages_in(conn, conversation_id, after_seq, limit,
+                                               viewer=me["id"])
             names = db_accounts.handles_by_ids(conn, [conversation["low_id"],
                                                       conversation["high_id"]])
             return [{**message_json(r), "from": names[r["sender_id"]], "text": r["text"]}
                     for r in rows]
+
+    # -- what is unread ---------------------------------------------------------------
+
+    def unread(self, handle: str) -> dict[str, int]:
+        """How many conversations have unread messages, per folder (the header's counts)."""
+        with self.shell.unit.read() as conn:
+            me = find_account(conn, handle)
+            counts = {"inbox": 0, "requests": 0}
+            for r in db_reads.unread_by_conversation(conn, me["id"]):
+                if r["state"] == "accepted" or r["started_by"] == me["id"]:
+                    counts["inbox"] += 1
+                elif r["state"] != "declined":
+                    counts["requests"] += 1
+            return counts
+
+    def mark_read(self, handle: str, conversation_id: int, seq: int) -> dict[str, Any]:
+        """`handle` has seen the conversation up to `seq` (at most its newest message).
+        The cursor only moves forward; each move is an event on the reader's own stream,
+        so their other open pages update their counts. The other side is never told."""
+        if not isinstance(seq, int) or seq < 0:
+            raise Invalid("seq must be a whole number, 0 or more", "seq")
+        with self.shell.unit.read() as conn:
+            me = find_account(conn, handle)
+            conversation = conversation_of(conn, me, conversation_id)
+            seq = min(seq, conversation["last_seq"])
+            if db_reads.read_seq(conn, me["id"], conversation_id) >= seq:
+                return {"conversation_id": conversation_id,
+                        "read_seq": db_reads.read_seq(conn, me["id"], conversation_id)}
+        now = self.shell.now()
+        with self.shell.unit.write() as conn:
+            before = db_reads.read_seq(conn, me["id"], conversation_id)
+            cursor = db_reads.mark_read(conn, me["id"], conversation_id, seq, now)
+            if cursor > before:
+                db_events.add(conn, me["id"], now, "read",
+                              {"conversation_id": conversation_id, "seq": cursor})
+        return {"conversation_id": conversation_id, "read_seq": cursor}
 
     # -- the live stream ----------------------------------------------------------------
 

@@ -142,6 +142,17 @@ def messages_in(conn: sa.Connection, conversation_id: int, after_seq: int, limit
     q = q.order_by(messages.c.seq).limit(limit)
     return [dict(r) for r in conn.execute(q).mappings()]
 
+def messages_before(conn: sa.Connection, conversation_id: int, before_seq: int, limit: int,
+                    viewer: int) -> list[Row]:
+    """The newest `limit` messages before `before_seq` that `viewer` may see, oldest first
+    (a page of earlier history, read backwards on the (conversation_id, seq) index)."""
+    q = (sa.select(messages).where(messages.c.conversation_id == conversation_id,
+                                   messages.c.seq < before_seq,
+                                   sa.or_(messages.c.visible.is_(True),
+                                          messages.c.sender_id == viewer))
+         .order_by(messages.c.seq.desc()).limit(limit))
+    return [dict(r) for r in reversed(conn.execute(q).mappings().all())]
+
 def last_message(conn: sa.Connection, conversation_id: int, viewer: int) -> Row | None:
     q = (sa.select(messages).where(messages.c.conversation_id == conversation_id,
                                    sa.or_(messages.c.visible.is_(True),

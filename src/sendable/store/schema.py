@@ -355,3 +355,15 @@ labels = sa.Table(
     sa.Column("at", Time, nullable=False),
     sa.Index(None, "kind", "id"),
 )
+
+
+# -- read cursors (0011) -----------------------------------------------------------------
+# How far each account has read each of its conversations (0011): the seq of the
+# newest message it was shown. Messages after it, from the other side, are unread.
+read_cursors = sa.Table(
+    "read_cursors", metadata,
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("conversation_id", BigId, sa.ForeignKey("conversations.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False),
+    sa.Column("read_at", Time, nullable=False),
+)

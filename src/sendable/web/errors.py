@@ -41,7 +41,8 @@ def error_page(request: Request, status: int, detail: str | None = None,
     default_title, default_advice = HELP.get(status, HELP[422 if status < 500 else 500])
     return page(request, "error.html", status=status, title=title or default_title,
                 advice=advice or default_advice, detail=detail, status_code=status,
-                request_id=request.scope.get("request_id", ""))
+                request_id=request.scope.get("request_id", ""),
+                unread={} if status >= 500 else None)  # a failing store: don't ask it again
 
 
 def _handle(request: Request, error: Exception) -> Response:

@@ -15,10 +15,10 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from sendable.errors import Invalid, NotFound, ServiceError
-from sendable.inputs import WHO_CAN_MESSAGE
+from sendable.inputs import WHO_CAN_MESSAGE, check_handle
 from sendable.reasons import http_status, render_all
 from sendable.service import Service
-from sendable.shell.auth import Principal
+from sendable.shell.auth import MAX_PASSWORD, MIN_PASSWORD, Principal
 from sendable.web import people
 from sendable.web.errors import PageRoute
 from sendable.web.render import page, redirect, safe_next
@@ -59,21 +59,32 @@ def home(request: Request) -> Response:
 def signup_form(request: Request) -> Response:
     if viewer(request):
         return redirect("/inbox")
-    return page(request, "signup.html", title="Create your account", values={}, error=None)
+    return _signup_page(request, {})
+
+
+def _signup_page(request: Request, values: dict[str, str], error: ServiceError | None = None
+                 ) -> HTMLResponse:
+    return page(request, "signup.html", status=error.status if error else 200,
+                title="Create your account", values=values, error=error,
+                min_password=MIN_PASSWORD, max_password=MAX_PASSWORD,
+                min_age=service_of(request).policy.age.min_messaging_age)
 
 
 @router.post("/signup")
 def signup(request: Request, form: dict[str, str] = Depends(checked_form)) -> Response:
     values = {k: form.get(k, "").strip() for k in ("handle", "birthdate", "email")}
     try:
+        check_handle(values["handle"])  # the fields' errors in the form's order
+        if not values["birthdate"]:  # the age rules need it; an unknown age can't message
+            raise Invalid("enter your date of birth: messaging has a minimum age",
+                          "birthdate")
         auth_of(request).register(values["handle"], form.get("password", ""),
                                   birthdate=values["birthdate"] or None,
                                   email=values["email"] or None)
         token, expires_at = auth_of(request).login(values["handle"], form.get("password", ""),
                                                    _address(request))
     except ServiceError as error:
-        return page(request, "signup.html", status=error.status, title="Create your account",
-                    values=values, error=error)
+        return _signup_page(request, values, error)
     response = redirect("/inbox")
     set_session(request, response, token, expires_at)
     return response
@@ -152,18 +163,27 @@ def _conversation_with(service: Service, me: str, other: str) -> dict[str, Any] 
 
 def _conversation_page(request: Request, me: Principal, handle: str, *, status: int = 200,
                        text: str = "", refusal: list[dict[str, Any]] | None = None,
-                       error: ServiceError | None = None) -> HTMLResponse:
+                       error: ServiceError | None = None,
+                       before: int | None = None) -> HTMLResponse:
+    """The newest messages (or, with `before`, the page of history before that seq), and
+    the composer. Opening the newest messages marks them read."""
     service = service_of(request)
     other = service.account(handle)  # NotFound: the 404 page
     if other["id"] == me.id:
         raise Invalid("you cannot message yourself; pick someone else", "to")
     conversation = _conversation_with(service, me.handle, other["handle"])
     messages: list[dict[str, Any]] = []
+    earlier = False
     if conversation:
-        after = max(0, conversation["last_seq"] - HISTORY)
-        messages = service.messages(me.handle, conversation["id"], after, HISTORY)
+        upto = before if before is not None else conversation["last_seq"] + 1
+        messages = service.messages(me.handle, conversation["id"], limit=HISTORY + 1,
+                                    before_seq=max(1, upto))
+        earlier, messages = len(messages) > HISTORY, messages[-HISTORY:]
+        if before is None and messages:
+            service.mark_read(me.handle, conversation["id"], messages[-1]["seq"])
     return page(request, "conversation.html", status=status, title=f"@{other['handle']}",
                 other=other["handle"], conversation=conversation, messages=messages,
+                earlier=earlier, before=before, page_size=HISTORY,
                 following=service.follow_state(me.handle, other["handle"]),
                 blocked=other["handle"] in service.blocked_accounts(me.handle),
                 text=text, refusal=refusal, error=error, reasons=REPORT_REASONS,
@@ -171,15 +191,19 @@ def _conversation_page(request: Request, me: Principal, handle: str, *, status: 
 
 
 @router.get("/with/{handle}")
-def conversation(handle: str, request: Request,
+def conversation(handle: str, request: Request, before: int | None = None,
                  me: Principal = Depends(signed_in)) -> HTMLResponse:
-    return _conversation_page(request, me, handle)
+    if before is not None and before < 1:
+        raise Invalid("before must be 1 or more", "before")
+    return _conversation_page(request, me, handle, before=before)
 
 
 @router.post("/with/{handle}/send")
 def send(handle: str, request: Request, form: dict[str, str] = Depends(checked_form),
          me: Principal = Depends(signed_in)) -> Response:
     text = form.get("text", "")
+    pending = _conversation_with(service_of(request), me.handle, handle.removeprefix("@"))
+    was_request = bool(pending and pending["folder"] == "requests")
     try:
         result = service_of(request).send(me.handle, handle, text,
                                           client_msg_id=form.get("client_msg_id") or None)
@@ -192,7 +216,7 @@ def send(handle: str, request: Request, form: dict[str, str] = Depends(checked_f
         findings = list(result.decision.findings)
         return _conversation_page(request, me, handle, status=http_status(findings), text=text,
                                   refusal=render_all(findings, "sender"))
-    notice = result.outcome
+    notice = "replied" if was_request and result.outcome == "delivered" else result.outcome
     if result.outcome == "held" and result.decision.findings:
         notice = f"held:{result.decision.findings[0].code}"
     return redirect(f"/with/{handle}#composer", notice)
@@ -257,6 +281,7 @@ def _settings_page(request: Request, me: Principal, status: int = 200,
                 account=service.account(me.handle), choices=WHO_CAN_MESSAGE,
                 blocked=service.blocked_accounts(me.handle),
                 follow_requests=service.follow_requests(me.handle), error=error,
+                min_age=service.policy.age.min_messaging_age,
                 **people.settings_context(service, me.handle))
 
 
@@ -274,6 +299,16 @@ def save_settings(request: Request, form: dict[str, str] = Depends(checked_form)
     except ServiceError as error:
         return _settings_page(request, me, error.status, error)
     return redirect("/settings", "settings")
+
+
+@router.post("/settings/birthdate")
+def give_birthdate(request: Request, form: dict[str, str] = Depends(checked_form),
+                   me: Principal = Depends(signed_in)) -> Response:
+    try:
+        service_of(request).give_birthdate(me.handle, form.get("birthdate", ""))
+    except ServiceError as error:
+        return _settings_page(request, me, error.status, error)
+    return redirect("/settings", "birthdate")
 
 
 @router.post("/settings/follow-requests/{handle}/approve")

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from sendable.reasons import CATALOGUE
 from sendable.web.session import csrf_token, remember_anon_csrf, session_token, viewer
@@ -37,6 +38,9 @@ NOTICES = {
     "verification_sent": "We sent you a code. Enter it below.",
     "verified": "Your account is verified.",
     "signed_out": "You are signed out.",
+    "replied": "Reply sent. Replying accepted the request: the conversation is in your inbox "
+               "and they can write to you freely.",
+    "birthdate": "Date of birth saved.",
     "done": "Done.",
     "labelled": "Thanks: the spam filter learned from your verdict.",
 }
@@ -47,11 +51,18 @@ NOTICES.update({
     for code, entry in CATALOGUE.items() if code.startswith("guidelines.")})
 
 
-def _when(iso: str | None) -> str:
+def _time(at: datetime) -> Markup:
+    """A <time> in UTC; the page's script shows it in the viewer's own time zone,
+    relative while recent ("5 minutes ago"), with the full time as its title."""
+    at = at.astimezone(UTC)
+    return Markup('<time datetime="{}">{}</time>').format(
+        at.isoformat().replace("+00:00", "Z"), at.strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _when(iso: str | None) -> Markup | str:
     if not iso:
         return ""
-    at = datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone(UTC)
-    return at.strftime("%Y-%m-%d %H:%M UTC")
+    return _time(datetime.fromisoformat(iso.replace("Z", "+00:00")))
 
 
 def _sentence(text: object) -> str:
@@ -60,10 +71,10 @@ def _sentence(text: object) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _epoch(seconds: float | int | str | None) -> str:
+def _epoch(seconds: float | int | str | None) -> Markup | str:
     if not isinstance(seconds, int | float):
         return str(seconds or "")
-    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return _time(datetime.fromtimestamp(seconds, UTC))
 
 
 def _duration(seconds: float | int | None) -> str:
@@ -99,7 +110,10 @@ def security_headers(request: Request) -> dict[str, str]:
 def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     me = viewer(request)
     notice = request.query_params.get("notice")
-    values = {"me": me, "csrf": csrf_token(request),
+    unread = context.pop("unread", None)
+    if me and unread is None:
+        unread = request.app.state.service.unread(me.handle)
+    values = {"me": me, "csrf": csrf_token(request), "unread": unread or {},
               "token": session_token(request) if me else None,
               "notice": NOTICES.get(notice or ""),
               "cursor": getattr(request.state, "cursor", None), "path": request.url.path, **context}

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from sendable.api.auth import auth_of, bearer_token, current, service_of
-from sendable.api.models import Login, NewAccount, Settings, VerificationCode
+from sendable.api.models import Birthdate, Login, NewAccount, Settings, VerificationCode
 from sendable.api.schemas import Account, Session, Standing, VerificationSent, Verified, errors
 from sendable.clock import to_iso
 from sendable.errors import Invalid, ServiceError
@@ -78,6 +78,14 @@ def update_settings(body: Settings, request: Request,
         row = service.update_settings(me.handle, body.who_can_message, body.private,
                                       body.group_invites)
     return me_view(row)
+
+
+@router.put("/v1/me/birthdate", response_model=Account, responses=errors(409))
+def give_birthdate(body: Birthdate, request: Request,
+                   me: Principal = Depends(current)) -> dict[str, Any]:
+    """Give your date of birth once, if you did not when signing up (the age rules
+    need it). 409 when one is already on file."""
+    return me_view(service_of(request).give_birthdate(me.handle, body.birthdate))
 
 
 @router.get("/v1/me/standing", response_model=Standing)

@@ -8,14 +8,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
-from sendable.api.models import MAX_ID, NewMessage, WhyQuery
+from sendable.api.models import MAX_ID, NewMessage, ReadUpTo, WhyQuery
 from sendable.api.responses import JSON
 from sendable.api.schemas import (
     Conversations,
     ConversationState,
     Messages,
+    ReadState,
     RefusalReply,
     SendReply,
+    Unread,
     WhyReply,
     errors,
 )
@@ -98,10 +100,29 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
 def messages(request: Request, conversation_id: int = ConversationId,
              after_seq: int = Query(0, ge=0, le=MAX_ID),
              limit: int = Query(50, ge=1, le=200),
+             before_seq: int | None = Query(None, ge=1),
              me: Principal = Depends(current)) -> dict[str, Any]:
-    """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
-    rows = service_of(request).messages(me.handle, conversation_id, after_seq, limit)
+    """Messages after `after_seq`, oldest first; with `before_seq`, the newest `limit`
+    before it (earlier history, still oldest first). Another account's conversation
+    is 404."""
+    rows = service_of(request).messages(me.handle, conversation_id, after_seq, limit,
+                                        before_seq)
     return {"conversation_id": conversation_id, "messages": rows}
+
+
+@router.post("/v1/conversations/{conversation_id}/read", response_model=ReadState,
+             responses=NOT_FOUND)
+def mark_read(body: ReadUpTo, request: Request, conversation_id: int = ConversationId,
+              me: Principal = Depends(current)) -> dict[str, Any]:
+    """You have seen this conversation up to `seq`: its unread count drops. The cursor
+    only moves forward, and the other side is never told."""
+    return service_of(request).mark_read(me.handle, conversation_id, body.seq)
+
+
+@router.get("/v1/me/unread", response_model=Unread)
+def unread(request: Request, me: Principal = Depends(current)) -> dict[str, int]:
+    """How many conversations have unread messages, in the inbox and in requests."""
+    return service_of(request).unread(me.handle)
 
 
 @router.post("/v1/conversations/{conversation_id}/accept", response_model=ConversationState,

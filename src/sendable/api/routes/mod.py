@@ -91,11 +91,21 @@ def mod_why(body: ModWhyQuery, request: Request,
     """Every reason, true codes and detail (blocks, underage recipients, scores), and the
     sender's reputation with its components."""
     service = service_of(request)
-    decision = service.why(body.sender, body.to, body.text,
-                           client=request.headers.get("sendable-client"))
+    client = request.headers.get("sendable-client")
+    if body.invite is not None:
+        invite = service.groups.why_invite(body.sender, body.group, body.invite)
+        sendable, outcome = invite.outcome != "refused", invite.outcome
+        findings, relation = invite.findings, service.people.relation(body.sender, body.invite)
+    elif body.group is not None:
+        decision = service.sending.why_group(body.sender, body.group, body.text, client=client)
+        sendable, outcome, findings, relation = (decision.sendable, decision.outcome,
+                                                 decision.findings, [])
+    else:
+        decision = service.why(body.sender, body.to, body.text, client=client)
+        sendable, outcome = decision.sendable, decision.outcome
+        findings, relation = decision.findings, service.people.relation(body.sender, body.to)
     status = service.status(body.sender)
-    return JSON({"sendable": decision.sendable, "outcome": decision.outcome,
-                 "reasons": render_all(decision.findings, "moderator"),
-                 "relation": service.people.relation(body.sender, body.to),
+    return JSON({"sendable": sendable, "outcome": outcome,
+                 "reasons": render_all(findings, "moderator"), "relation": relation,
                  "reputation": {"score": status["reputation"], "band": status["reputation_band"],
                                 "components": status["reputation_components"]}})

@@ -39,13 +39,87 @@
       tick();
     });
   }
-  window.sendable = { formatWait: formatWait, startCountdowns: startCountdowns, meta: meta };
+  /* -- announcements: what changes by itself, read out by screen readers ------------- */
+  function announce(text) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    region.textContent = "";  // the same words twice are still a change
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  /* -- times: <time datetime="…Z"> in the viewer's own zone, relative while recent ---- */
+  var relative = "Intl" in window && Intl.RelativeTimeFormat
+    ? new Intl.RelativeTimeFormat(undefined, { numeric: "auto" }) : null;
+  var full = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+  var sameYear = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric",
+                                                      hour: "numeric", minute: "2-digit" });
+  function describeTime(at, now) {
+    var seconds = Math.round((at - now) / 1000), ago = Math.abs(seconds);
+    if (relative && ago < 45) return seconds <= 0 ? "just now" : "in a few seconds";
+    if (relative && ago < 3600) return relative.format(Math.round(seconds / 60), "minute");
+    if (relative && ago < 86400) return relative.format(Math.round(seconds / 3600), "hour");
+    var date = new Date(at);
+    return date.getFullYear() === new Date(now).getFullYear() ? sameYear.format(date) : full.format(date);
+  }
+  function localTimes(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll("time[datetime]").forEach(function (el) {
+      var at = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(at)) return;
+      el.textContent = describeTime(at, now);
+      el.title = full.format(new Date(at));
+    });
+  }
+
+  /* -- unread counts in the header ------------------------------------------------- */
+  function setBadge(link, n) {
+    var old = link.querySelector(".badge");
+    if (old) old.remove();
+    if (!n) return;
+    var badge = document.createElement("span");
+    badge.className = "badge";
+    badge.setAttribute("data-unread", "");
+    badge.textContent = String(n);
+    var words = document.createElement("span");
+    words.className = "visually-hidden";
+    words.textContent = " unread";
+    badge.appendChild(words);
+    link.appendChild(badge);
+  }
+  var unreadTimer = null;
+  function refreshUnread() {
+    var token = meta("sendable-token");
+    if (!token) return;
+    clearTimeout(unreadTimer);
+    unreadTimer = setTimeout(function () {
+      fetch("/v1/me/unread", { credentials: "omit", headers: { "Authorization": "Bearer " + token } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (counts) {
+          if (!counts) return;
+          document.querySelectorAll("nav a[data-folder]").forEach(function (link) {
+            setBadge(link, counts[link.getAttribute("data-folder")] || 0);
+          });
+        }).catch(function () {});
+    }, 150);
+  }
+
+  window.sendable = { formatWait: formatWait, startCountdowns: startCountdowns, meta: meta,
+                      announce: announce, localTimes: localTimes, refreshUnread: refreshUnread };
 
   /* -- the live stream ---------------------------------------------------------------- */
   function connect(token) {
     var cursor = meta("sendable-cursor");
     var delay = 1000;
     var status = document.getElementById("live-status");
+    var wasLive = false, lostAnnounced = false;
+    function show(on) {
+      document.body.setAttribute("data-live", on ? "on" : "off");
+      if (status) status.textContent = on ? "live" : "offline";
+      if (on && lostAnnounced) announce("Live updates are back.");
+      if (!on && wasLive && !lostAnnounced) announce("Live updates lost. Reconnecting…");
+      lostAnnounced = !on && (wasLive || lostAnnounced);
+      wasLive = on;
+    }
     function open() {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
       var url = scheme + location.host + "/v1/stream?token=" + encodeURIComponent(token);
@@ -57,14 +131,15 @@
         if (event.kind === "ready") {
           cursor = String(event.cursor);
           delay = 1000;
-          document.body.setAttribute("data-live", "on");
+          show(true);
+          document.dispatchEvent(new CustomEvent("sendable:live"));
           return;
         }
         if (typeof event.id === "number") cursor = String(event.id);
         document.dispatchEvent(new CustomEvent("sendable:event", { detail: event }));
       };
       ws.onclose = function (close) {
-        document.body.setAttribute("data-live", "off");
+        show(false);
         if (close.code === 1008) return;  // signed out or session expired: don't hammer
         setTimeout(open, delay);
         delay = Math.min(delay * 2, 15000);
@@ -95,6 +170,20 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     startCountdowns();
+    localTimes();
+    setInterval(localTimes, 30000);
+    if ("MutationObserver" in window) {  // times that arrive later (live messages, refreshes)
+      new MutationObserver(function (changes) {
+        changes.forEach(function (change) {
+          change.addedNodes.forEach(function (node) {
+            if (node.nodeType !== 1) return;
+            if (node.matches("time[datetime]") || node.querySelector("time[datetime]")) {
+              localTimes(node.parentNode || node);
+            }
+          });
+        });
+      }).observe(document.body, { childList: true, subtree: true });
+    }
     var refusal = document.getElementById("refusal");
     if (refusal) refusal.focus();
     var token = meta("sendable-token");
@@ -102,7 +191,9 @@
     var pageName = document.body.getAttribute("data-page");
     document.addEventListener("sendable:event", function (e) {
       var kind = e.detail.kind;
-      if ((pageName === "inbox" || pageName === "requests") && (kind === "message" || kind === "request")) {
+      if (kind === "message" || kind === "request" || kind === "read") refreshUnread();
+      if ((pageName === "inbox" || pageName === "requests") &&
+          (kind === "message" || kind === "request" || kind === "read")) {
         refresh("#live-list, .tabs");
       } else if (pageName === "group" && kind === "group_message") {
         refresh("#messages");

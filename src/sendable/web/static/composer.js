@@ -33,6 +33,14 @@
     held: "It will be held for a moderator to review before they see it."
   };
 
+  /* Send is disabled while the dry run says the message can't go; the verdict (its
+     aria-describedby) says why. A failed check leaves it enabled: the send will say. */
+  function allowSend(form, yes) {
+    var button = form.querySelector("button[type=submit]");
+    if (button) button.disabled = !yes;
+    form.setAttribute("data-sendable", yes ? "yes" : "no");
+  }
+
   function renderVerdict(box, answer, to) {
     box.textContent = "";
     box.className = "verdict " + (answer.sendable ? "ok" : "bad");
@@ -49,11 +57,19 @@
       remedy.appendChild(el("span", "label", "What you can do: "));
       remedy.appendChild(document.createTextNode(r.remedy));
       item.appendChild(remedy);
-      if (r.retry_after) item.appendChild(el("p", "wait", "Wait " + waitWords(r.retry_after) + "."));
+      if (r.retry_after) {
+        var wait = el("p", "wait", "You can try again in ");
+        var countdown = el("span", "countdown", waitWords(r.retry_after));
+        countdown.setAttribute("data-seconds", r.retry_after);
+        wait.appendChild(countdown);
+        wait.appendChild(document.createTextNode("."));
+        item.appendChild(wait);
+      }
       if (r.appealable) item.appendChild(el("p", "appealable", "This can be appealed."));
       list.appendChild(item);
     });
     box.appendChild(list);
+    window.sendable.startCountdowns(box);
   }
 
   function setupComposer(form) {
@@ -61,8 +77,9 @@
     var to = form.getAttribute("data-to");
     var text = form.querySelector("textarea");
     var box = form.querySelector(".verdict");
-    var timer = null, asked = 0, controller = null;
+    var timer = null, asked = 0, controller = null, again = null;
     function ask() {
+      clearTimeout(again);
       var mine = ++asked;
       if (controller) controller.abort();
       controller = "AbortController" in window ? new AbortController() : null;
@@ -80,9 +97,14 @@
         box.removeAttribute("aria-busy");
         if (reply.ok) {
           renderVerdict(box, reply.body, to);
+          allowSend(form, reply.body.sendable);
+          var waits = (reply.body.reasons || []).map(function (r) { return r.retry_after || 0; });
+          var longest = Math.max.apply(null, [0].concat(waits));
+          if (!reply.body.sendable && longest) again = setTimeout(ask, longest * 1000 + 500);
         } else {
           box.className = "verdict bad";
           box.textContent = (reply.body.error && reply.body.error.message) || "Couldn't check this message.";
+          allowSend(form, true);
         }
       }).catch(function (err) {
         if (err && err.name === "AbortError") return;
@@ -90,8 +112,10 @@
         box.removeAttribute("aria-busy");
         box.className = "verdict";
         box.textContent = "Couldn't check right now; you can still send and you'll see the answer.";
+        allowSend(form, true);
       });
     }
+    form.sendableCheck = ask;  // outbox.js asks again after a send
     text.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(ask, DEBOUNCE_MS);
@@ -110,38 +134,112 @@
     return control;
   }
 
+  function messageItem(m, mine) {
+    var item = el("li", "message " + (mine ? "mine" : "theirs"));
+    item.setAttribute("data-seq", m.seq);
+    item.appendChild(el("p", "text", m.text));
+    var metaLine = el("p", "meta");
+    var time = el("time", null, m.sent_at.replace("T", " ").slice(0, 16) + " UTC");
+    time.setAttribute("datetime", m.sent_at);
+    metaLine.appendChild(time);
+    if (mine && m.outcome !== "delivered") {
+      metaLine.appendChild(document.createTextNode(" "));
+      metaLine.appendChild(el("span", "tag", m.outcome === "requested" ? "in their requests" : "held for review"));
+    }
+    item.appendChild(metaLine);
+    if (!mine) item.appendChild(reportControl(m.id));
+    return item;
+  }
+
   function setupLive(view) {
     var other = view.getAttribute("data-with");
     var me = view.getAttribute("data-me");
     var list = document.getElementById("messages");
-    function lastSeq() {
-      var items = list.querySelectorAll("li[data-seq]");
-      return items.length ? Number(items[items.length - 1].getAttribute("data-seq")) : 0;
+    var history = document.getElementById("history");
+    var token = window.sendable.meta("sendable-token");
+    var readSent = 0, unreadSeq = 0;
+
+    function atBottom() {
+      return history.scrollHeight - history.scrollTop - history.clientHeight < 40;
     }
+    function toBottom() { history.scrollTop = history.scrollHeight; }
+
+    /* Put a message in seq order (once: the stream and a send's answer both bring it). */
+    function add(m, mine) {
+      if (list.querySelector('li[data-seq="' + m.seq + '"]')) return false;
+      var follow = mine || atBottom();
+      var item = messageItem(m, mine);
+      var after = null;
+      list.querySelectorAll("li[data-seq]").forEach(function (li) {
+        if (Number(li.getAttribute("data-seq")) > m.seq && !after) after = li;
+      });
+      list.insertBefore(item, after);
+      var empty = document.getElementById("no-messages");
+      if (empty) empty.remove();
+      if (m.conversation_id && !view.getAttribute("data-conversation")) {
+        view.setAttribute("data-conversation", m.conversation_id);
+      }
+      if (follow) toBottom();
+      if (!mine) { unreadSeq = Math.max(unreadSeq, m.seq); markRead(); }
+      return true;
+    }
+
+    /* What arrives while the page is in view has been seen. */
+    function markRead() {
+      var id = view.getAttribute("data-conversation");
+      if (!id || !token || unreadSeq <= readSent || document.visibilityState !== "visible") return;
+      readSent = unreadSeq;
+      fetch("/v1/conversations/" + id + "/read", {
+        method: "POST", credentials: "omit",
+        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+        body: JSON.stringify({ seq: readSent })
+      }).catch(function () { readSent = 0; });
+    }
+    document.addEventListener("visibilitychange", markRead);
+
+    /* Earlier history: scrolling to the top (or the link) loads the page before. */
+    var loading = false;
+    function loadEarlier(e) {
+      var link = document.getElementById("earlier");
+      var id = view.getAttribute("data-conversation");
+      if (!link || !id || !token || loading) return;
+      if (e) e.preventDefault();
+      var first = list.querySelector("li[data-seq]");
+      if (!first) return;
+      loading = true;
+      history.setAttribute("aria-busy", "true");
+      var size = Number(view.getAttribute("data-page-size")) || 50;
+      var url = "/v1/conversations/" + id + "/messages?limit=" + size +
+                "&before_seq=" + first.getAttribute("data-seq");
+      fetch(url, { credentials: "omit", headers: { "Authorization": "Bearer " + token } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          if (!body) return;
+          var height = history.scrollHeight, top = history.scrollTop;
+          var block = document.createDocumentFragment();
+          body.messages.forEach(function (m) { block.appendChild(messageItem(m, m.from === me)); });
+          list.insertBefore(block, list.firstChild);
+          history.scrollTop = top + (history.scrollHeight - height);  // stay where you were
+          if (body.messages.length < size) link.parentNode.remove();
+          else link.href = "?before=" + body.messages[0].seq;
+          window.sendable.announce(body.messages.length + " earlier message" +
+                                   (body.messages.length === 1 ? "" : "s") + " loaded.");
+        })
+        .catch(function () {})
+        .then(function () { loading = false; history.removeAttribute("aria-busy"); });
+    }
+    var earlierLink = document.getElementById("earlier");
+    if (earlierLink) earlierLink.addEventListener("click", loadEarlier);
+    history.addEventListener("scroll", function () { if (history.scrollTop < 60) loadEarlier(); });
+    toBottom();  // a conversation opens at its newest message
+
     document.addEventListener("sendable:event", function (e) {
       var event = e.detail, p = event.payload || {};
       if ((event.kind !== "message" && event.kind !== "request") || !p.message) return;
       if (p.from !== other && p.to !== other) return;
-      var m = p.message;
-      if (m.seq <= lastSeq()) return;
-      var mine = p.from === me;
-      var item = el("li", "message " + (mine ? "mine" : "theirs"));
-      item.setAttribute("data-seq", m.seq);
-      item.appendChild(el("p", "text", m.text));
-      var metaLine = el("p", "meta");
-      var time = el("time", null, m.sent_at.replace("T", " ").slice(0, 16) + " UTC");
-      time.setAttribute("datetime", m.sent_at);
-      metaLine.appendChild(time);
-      if (mine && m.outcome !== "delivered") {
-        metaLine.appendChild(document.createTextNode(" "));
-        metaLine.appendChild(el("span", "tag", m.outcome === "requested" ? "in their requests" : "held for review"));
-      }
-      item.appendChild(metaLine);
-      if (!mine) item.appendChild(reportControl(m.id));
-      list.appendChild(item);
-      var empty = document.getElementById("no-messages");
-      if (empty) empty.remove();
+      add(Object.assign({ text: p.message.text }, p.message), p.from === me);
     });
+    window.sendable.conversation = { add: add, other: other, me: me, view: view };
   }
 
   document.addEventListener("DOMContentLoaded", function () {
