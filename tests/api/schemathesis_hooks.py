@@ -46,8 +46,9 @@ def filter_case(context: Any, case: Any) -> bool:
     body = case.body
     if not isinstance(body, dict):
         return True
-    if path == "/v1/accounts" and _future(body.get("birthdate")):
+    if path in ("/v1/accounts", "/v1/me/birthdate") and _future(body.get("birthdate")):
         return False
-    if path == "/v1/mod/why" and _same(body.get("from"), body.get("to")):
+    if path == "/v1/mod/why" and (_same(body.get("from"), body.get("to"))
+                                  or _same(body.get("from"), body.get("invite"))):
         return False
     return not (SELF and any(_same(body.get(key), SELF) for key in ("to", "invite", "handle")))

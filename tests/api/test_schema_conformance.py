@@ -18,7 +18,17 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-from apikit import DEMO_PASSWORD, PASSWORD, Server, User, login, mutual, start_server, stop_server
+from apikit import (
+    ADULT,
+    DEMO_PASSWORD,
+    PASSWORD,
+    Server,
+    User,
+    login,
+    mutual,
+    start_server,
+    stop_server,
+)
 
 Json = dict[str, Any]
 
@@ -66,7 +76,7 @@ class Published:
         self._n += 1
         handle = f"{prefix}{self._n}"
         self.call("POST", "/v1/accounts", expect=201,
-                  json={"handle": handle, "password": PASSWORD, **fields})
+                  json={"handle": handle, "password": PASSWORD, "birthdate": ADULT, **fields})
         body = self.call("POST", "/v1/sessions", expect=201,
                          json={"handle": handle, "password": PASSWORD})
         return User(handle, body["token"])
@@ -94,6 +104,10 @@ def accounts(api: Published, server: Server) -> User:
     api.call("PATCH", "/v1/me/settings", a, expect=200, json={"display_name": "Ca"})
     api.call("PATCH", "/v1/me/settings", a, expect=422, json={"private": "yes"})
     api.call("GET", "/v1/me/standing", a, expect=200)
+    api.call("PUT", "/v1/me/birthdate", a, expect=409, json={"birthdate": "1991-02-03"})
+    later = api.user("cb", birthdate=None)
+    api.call("PUT", "/v1/me/birthdate", later, expect=422, json={"birthdate": "tomorrow"})
+    api.call("PUT", "/v1/me/birthdate", later, expect=200, json={"birthdate": "1991-02-03"})
     api.call("POST", "/v1/me/verification", a, expect=202)
     api.call("POST", "/v1/me/verification/confirm", a, expect=422, json={"code": "000000"}
              if mailed_code(server, "ca@example.org") != "000000" else {"code": "111111"})
@@ -161,6 +175,15 @@ def messages(api: Published) -> None:
              path={"conversation_id": conversation})
     api.call("GET", "/v1/conversations/{conversation_id}/messages", c, expect=404,
              path={"conversation_id": conversation})
+    api.call("GET", "/v1/conversations/{conversation_id}/messages", b, expect=200,
+             path={"conversation_id": conversation}, params={"before_seq": 2, "limit": 1})
+    assert api.call("GET", "/v1/me/unread", b, expect=200)["inbox"] == 1
+    api.call("POST", "/v1/conversations/{conversation_id}/read", b, expect=200,
+             path={"conversation_id": conversation}, json={"seq": sent["message"]["seq"]})
+    api.call("POST", "/v1/conversations/{conversation_id}/read", c, expect=404,
+             path={"conversation_id": conversation}, json={"seq": 1})
+    api.call("POST", "/v1/conversations/{conversation_id}/read", b, expect=422,
+             path={"conversation_id": conversation}, json={"seq": -1})
     # message requests: c and a do not follow each other
     for text in ("one", "two"):
         asked = api.call("POST", "/v1/messages", c, expect=201, json={"to": a.handle,
@@ -334,6 +357,14 @@ def safety_and_moderation(api: Published, mod: User) -> None:
     api.call("POST", "/v1/mod/appeals/{appeal_id}", mod, expect=404,
              path={"appeal_id": 10**12}, json={"decision": "uphold"})
     api.call("POST", "/v1/mod/why", mod, expect=200, json={"from": a.handle, "to": b.handle})
+    made = api.call("POST", "/v1/groups", a, expect=201, json={"name": "g", "members": []})
+    gid = made["group"]["id"]
+    api.call("POST", "/v1/mod/why", mod, expect=200, json={"from": a.handle, "group": gid,
+                                                            "text": "hi"})
+    api.call("POST", "/v1/mod/why", mod, expect=200, json={"from": a.handle, "group": gid,
+                                                            "invite": b.handle})
+    api.call("POST", "/v1/mod/why", mod, expect=422, json={"from": a.handle, "to": b.handle,
+                                                            "group": gid})
     api.call("POST", "/v1/mod/why", mod, expect=404, json={"from": a.handle,
                                                             "to": "nobody_here"})
 

@@ -153,7 +153,8 @@ class GroupWhy(Body):
 
 
 class ReadUpTo(Body):
-    seq: int = Field(ge=0, description="the seq of the newest message you have seen")
+    seq: Annotated[int, Field(strict=True, ge=0, le=MAX_ID), BeforeValidator(_integral)] = Field(
+        description="the seq of the newest message you have seen")
 
 
 class WhyQuery(Body):
@@ -164,6 +165,10 @@ class WhyQuery(Body):
 class ModWhyQuery(Body):
     """A direct message (`to`), a group message (`group`), or an invite (`group` and
     `invite`): every reason, with the true codes."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [ONE_CHAT, {
+        "if": {"required": ["invite"], "properties": {"invite": {"type": "string"}}},
+        "then": {"required": ["group"], "properties": {"group": {"type": "integer"}}}}]})
     sender: Handle = Field(alias="from")
     to: Handle | None = None
     group: Id | None = None
