@@ -11,7 +11,10 @@ from typing import Any
 
 from sendable.errors import Invalid
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What str.strip() removes, spelt out so that every regex dialect (Python's, the JSON
+# Schema's, a client's) reads the same set (Python's \s has more than ECMAScript's).
+SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+EMAIL_PATTERN = re.compile(rf"^[^@{SPACE}]+@[^@{SPACE}]+\.[^@{SPACE}]+\Z")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
 WHO_CAN_MESSAGE = ("everyone", "followers", "following", "mutuals", "nobody",
                    "suggested")  # suggested: mutuals and the recipient's contacts

@@ -9,7 +9,7 @@ carries the request id that the request log line has too.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request, routing
@@ -39,15 +39,18 @@ def error_response(request: Request, status: int, message: str, field: str | Non
     return JSON(body, status_code=status, headers=headers)
 
 
-def refusal_response(request: Request, findings: Sequence[Finding]) -> JSON:
-    """A refused send in the sender view: private reasons never leave the server."""
-    reasons = render_all(findings, "sender")
+def refusal_response(request: Request, findings: Sequence[Finding],
+                     masks: Mapping[str, str] | None = None, **extra: Any) -> JSON:
+    """A refused send (or invite, with its `masks`) in the sender view: private reasons
+    never leave the server. `extra`: more fields beside `error` and `reasons`."""
+    reasons = render_all(findings, "sender", masks)
     status = http_status(list(findings))
     headers = {}
     waits = [r["retry_after"] for r in reasons]
     if waits and all(w is not None for w in waits):  # trying later can only help if all pass
         headers["Retry-After"] = str(max(waits))
-    body = {"error": {**reasons[0], "request_id": request_id(request)}, "reasons": reasons}
+    body = {**extra, "error": {**reasons[0], "request_id": request_id(request)},
+            "reasons": reasons}
     return JSON(body, status_code=status, headers=headers)
 
 

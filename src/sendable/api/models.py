@@ -13,17 +13,19 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
-from sendable.inputs import MAX_TEXT, WHO_CAN_MESSAGE
+from sendable.enforcement.actions import MAX_STATEMENT
+from sendable.inputs import MAX_TEXT, SPACE, WHO_CAN_MESSAGE
 from sendable.reasons import GUIDELINE_CATEGORIES
 
-MAX_ID = 2**63 - 1  # the largest id the store can hold
-# What str.strip() removes, spelt out so that every regex dialect (the server's, the
-# JSON Schema's, a client's) reads the same set.
-_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# The largest id: 2^53 - 1, the largest integer every JSON reader holds exactly (the
+# store holds 2^63 - 1, and no id comes near either).
+MAX_ID = 2**53 - 1
+_SPACE = SPACE  # what str.strip() removes
 NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 HANDLE = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+# An address like name@example.org, spaces around it allowed (they are trimmed).
+EMAIL = rf"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+\.[^@{_SPACE}]+[{_SPACE}]*$"
 APPEAL_KINDS = ("ban", "strike", "group")  # what `target` may name: <kind>:<id>
 DURATION = r"^(permanent|([1-9][0-9]{0,4}(\.[0-9]{1,3})?|0?\.[0-9]{0,2}[1-9])[smhdw])$"
 
@@ -37,7 +39,14 @@ def _iso_date(value: object) -> object:
 Handle = Annotated[str, Field(min_length=1, max_length=30, pattern=HANDLE,
                               description="1-30 letters, digits, '_' or '.', not starting "
                                           "with '.'")]
-Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+def _integral(value: object) -> object:
+    """JSON Schema counts 7.0 as the integer 7: so does the server (not "7", not true)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID), BeforeValidator(_integral)]
 Text = Annotated[str, Field(strict=True, min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK,
                             description="not blank, no NUL characters")]
 OptionalText = Annotated[str, Field(strict=True, max_length=MAX_TEXT, pattern=NO_NUL)]
@@ -78,8 +87,16 @@ class Settings(Body):
                                      description="found by people search")
 
 
+# `to` (a handle) or `group` (a group id): exactly one of them, as JSON Schema says it.
+ONE_CHAT = {"oneOf": [
+    {"required": ["to"], "properties": {"to": {"type": "string"}}},
+    {"required": ["group"], "properties": {"group": {"type": "integer"}}}]}
+
+
 class NewMessage(Body):
     """To a person (`to`) or to a group (`group`), never both."""
+
+    model_config = ConfigDict(json_schema_extra=ONE_CHAT)
     to: Handle | None = None
     group: Id | None = None
     text: Text
@@ -114,6 +131,9 @@ class LinkToken(Body):
 
 
 class Forward(Body):
+    """To a person (`to`) or to a group (`group`), never both."""
+
+    model_config = ConfigDict(json_schema_extra=ONE_CHAT)
     to: Handle | None = None
     group: Id | None = None
     client_msg_id: str | None = Field(None, min_length=1, max_length=64,
@@ -133,7 +153,8 @@ class GroupWhy(Body):
 
 
 class ReadUpTo(Body):
-    seq: int = Field(ge=0, description="the seq of the newest message you have seen")
+    seq: Annotated[int, Field(strict=True, ge=0, le=MAX_ID), BeforeValidator(_integral)] = Field(
+        description="the seq of the newest message you have seen")
 
 
 class WhyQuery(Body):
@@ -144,6 +165,10 @@ class WhyQuery(Body):
 class ModWhyQuery(Body):
     """A direct message (`to`), a group message (`group`), or an invite (`group` and
     `invite`): every reason, with the true codes."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [ONE_CHAT, {
+        "if": {"required": ["invite"], "properties": {"invite": {"type": "string"}}},
+        "then": {"required": ["group"], "properties": {"group": {"type": "integer"}}}}]})
     sender: Handle = Field(alias="from")
     to: Handle | None = None
     group: Id | None = None
@@ -177,7 +202,8 @@ class NewReport(Body):
 class NewAppeal(Body):
     target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_ban|last_strike)$",
                         description=" or ".join(f"{k}:<id>" for k in APPEAL_KINDS))
-    statement: OptionalText
+    statement: str = Field(min_length=1, max_length=MAX_STATEMENT, pattern=NOT_BLANK,
+                           description="why it should be lifted: not blank")
 
 
 class VerificationCode(Body):
@@ -185,7 +211,21 @@ class VerificationCode(Body):
                       description="the 6 digits sent by email (spaces and dashes allowed)")
 
 
+def _needs(actions: tuple[str, ...], field: str, kind: str) -> dict[str, Any]:
+    return {"if": {"properties": {"action": {"enum": list(actions)}}},
+            "then": {"required": [field], "properties": {field: {"type": kind}}}}
+
+
 class ModAction(Body):
+    """Each action names what it acts on: `handle` (ban, unban, strike, flag, unflag),
+    `message_id` (release, spam, not_spam) or `group_id` (close_group, reopen_group);
+    a strike names its `category`."""
+
+    model_config = ConfigDict(json_schema_extra={"allOf": [
+        _needs(("ban", "unban", "strike", "flag", "unflag"), "handle", "string"),
+        _needs(("release", "spam", "not_spam"), "message_id", "integer"),
+        _needs(("close_group", "reopen_group"), "group_id", "integer"),
+        _needs(("strike",), "category", "string")]})
     action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
                     "close_group", "reopen_group"]
     handle: Handle | None = None

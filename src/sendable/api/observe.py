@@ -92,7 +92,9 @@ class RequestObserver:
                                send_with_id)
         finally:
             seconds = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            matched = scope.get("route")  # its template, without path convertors
+            route = (getattr(matched, "path_format", None) or getattr(matched, "path", None)
+                     or "unmatched")
             if scope["type"] == "http":
                 self.metrics.request(scope["method"], route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):

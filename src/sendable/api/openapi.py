@@ -7,7 +7,7 @@ FastAPI describes each route's own answer (its `response_model`, its `responses=
 - a route that takes input: 422, in our error envelope rather than FastAPI's default
   (which the server never sends); with a body, 400 (not JSON) and 413 too.
 Swagger UI's and ReDoc's files come from the `fastapi-offline` package, so /docs and
-/redoc work on a machine with no internet access.
+/redoc work on a machine with no internet access (ReDoc's one CDN image is inlined).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, Response
 
 from sendable.api.auth import current, moderator
 from sendable.api.schemas import ErrorReply, errors
@@ -76,6 +76,32 @@ def _envelope(spec: dict[str, Any], route: APIRoute) -> None:
                                   "content": {"application/json": {"schema": ref}}}
 
 
+def _policy_limits(spec: dict[str, Any], app: FastAPI) -> None:
+    """Limits this server's policy sets, stated where the input is (the models hold
+    only the hard bounds): the most people one request may put in a group, the most
+    entries one contact upload may hold."""
+    policy = app.state.service.policy
+    schemas = spec["components"]["schemas"]
+    limits = {("NewGroup", "members"): policy.groups.max_members,
+              ("GroupMembers", "handles"): policy.groups.max_members,
+              ("ContactUpload", "emails"): policy.contacts.max_entries,
+              ("ContactUpload", "phones"): policy.contacts.max_entries}
+    for (model, field), most in limits.items():
+        prop = schemas.get(model, {}).get("properties", {}).get(field)
+        if prop is not None:
+            prop["maxItems"] = min(most, prop.get("maxItems", most))
+
+
+_REDOC_LOGO = b"https://cdn.redoc.ly/redoc/logo-mini.svg"  # its "powered by" image
+_BLANK_SVG = b"data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E"
+
+
+def _redoc_js() -> bytes:
+    """ReDoc's script, with the one image it fetches from its CDN made inline."""
+    script = (files("fastapi_offline") / "static" / "redoc.standalone.js").read_bytes()
+    return script.replace(_REDOC_LOGO, _BLANK_SVG)
+
+
 def install(app: FastAPI) -> None:
     """Complete /openapi.json (above) and serve /docs and /redoc from local files."""
     generate = app.openapi
@@ -87,12 +113,20 @@ def install(app: FastAPI) -> None:
             assert ErrorReply.__name__ in schemas, "some route declares errors()"
             for route in api_routes(app):
                 _envelope(spec, route)
+            _policy_limits(spec, app)
             for name in _DEFAULT_422:
                 schemas.pop(name, None)
             app.openapi_schema = spec
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    redoc_js = _redoc_js()
+
+    @app.get(f"{DOCS_ASSETS}/redoc.js", include_in_schema=False)
+    async def redoc_script() -> Response:
+        return Response(redoc_js, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=86400"})
+
     app.mount(DOCS_ASSETS, StaticFiles(directory=str(files("fastapi_offline") / "static")),
               name="docs-assets")
 
@@ -111,6 +145,6 @@ def install(app: FastAPI) -> None:
         root = request.scope.get("root_path", "")
         return get_redoc_html(
             openapi_url=f"{root}{app.openapi_url}", title=f"{app.title} API",
-            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_js_url=f"{root}{DOCS_ASSETS}/redoc.js",
             redoc_favicon_url=f"{root}{DOCS_ASSETS}/favicon.png", with_google_fonts=False)
 

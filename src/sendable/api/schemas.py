@@ -59,6 +59,7 @@ class ErrorDetail(Reply):
     code: ErrorCode
     message: str
     field: str | None = Field(description="the input at fault, when there is one")
+    retry_after: int | None = Field(None, description="429: seconds until trying again helps")
     request_id: str = Field(description="as in the server's log line for this request")
 
 

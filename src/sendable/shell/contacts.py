@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import secrets
 from datetime import UTC, date, datetime
 from typing import Any
@@ -46,6 +47,7 @@ MAX_DISPLAY_NAME = 64
 PHONE_CODE_TTL = 15 * 60.0
 PHONE_CODE_ATTEMPTS = 5
 PHONE_CODES_PER_HOUR = 5
+_CURSOR = re.compile(r"[A-Za-z0-9_-]*")
 
 _hasher = PasswordHasher()
 
@@ -88,13 +90,18 @@ def _cursor_out(handle_key: str) -> str:
 
 
 def _cursor_in(cursor: str | None) -> str | None:
+    """The position a cursor names. Any string of base64url letters is one (a page
+    starts after it), so a client never holds a cursor that fails; others are a 422."""
     if cursor is None or cursor == "":
         return None
+    if not isinstance(cursor, str) or not _CURSOR.fullmatch(cursor):
+        raise Invalid("cursor is not one this server gave", "cursor")
+    whole = cursor[:-1] if len(cursor) % 4 == 1 else cursor  # a last letter of no byte
     try:
-        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_",
-                                validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = base64.b64decode(whole + "=" * (-len(whole) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
         raise Invalid("cursor is not one this server gave", "cursor") from None
+    return raw.decode("utf-8", errors="replace")
 
 
 class People:
@@ -203,6 +210,8 @@ class People:
         `limit` at a time; `next_cursor` fetches the next page (each page is a search)."""
         if not isinstance(q, str) or not q.strip():
             raise Invalid("q must not be empty", "q")
+        if "\x00" in q:
+            raise Invalid("q must not contain NUL characters", "q")
         text = q.strip().lstrip("@").lower()
         if not text or len(text) > MAX_QUERY:
             raise Invalid(f"q must be 1-{MAX_QUERY} characters", "q")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sendable.clock import to_iso
-from sendable.errors import Forbidden, Invalid, NotFound
+from sendable.errors import Conflict, Forbidden, Invalid, NotFound
 from sendable.gate.invites import (
     GroupPlace,
     InviteDecision,
@@ -271,7 +271,7 @@ class Groups:
         with self.shell.unit.write() as conn:
             me, group, entry = self._entry_of(conn, group_id, by)
             if is_member(entry):
-                raise Invalid("you are a member: leave the group instead", "group")
+                raise Conflict("you are a member: leave the group instead", "group")
             db_groups.delete_entry(conn, group["id"], me["id"])
 
     def approve(self, by: str, group_id: int, handle: str) -> str:

@@ -10,6 +10,7 @@ hand them out.
 
 from __future__ import annotations
 
+import math
 import secrets
 from typing import Any
 
@@ -17,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from sendable.enforcement import actions
-from sendable.errors import Conflict, Invalid, Unavailable
+from sendable.errors import Conflict, Invalid, Throttled, Unavailable
 from sendable.inputs import check_email
 from sendable.shell import contacts
 from sendable.shell.context import Shell, find_account
@@ -51,8 +52,10 @@ def normalise_code(code: Any) -> str:
 def issue(conn: Conn, account_id: int, now: float) -> str:
     """A fresh code for the account; any earlier live code stops working."""
     if codes.sent_since(conn, account_id, now - 3600.0) >= MAX_CODES_PER_HOUR:
-        raise Conflict(f"{MAX_CODES_PER_HOUR} codes were sent in the last hour; "
-                       "use the newest one or try again later", "verification")
+        oldest = codes.first_sent_since(conn, account_id, now - 3600.0) or now
+        raise Throttled(f"{MAX_CODES_PER_HOUR} codes were sent in the last hour; "
+                        "use the newest one or try again later",
+                        max(1, math.ceil(oldest + 3600.0 - now)), "verification")
     codes.retire_live(conn, account_id, now)
     code = new_code()
     codes.insert(conn, account_id, _hasher.hash(code), now, now + CODE_TTL)

@@ -16,6 +16,13 @@ def sent_since(conn: sa.Connection, account: int, since: float) -> int:
                                codes.c.created_at > since)).scalar_one()
 
 
+def first_sent_since(conn: sa.Connection, account: int, since: float) -> float | None:
+    """When the oldest code sent after `since` was sent (None: none was)."""
+    return conn.execute(sa.select(sa.func.min(codes.c.created_at))
+                        .where(codes.c.account_id == account,
+                               codes.c.created_at > since)).scalar_one()
+
+
 def retire_live(conn: sa.Connection, account: int, now: float) -> None:
     """Every live code of the account stops working now."""
     conn.execute(sa.update(codes)

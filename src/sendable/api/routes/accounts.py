@@ -95,9 +95,10 @@ def standing(request: Request, me: Principal = Depends(current)) -> dict[str, An
 
 
 @router.post("/v1/me/verification", status_code=202, response_model=VerificationSent,
-             responses=errors(422, 429, 501, 503))
+             responses=errors(409, 422, 429, 501, 503))
 def start_verification(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
-    """Send a verification code to the account's email."""
+    """Send a verification code to the account's email (409: already verified; 422: no
+    email; 429: the hour's codes were sent, with `retry_after`)."""
     start = getattr(service_of(request), "start_verification", None)
     if start is None:
         raise NotAvailable("verification is not available on this server yet")

@@ -9,20 +9,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
-from sendable.api.models import Forward, GroupMembers, GroupRename, GroupWhy, LinkToken, NewGroup
+from sendable.api.models import (
+    MAX_ID,
+    Forward,
+    GroupMembers,
+    GroupRename,
+    GroupWhy,
+    LinkToken,
+    NewGroup,
+)
 from sendable.api.responses import JSON
-from sendable.api.routes.messages import send_reply
-from sendable.reasons import INVITE_MASKS, for_audience, http_status, render_all
+from sendable.api.routes.messages import REFUSED, send_reply
+from sendable.api.schemas import RefusalReply, SendReply, WhyReply, errors
+from sendable.api.schemas_groups import (
+    GroupApproved,
+    GroupJoined,
+    GroupLink,
+    GroupMade,
+    GroupMessages,
+    GroupReply,
+    GroupsReply,
+    InviteResults,
+    LinkJoined,
+    LinkRefused,
+)
+from sendable.reasons import INVITE_MASKS, for_audience, render_all
 from sendable.shell.auth import Principal
 from sendable.shell.groups import InviteResult
 
+
+class GroupKey(StringConvertor):
+    """A `{group_id}` segment: anything but the names of the routes beside it
+    (/v1/groups/join, /v1/groups/why), so that those answer 405 for another method
+    rather than being read as a group id."""
+
+    regex = r"(?!(?:join|why)(?:/|$))[^/]+"
+
+
+register_url_convertor("group", GroupKey())
 router = APIRouter(tags=["groups"])
-GroupId = Path(ge=1, le=2**63 - 1)
+GroupId = Path(ge=1, le=MAX_ID)
 Handle = Path(max_length=64)
+G = "/v1/groups/{group_id:group}"
+NOT_FOUND = errors(404)
+OWNERS = errors(403, 404)  # 403: only the group's owner may
+REFUSALS = {s: {"model": RefusalReply, "description": "refused: every reason, sender view"}
+            for s in (403, 409, 429)}
 
 
 def result_json(result: InviteResult) -> dict[str, Any]:
@@ -30,7 +67,9 @@ def result_json(result: InviteResult) -> dict[str, Any]:
             "reasons": render_all(result.findings, "sender", INVITE_MASKS)}
 
 
-@router.post("/v1/groups", status_code=201)
+@router.post("/v1/groups", status_code=201, response_model=None,
+             responses={201: {"model": GroupMade}, 404: NOT_FOUND[404], 403: REFUSED[403],
+                        429: REFUSED[429]})
 def create(body: NewGroup, request: Request, me: Principal = Depends(current)) -> Response:
     """Make a group and put each member in: each gets one result. Refused as a whole,
     with every reason and nothing made, when you may not make a group now."""
@@ -41,33 +80,33 @@ def create(body: NewGroup, request: Request, me: Principal = Depends(current)) -
                 status_code=201)
 
 
-@router.get("/v1/groups")
+@router.get("/v1/groups", response_model=GroupsReply)
 def mine(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     """The groups you are in or invited to."""
     return {"groups": service_of(request).groups.of(me.handle)}
 
 
-@router.get("/v1/groups/{group_id}")
+@router.get(G, response_model=GroupReply, responses=NOT_FOUND)
 def get(request: Request, group_id: int = GroupId,
         me: Principal = Depends(current)) -> dict[str, Any]:
     return {"group": service_of(request).groups.get(me.handle, group_id)}
 
 
-@router.patch("/v1/groups/{group_id}")
+@router.patch(G, response_model=GroupReply, responses=OWNERS)
 def rename(body: GroupRename, request: Request, group_id: int = GroupId,
            me: Principal = Depends(current)) -> dict[str, Any]:
     """The owner renames the group."""
     return {"group": service_of(request).groups.rename(me.handle, group_id, body.name)}
 
 
-@router.post("/v1/groups/{group_id}/members")
+@router.post(G + "/members", response_model=InviteResults, responses=NOT_FOUND)
 def add(body: GroupMembers, request: Request, group_id: int = GroupId,
         me: Principal = Depends(current)) -> dict[str, Any]:
     results = service_of(request).groups.add(me.handle, group_id, body.handles)
     return {"results": [result_json(r) for r in results]}
 
 
-@router.delete("/v1/groups/{group_id}/members/{handle}", status_code=204)
+@router.delete(G + "/members/{handle}", status_code=204, responses=OWNERS)
 def remove(request: Request, group_id: int = GroupId, handle: str = Handle,
            me: Principal = Depends(current)) -> Response:
     """The owner removes someone; your own handle leaves the group."""
@@ -75,21 +114,22 @@ def remove(request: Request, group_id: int = GroupId, handle: str = Handle,
     return Response(status_code=204)
 
 
-@router.post("/v1/groups/{group_id}/join")
+@router.post(G + "/join", response_model=GroupJoined, responses=NOT_FOUND)
 def join(request: Request, group_id: int = GroupId,
          me: Principal = Depends(current)) -> dict[str, Any]:
     """Accept an invitation."""
     return {"state": service_of(request).groups.join(me.handle, group_id)}
 
 
-@router.post("/v1/groups/{group_id}/decline", status_code=204)
+@router.post(G + "/decline", status_code=204, responses=errors(404, 409))
 def decline(request: Request, group_id: int = GroupId,
             me: Principal = Depends(current)) -> Response:
+    """Turn down an invitation (409 for a member: leave the group instead)."""
     service_of(request).groups.decline(me.handle, group_id)
     return Response(status_code=204)
 
 
-@router.post("/v1/groups/{group_id}/approve/{handle}")
+@router.post(G + "/approve/{handle}", response_model=GroupApproved, responses=OWNERS)
 def approve(request: Request, group_id: int = GroupId, handle: str = Handle,
             me: Principal = Depends(current)) -> dict[str, Any]:
     """The owner of a teen's group lets someone waiting in."""
@@ -97,44 +137,53 @@ def approve(request: Request, group_id: int = GroupId, handle: str = Handle,
             "state": service_of(request).groups.approve(me.handle, group_id, handle)}
 
 
-@router.post("/v1/groups/{group_id}/link")
+@router.post(G + "/link", response_model=GroupLink, responses=NOT_FOUND)
 def link(request: Request, group_id: int = GroupId,
          me: Principal = Depends(current)) -> dict[str, Any]:
     return {"token": service_of(request).groups.link(me.handle, group_id)}
 
 
-@router.post("/v1/groups/join")
+@router.post("/v1/groups/join", response_model=None,
+             responses={200: {"model": LinkJoined}, 404: NOT_FOUND[404],
+                        **{s: {**r, "model": LinkRefused} for s, r in REFUSALS.items()}})
 def join_by_link(body: LinkToken, request: Request,
                  me: Principal = Depends(current)) -> Response:
+    """Join through a group's link. Refused: the refusal envelope (as a refused send),
+    with the invite answer's `handle`, `outcome` and `reasons`."""
     result = service_of(request).groups.link_join(me.handle, token=body.token)
-    status = http_status(list(result.findings)) if result.outcome == "refused" else 200
-    return JSON(result_json(result), status_code=status)
+    if result.outcome == "refused":
+        return refusal_response(request, result.findings, INVITE_MASKS,
+                                handle=result.handle, outcome=result.outcome)
+    return JSON(result_json(result))
 
 
-@router.put("/v1/groups/{group_id}/mute", status_code=204)
+@router.put(G + "/mute", status_code=204, responses=NOT_FOUND)
 def mute(request: Request, group_id: int = GroupId,
          me: Principal = Depends(current)) -> Response:
     service_of(request).groups.mute(me.handle, group_id, True)
     return Response(status_code=204)
 
 
-@router.delete("/v1/groups/{group_id}/mute", status_code=204)
+@router.delete(G + "/mute", status_code=204, responses=NOT_FOUND)
 def unmute(request: Request, group_id: int = GroupId,
            me: Principal = Depends(current)) -> Response:
     service_of(request).groups.mute(me.handle, group_id, False)
     return Response(status_code=204)
 
 
-@router.get("/v1/groups/{group_id}/messages")
-def messages(request: Request, group_id: int = GroupId, after_seq: int = 0,
+@router.get(G + "/messages", response_model=GroupMessages, responses=NOT_FOUND)
+def messages(request: Request, group_id: int = GroupId,
+             after_seq: int = Query(0, ge=0, le=MAX_ID),
              me: Principal = Depends(current)) -> dict[str, Any]:
-    """What you see of the group: never the messages of someone you blocked."""
-    rows = service_of(request).group_chat.history(me.handle, group_id, max(0, after_seq))
+    """What you see of the group after `after_seq`, oldest first: never the messages of
+    someone you blocked."""
+    rows = service_of(request).group_chat.history(me.handle, group_id, after_seq)
     return {"group_id": group_id, "messages": rows}
 
 
-@router.post("/v1/messages/{message_id}/forward", status_code=201, response_model=None)
-def forward(body: Forward, request: Request, message_id: int = Path(ge=1, le=2**63 - 1),
+@router.post("/v1/messages/{message_id}/forward", status_code=201, response_model=None,
+             responses={201: {"model": SendReply}, 404: NOT_FOUND[404], **REFUSED})
+def forward(body: Forward, request: Request, message_id: int = Path(ge=1, le=MAX_ID),
             me: Principal = Depends(current)) -> Response:
     """Send the text of a message you can see to another chat, through the same rules:
     a direct message of yours or to you, else a group message you can read."""
@@ -144,7 +193,7 @@ def forward(body: Forward, request: Request, message_id: int = Path(ge=1, le=2**
     return send_reply(request, result)
 
 
-@router.post("/v1/groups/why")
+@router.post("/v1/groups/why", response_model=WhyReply, responses=NOT_FOUND)
 def why(body: GroupWhy, request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     """Could I send this to the group, or put this person in it? Without doing it."""
     service = service_of(request)

@@ -100,7 +100,7 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
 def messages(request: Request, conversation_id: int = ConversationId,
              after_seq: int = Query(0, ge=0, le=MAX_ID),
              limit: int = Query(50, ge=1, le=200),
-             before_seq: int | None = Query(None, ge=1),
+             before_seq: int | None = Query(None, ge=1, le=MAX_ID),
              me: Principal = Depends(current)) -> dict[str, Any]:
     """Messages after `after_seq`, oldest first; with `before_seq`, the newest `limit`
     before it (earlier history, still oldest first). Another account's conversation

@@ -10,6 +10,7 @@ from sendable.api.auth import moderator, service_of
 from sendable.api.models import MAX_ID, AppealDecision, ModAction, ModWhyQuery
 from sendable.api.responses import JSON
 from sendable.api.schemas import AppealDecided, ModActionReply, ModQueue, ModWhyReply, errors
+from sendable.api.schemas_groups import ModGroups
 from sendable.durations import parse_duration
 from sendable.errors import Invalid
 from sendable.reasons import render_all
@@ -25,7 +26,7 @@ def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any
     return {"items": service_of(request).mod_queue()}
 
 
-@router.get("/v1/mod/groups")
+@router.get("/v1/mod/groups", response_model=ModGroups)
 def groups(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
     """Every group with its owner, members and pending entries."""
     return {"groups": service_of(request).group_moderation.all()}
