@@ -15,7 +15,17 @@ from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics, operator_token
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
-from sendable.api.routes import accounts, contacts, groups, messages, meta, mod, safety, social
+from sendable.api.routes import (
+    accounts,
+    contacts,
+    groups,
+    messages,
+    meta,
+    mod,
+    safety,
+    session_tools,
+    social,
+)
 from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
@@ -68,7 +78,8 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)
     app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (accounts, social, messages, groups, safety, mod, meta, contacts):
+    for module in (accounts, social, messages, groups, safety, mod, meta, contacts,
+                   session_tools):
         app.include_router(module.router)
     app.include_router(stream_router)
     web.mount(app)  # the pages at / (sendable.web)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 
 from sendable.reasons import CATALOGUE
-from sendable.web.session import csrf_token, remember_anon_csrf, session_token, viewer
+from sendable.web.session import csrf_token, remember_anon_csrf, viewer
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -100,7 +100,7 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     me = viewer(request)
     notice = request.query_params.get("notice")
     values = {"me": me, "csrf": csrf_token(request),
-              "token": session_token(request) if me else None,
+              "live": me is not None,  # pages open their stream with a ticket, never the token
               "notice": NOTICES.get(notice or ""),
               "cursor": getattr(request.state, "cursor", None), "path": request.url.path, **context}
     response = templates.TemplateResponse(request, template, values, status_code=status,

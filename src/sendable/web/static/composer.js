@@ -1,6 +1,7 @@
 /* The conversation page: the composer's verdict before sending, and new messages live.
  *
- * As the text changes (debounced), the composer asks POST /v1/why whether it could be
+ * As the text changes (debounced), the composer asks POST /live/why (the same answer
+ * as /v1/why, with the session cookie and the page's CSRF token) whether it could be
  * sent now and shows the answer in an aria-live region: where it would go, or every
  * reason it can't, with the remedy. Those are the sender's reasons only: the server
  * never tells a sender what is private to someone else.
@@ -57,7 +58,7 @@
   }
 
   function setupComposer(form) {
-    var token = window.sendable.meta("sendable-token");
+    var csrf = window.sendable.meta("sendable-csrf") || "";
     var to = form.getAttribute("data-to");
     var text = form.querySelector("textarea");
     var box = form.querySelector(".verdict");
@@ -67,11 +68,11 @@
       if (controller) controller.abort();
       controller = "AbortController" in window ? new AbortController() : null;
       box.setAttribute("aria-busy", "true");
-      fetch("/v1/why", {
+      fetch("/live/why", {
         method: "POST",
-        credentials: "omit",
+        credentials: "same-origin",
         signal: controller ? controller.signal : undefined,
-        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+        headers: { "X-Sendable-CSRF": csrf, "Content-Type": "application/json" },
         body: JSON.stringify({ to: to, text: text.value })
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
@@ -146,7 +147,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("composer");
-    if (form && window.sendable.meta("sendable-token")) setupComposer(form);
+    if (form && window.sendable.meta("sendable-live")) setupComposer(form);
     var view = document.querySelector(".conversation-view");
     if (view) setupLive(view);
   });
