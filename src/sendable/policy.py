@@ -163,6 +163,7 @@ class AuthLimits(_Section):
     logins_per_address: tuple[Rate, ...]  # sign-in attempts per source address
     logins_per_account: tuple[Rate, ...]  # successful sign-ins per account
     free_failures: int = Field(ge=0, le=1000)  # wrong passwords before delays start
+    first_delay: Duration  # the first wait; each further wrong password doubles it
     max_delay: Duration  # the longest wait a run of wrong passwords earns
 
 

@@ -8,7 +8,8 @@
 - **Growing delays, never a lockout.** Wrong passwords are counted per account
   *and source address together*. After `free_failures` of them, each further try
   from that address for that account waits twice as long as the last
-  (1 s, 2 s, 4 s, … up to `max_delay`), and one success there starts afresh.
+  (`first_delay`, then 2×, 4×, … up to `max_delay`), and one success there
+  starts afresh.
   Someone guessing from another address only slows their own address down. An
   address that has signed in to the account before is *known* to it, and is
   slowed by nothing but its own wrong passwords; an unknown address is also slowed
@@ -55,12 +56,12 @@ class StoreCounters:
             return db_counters.since(conn, key, start)
 
 
-def delay(failures: int, free: int, cap: float) -> float:
+def delay(failures: int, free: int, cap: float, first: float = 1.0) -> float:
     """The wait a run of `failures` wrong passwords earns: none for the first `free`,
-    then 1 s, 2 s, 4 s, … up to `cap`."""
+    then `first`, twice that, four times, … up to `cap`."""
     if failures <= free:
         return 0.0
-    return min(cap, 2.0 ** min(failures - free - 1, 40))
+    return min(cap, first * 2.0 ** min(failures - free - 1, 40))
 
 
 class SignInThrottle:
@@ -126,7 +127,7 @@ class SignInThrottle:
             series.append((self._failures(keys["account"], keys["ok_account"], now),
                            4 * free, max(1.0, cap / 15)))
             series.append((self._failures(keys["address"], None, now), 4 * free, cap))
-        waits = [last + delay(len(times), free_, cap_) - now
+        waits = [last + delay(len(times), free_, cap_, limits.first_delay) - now
                  for times, free_, cap_ in series if times
                  for last in (times[-1],)]
         wait = max([w for w in waits if w > 0], default=0.0)
