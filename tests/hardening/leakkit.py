@@ -25,6 +25,9 @@ days = 0
 [rate_limits]
 messages = ["200/hour"]
 new_conversations = ["200/hour"]
+
+[guidelines.extra_terms]
+misinformation = ["miracle cure"]
 """
 _counter = itertools.count(1)
 
@@ -53,12 +56,12 @@ class Server:
 
 
 def start(workdir: Path, policy: str = "", env: dict[str, str] | None = None,
-          *extra: str) -> Server:
+          *extra: str, db_url: str | None = None) -> Server:
     port = free_port()
     policy_file = workdir / f"policy-{port}.toml"
     policy_file.write_text(BASE_POLICY + policy)
     db = workdir / f"hard-{port}.db"
-    args = ["--db", str(db), "--policy", str(policy_file), "--poll", "0.5",
+    args = ["--db", db_url or str(db), "--policy", str(policy_file), "--poll", "0.5",
             "--mail", f"file:{workdir / 'mail.jsonl'}", *extra]
     log = workdir / f"server-{port}.log"
     process = start_serve(port, args, log, env=env)

@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from leakkit are used as parameters)
 """Leaks of what is private to someone else (issue 14), one test per defect, each
 against a real server: /metrics, follows to a blocker, declined requests (message
 and follow), /v1/meta's policy digest, profile and search."""
