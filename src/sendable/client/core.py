@@ -259,8 +259,12 @@ class AsyncClient:
         to the same person still waiting (client/ordering.py)."""
         handle = self._require_session()
         item = self.outbox.add(self.server, handle, to, text, client_msg_id)
-        return await send_in_order(self, item,
-                                   lambda pending: self._deliver(pending, retry or self.retry))
+        result = await send_in_order(
+            self, self.outbox, item, lambda pending: self._deliver(pending, retry or self.retry))
+        if result.client_msg_id != item.client_msg_id:  # an older one is still waiting
+            return SendResult("queued", item.client_msg_id, item.recipient, item.text,
+                              reasons=result.reasons, error=result.error)
+        return result
 
     def pending(self) -> list[Pending]:
         """This account's messages still waiting for the server, oldest first."""

@@ -12,12 +12,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Any
 
-from sendable.client.outbox import Pending
-
-if TYPE_CHECKING:
-    from sendable.client.core import AsyncClient, SendResult
+from sendable.client.outbox import Outbox, Pending
 
 _LOCKS: weakref.WeakKeyDictionary[object, dict[str, asyncio.Lock]] = \
     weakref.WeakKeyDictionary()
@@ -28,19 +25,18 @@ def _lock(client: object, recipient: str) -> asyncio.Lock:
     return locks.setdefault(recipient.lower(), asyncio.Lock())
 
 
-async def send_in_order(client: AsyncClient, item: Pending,
-                        deliver: Callable[[Pending], Awaitable[SendResult]]) -> SendResult:
-    """Deliver `item` after every older waiting message to the same recipient."""
-    from sendable.client.core import SendResult
-
-    async with _lock(client, item.recipient):
-        for older in client.outbox.pending(item.server, item.handle):
+async def send_in_order(owner: object, outbox: Outbox, item: Pending,
+                        deliver: Callable[[Pending], Awaitable[Any]]) -> Any:
+    """Deliver `item` after every older waiting message to the same recipient (one
+    lock per `owner` and recipient). Returns `item`'s result, or the result of the
+    older message that stayed queued (so `item` waits, untried, behind it)."""
+    async with _lock(owner, item.recipient):
+        for older in outbox.pending(item.server, item.handle):
             if older.client_msg_id == item.client_msg_id:
                 break
             if older.recipient.lower() != item.recipient.lower():
                 continue
             earlier = await deliver(older)
             if earlier.status == "queued":  # still waiting: the new one waits behind it
-                return SendResult("queued", item.client_msg_id, item.recipient, item.text,
-                                  reasons=earlier.reasons, error=earlier.error)
+                return earlier
         return await deliver(item)
