@@ -22,9 +22,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# Test servers sign up and sign in hundreds of accounts from one loopback address;
+# a policy that says nothing of [auth] gets these roomy limits (tests of the sign-in
+# throttle write their own [auth] section).
+TEST_AUTH_LIMITS = """
+[auth]
+signups_per_address = ["100000/hour"]
+logins_per_address = ["100000/minute"]
+logins_per_account = ["100000/minute"]
+"""
+
+
+def _roomy_auth(args: list[str], log: Path) -> list[str]:
+    args = list(args)
+    if "--policy" in args:
+        policy = Path(args[args.index("--policy") + 1])
+        text = policy.read_text() if policy.exists() else ""
+        if "[auth]" not in text:
+            policy.write_text(text + "\n" + TEST_AUTH_LIMITS)
+    else:
+        policy = log.parent / f"auth-policy-{log.stem}.toml"
+        policy.write_text(TEST_AUTH_LIMITS)
+        args += ["--policy", str(policy)]
+    return args
+
+
 def start_serve(port: int, args: list[str], log: Path, timeout: float = 30,
                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
+    args = _roomy_auth(args, log)
     cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
            "--port", str(port), *args]
     process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,

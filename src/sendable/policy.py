@@ -164,6 +164,17 @@ class Contacts(_Section):
     match_limits: tuple[Rate, ...]  # contact uploads and match lists per account
 
 
+class AuthLimits(_Section):
+    """Sign-up and sign-in throttles (shell/throttle.py)."""
+
+    signups_per_address: tuple[Rate, ...]  # sign-up attempts per source address
+    logins_per_address: tuple[Rate, ...]  # sign-in attempts per source address
+    logins_per_account: tuple[Rate, ...]  # successful sign-ins per account
+    free_failures: int = Field(ge=0, le=1000)  # wrong passwords before delays start
+    first_delay: Duration  # the first wait; each further wrong password doubles it
+    max_delay: Duration  # the longest wait a run of wrong passwords earns
+
+
 class Policy(_Section):
     clients: Clients
     age: Age
@@ -176,6 +187,7 @@ class Policy(_Section):
     flags: Flags
     groups: Groups
     contacts: Contacts
+    auth: AuthLimits
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

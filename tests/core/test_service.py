@@ -155,10 +155,15 @@ def test_a_follow_to_someone_who_blocked_you_answers_as_their_settings_would(
     # What any account would hear from a public and a private account ...
     assert s.follow("alice", "bob") == "following"
     assert s.follow("alice", "carol") == "pending"
+    # ... and keeps reading so to alice ...
+    assert s.follow_state("alice", "bob") == "following"
+    assert s.follow_state("alice", "carol") == "pending"
     # ... and yet nothing is stored that any rule could count.
     assert s.follow_requests("carol") == []
-    assert s.follow_state("alice", "bob") is None
     assert not s.why("alice", "bob", "hi").sendable
+    s.unblock("bob", "alice")
+    s.update_settings("bob", who_can_message="followers")
+    assert [f.code for f in s.why("alice", "bob", "hi").findings] == ["privacy.not_accepting"]
 
 
 def test_a_released_message_lands_where_a_message_sent_now_would(make_service) -> None:

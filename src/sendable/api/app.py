@@ -12,10 +12,20 @@ from fastapi import FastAPI
 from sendable import __version__, web
 from sendable.api import errors, openapi
 from sendable.api.fastsend import FastSend
-from sendable.api.metrics import Metrics
+from sendable.api.metrics import Metrics, operator_token
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
-from sendable.api.routes import accounts, contacts, groups, messages, meta, mod, safety, social
+from sendable.api.routes import (
+    accounts,
+    contacts,
+    groups,
+    messages,
+    meta,
+    mod,
+    safety,
+    session_tools,
+    social,
+)
 from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
@@ -30,7 +40,8 @@ _NO_TELEMETRY: dict = ({"telemetry": {"tracing": False, "metrics": False, "logs"
 
 
 def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: float = 2.0,
-               max_body: int = MAX_BODY, fanout_uri: str | None = None) -> FastAPI:
+               max_body: int = MAX_BODY, fanout_uri: str | None = None,
+               metrics_token: str | None = None) -> FastAPI:
     """An ASGI app over `service`. `poll_seconds` bounds how late a stream sees events
     written by another node when no shared notifier wakes it; `fanout_uri` (a Redis
     URL) is that notifier: other nodes' commits wake streams here at once."""
@@ -62,12 +73,14 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.service = service
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
+    app.state.metrics_token = metrics_token or operator_token()
     app.state.notifier = notifier
     app.state.event_reader = EventReader(service)
     app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)
     app.state.poll_seconds = poll_seconds
     errors.install(app)
-    for module in (accounts, social, messages, groups, safety, mod, meta, contacts):
+    for module in (accounts, social, messages, groups, safety, mod, meta, contacts,
+                   session_tools):
         app.include_router(module.router)
     app.include_router(stream_router)
     openapi.install(app)

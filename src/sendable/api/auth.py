@@ -1,5 +1,6 @@
-"""Who is asking: bearer tokens from the Authorization header (or, for browsers'
-WebSockets, a `token` query parameter)."""
+"""Who is asking: bearer tokens from the Authorization header, or a page script's
+session cookie with its CSRF header (sendable.page_session: pages never hold the
+token). Browsers' WebSockets use a single-use stream ticket (api/stream.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
 from sendable.errors import Forbidden
+from sendable.page_session import page_token
 from sendable.service import Service
 from sendable.shell.auth import Auth, Principal
 
@@ -38,7 +40,8 @@ BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
 async def current(request: Request,
                   _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
     """The signed-in account; a recently seen token costs no thread hop or query."""
-    auth, token = auth_of(request), bearer_token(request)
+    auth = auth_of(request)
+    token = bearer_token(request) or page_token(request.cookies, request.headers)
     return auth.cached(token) or await run_in_threadpool(auth.authenticate, token)
 
 

@@ -19,6 +19,12 @@ and PostgreSQL readers see the last commit).
 
 Frames (JSON text): first `{"kind": "ready", "cursor": N}`, then one
 `{"id", "kind", "at", "payload"}` per event (`kind`: message | request | standing | read).
+
+Auth: `Authorization: Bearer <token>` (the SDK), or `?ticket=` a single-use stream
+ticket from POST /v1/stream/tickets (pages: they never carry the session token).
+Signing out adds a `signed_out` event naming the session; it is never sent, and
+every stream of that session closes on reading it (code 1008), on every node,
+since the event table and the wake-up are what every node's streams already use.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ from starlette.websockets import WebSocketDisconnect
 from sendable.api.auth import auth_of, bearer_token, service_of
 from sendable.errors import ServiceError
 from sendable.service import Service
-from sendable.shell.auth import Principal
+from sendable.shell.auth import SIGNED_OUT, Principal, token_hash
 
 BATCH = 200
 
@@ -151,11 +157,28 @@ async def _drain(ws: WebSocket) -> None:
                 return
 
 
+async def _who(ws: WebSocket, token: str | None, ticket: str | None) -> tuple[Principal, str]:
+    """The stream's account and session digest: from a single-use stream ticket (pages),
+    else the bearer token (the SDK)."""
+    auth = auth_of(ws)
+    if ticket:
+        return await run_in_threadpool(auth.redeem_ticket, ticket)
+    secret = bearer_token(ws) or token
+    me = await run_in_threadpool(auth.authenticate, secret)
+    return me, token_hash(secret or "")
+
+
+def _ends_me(row: dict[str, Any], session: str) -> bool:
+    payload = row.get("payload")
+    return isinstance(payload, dict) and session in (payload.get("sessions") or ())
+
+
 @router.websocket("/v1/stream")
-async def stream(ws: WebSocket, after: int | None = None, token: str | None = None) -> None:
-    auth, service = auth_of(ws), service_of(ws)
+async def stream(ws: WebSocket, after: int | None = None, token: str | None = None,
+                 ticket: str | None = None) -> None:
+    service = service_of(ws)
     try:
-        me: Principal = await run_in_threadpool(auth.authenticate, bearer_token(ws) or token)
+        me, session = await _who(ws, token, ticket)
     except ServiceError:
         await ws.close(code=1008, reason="sign in first")  # before accept: HTTP 403
         return
@@ -177,10 +200,19 @@ async def stream(ws: WebSocket, after: int | None = None, token: str | None = No
             while not receiver.done():
                 woken.clear()  # before reading: a wake during the read is kept
                 rows = await reader.read(me.id, cursor)
+                ended = False
                 for row in rows:
-                    await ws.send_text(orjson.dumps(row).decode())
                     cursor = row["id"]
-                metrics.events.inc(len(rows))
+                    if row["kind"] == SIGNED_OUT:  # never shown; ends that session's streams
+                        if _ends_me(row, session):
+                            ended = True
+                            break
+                        continue
+                    await ws.send_text(orjson.dumps(row).decode())
+                    metrics.events.inc()
+                if ended:
+                    await ws.close(code=1008, reason="signed out")
+                    break
                 if len(rows) == BATCH:
                     continue
                 if me.expires_at <= service.now():

@@ -77,6 +77,11 @@ def serve(host: Annotated[str, typer.Option(
               "--contact-secret-file", envvar="SENDABLE_CONTACT_SECRET_FILE", show_envvar=True,
               help="Keep the key contact hashes are made with in this file (made on first "
                    "start; default: in the database).")] = None,
+          metrics_token_file: Annotated[Path | None, typer.Option(
+              "--metrics-token-file", envvar="SENDABLE_METRICS_TOKEN_FILE", show_envvar=True,
+              help="A file holding the operator's metrics token: /metrics shows true reason "
+                   "codes only to `Authorization: Bearer <token>` (default: "
+                   "SENDABLE_METRICS_TOKEN; without one, sender-view codes only).")] = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -131,7 +136,10 @@ def serve(host: Annotated[str, typer.Option(
     typer.echo(f"sendable serving on http://{host}:{port} (db {shown_db}; "
                f"counters {'Redis' if redis else 'in-process'}; "
                f"policy {service.policy.digest()})")
-    asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis)
+    from sendable.api.metrics import operator_token
+
+    asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis,
+                      metrics_token=operator_token(metrics_token_file))
     # What startup built (the text models, the policy, the imports) lives as long as
     # the process: leave it out of the collector's full passes, which otherwise walk
     # all of it and stall every request for 50-150 ms every few seconds under load.

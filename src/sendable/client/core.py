@@ -27,6 +27,7 @@ from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
 from sendable.client.groups import Groups
 from sendable.client.net import proxy_for
+from sendable.client.ordering import send_in_order
 from sendable.client.outbox import Outbox, Pending
 from sendable.client.retry import NO_RETRY, Retry, parse_retry_after
 
@@ -254,10 +255,16 @@ class AsyncClient:
 
     async def send(self, to: str, text: str, client_msg_id: str | None = None,
                    retry: Retry | None = None) -> SendResult:
-        """Save the message in the outbox, then try to deliver it."""
+        """Save the message in the outbox, then try to deliver it, after any older one
+        to the same person still waiting (client/ordering.py)."""
         handle = self._require_session()
         item = self.outbox.add(self.server, handle, to, text, client_msg_id)
-        return await self._deliver(item, retry or self.retry)
+        result = await send_in_order(
+            self, self.outbox, item, lambda pending: self._deliver(pending, retry or self.retry))
+        if result.client_msg_id != item.client_msg_id:  # an older one is still waiting
+            return SendResult("queued", item.client_msg_id, item.recipient, item.text,
+                              reasons=result.reasons, error=result.error)
+        return result
 
     def pending(self) -> list[Pending]:
         """This account's messages still waiting for the server, oldest first."""

@@ -38,6 +38,8 @@ from sendable.shell.sending import Sending
 from sendable.store import accounts as db_accounts
 from sendable.store import contacts as db_contacts
 from sendable.store import messages as db_messages
+from sendable.store import shown_follows as db_shown
+from sendable.store import social as db_social
 from sendable.store.driver import Conn
 from sendable.store.unit import Unit
 
@@ -234,10 +236,20 @@ class People:
         with self.shell.unit.read() as conn:
             me = find_account(conn, viewer)
             them = find_account(conn, handle)
-            if (me["id"] != them["id"] and (not them["discoverable"] or them["deactivated"])
-                    and not db_contacts.knows(conn, me["id"], them["id"])):
+            if me["id"] != them["id"] and not self._findable(conn, me, them) \
+                    and not db_contacts.knows(conn, me["id"], them["id"]) \
+                    and db_shown.state(conn, me["id"], them["id"]) != "following":
                 raise NotFound(f"no account @{handle}", "handle")
         return self._result(viewer, them)
+
+    def _findable(self, conn: Conn, me: dict[str, Any], them: dict[str, Any]) -> bool:
+        """Whether search would find `them` for `me`: a card for someone search leaves
+        out (blocked me, too young, not discoverable) reads as a handle nobody has,
+        unless we know each other (or I follow them, as far as I am shown)."""
+        born = them.get("birthdate")
+        return (bool(them["discoverable"]) and not them["deactivated"]
+                and not db_social.is_blocked(conn, them["id"], me["id"])
+                and (born is None or _as_date(born) <= self._born_before()))
 
     def _result(self, viewer: str, row: dict[str, Any]) -> dict[str, Any]:
         """What a result says: who, and whether the viewer can message them (the sender's

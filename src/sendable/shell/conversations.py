@@ -76,7 +76,9 @@ class Conversations:
                 if last is None:  # only held messages so far: nothing to show yet
                     continue
                 other = r["high_id"] if r["low_id"] == me["id"] else r["low_id"]
-                out.append({"id": r["id"], "with": others[other], "state": r["state"],
+                # To its sender, a declined request reads as one not yet answered.
+                state = "requested" if r["state"] == "declined" else r["state"]
+                out.append({"id": r["id"], "with": others[other], "state": state,
                             "last_seq": r["last_seq"], "updated_at": to_iso(r["updated_at"]),
                             "unread": unread.get(r["id"], 0),
                             "last_message": {"text": last["text"], "seq": last["seq"],

@@ -328,7 +328,7 @@ class Sending:
         payload = dump_json({"message": {**message_json(values), "text": text},
                              "from": sender["handle"], "to": recipient["handle"]})
         db_events.add(conn, sender["id"], now, "message", payload)
-        if not held:
+        if not held and state != "declined":  # a declined request is never shown
             db_events.add(conn, recipient["id"], now,
                           "request" if rel.is_request else "message", payload)
         return values

@@ -367,3 +367,39 @@ read_cursors = sa.Table(
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("read_at", Time, nullable=False),
 )
+
+
+# -- hardening (issue 14, 0013) ----------------------------------------------------------------
+
+# Sign-up and log-in attempts in moving windows, kept in the store so that a restart
+# does not reset them (Redis keeps them instead when the server is given one).
+auth_counters = sa.Table(
+    "auth_counters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("member", sa.String(40), nullable=False),
+    sa.Index(None, "key", "at"),
+)
+
+# Short-lived, single-use tickets that open one live stream for one session.
+stream_tickets = sa.Table(
+    "stream_tickets", metadata,
+    sa.Column("ticket_hash", sa.String(64), primary_key=True),
+    sa.Column("session_hash", sa.String(64), nullable=False),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("expires_at", Time, nullable=False),
+    sa.Column("used_at", Time),
+)
+
+# What a follower is shown of a follow that is not real: one asked of someone who
+# blocked them, or a request that was declined. Only the follower's own view reads
+# it; no rule counts it.
+shown_follows = sa.Table(
+    "shown_follows", metadata,
+    sa.Column("follower_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("followee_id", sa.Integer, sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),  # following | pending
+    sa.Column("created_at", Time, nullable=False),
+)

@@ -32,3 +32,21 @@ def revoke(conn: sa.Connection, token_hash: str, now: float) -> bool:
                                                     sessions.c.revoked_at.is_(None))
                           .values(revoked_at=now))
     return result.rowcount > 0
+
+
+def account_of(conn: sa.Connection, token_hash: str) -> int | None:
+    found = conn.execute(sa.select(sessions.c.account_id)
+                         .where(sessions.c.token_hash == token_hash)).first()
+    return found.account_id if found else None
+
+
+def revoke_others(conn: sa.Connection, account: int, keep_hash: str, now: float) -> list[str]:
+    """End every live session of the account but one; the digests of those ended."""
+    q = sa.select(sessions.c.token_hash).where(
+        sessions.c.account_id == account, sessions.c.token_hash != keep_hash,
+        sessions.c.revoked_at.is_(None), sessions.c.expires_at > now)
+    ended = [r.token_hash for r in conn.execute(q)]
+    if ended:
+        conn.execute(sa.update(sessions).where(sessions.c.token_hash.in_(ended))
+                     .values(revoked_at=now))
+    return ended

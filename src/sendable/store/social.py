@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from sendable.store import shown_follows
 from sendable.store.driver import Row
 from sendable.store.schema import accounts, blocks, follows
 
@@ -61,3 +62,4 @@ def approve_waiting_follows(conn: sa.Connection, followee: int) -> None:
     """Every follow request to `followee` becomes a follow (the account went public)."""
     conn.execute(sa.update(follows).where(follows.c.followee_id == followee)
                  .values(approved=True))
+    shown_follows.accept_waiting(conn, followee)

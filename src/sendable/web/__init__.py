@@ -9,12 +9,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sendable.web import console, groups, pages, people
+from sendable.web import console, groups, live, pages, people
 from sendable.web.errors import install_not_found
 from sendable.web.render import HERE
 
 
 def mount(app: FastAPI) -> None:
+    app.include_router(live.router)  # page scripts: stream tickets, the composer's why
     app.include_router(people.router)  # before pages: /people/settings is not a handle
     app.include_router(pages.router)
     app.include_router(groups.router)

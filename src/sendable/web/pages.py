@@ -80,7 +80,7 @@ def signup(request: Request, form: dict[str, str] = Depends(checked_form)) -> Re
                           "birthdate")
         auth_of(request).register(values["handle"], form.get("password", ""),
                                   birthdate=values["birthdate"] or None,
-                                  email=values["email"] or None)
+                                  email=values["email"] or None, address=_address(request))
         token, expires_at = auth_of(request).login(values["handle"], form.get("password", ""),
                                                    _address(request))
     except ServiceError as error:

@@ -12,7 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from sendable.reasons import CATALOGUE
-from sendable.web.session import csrf_token, remember_anon_csrf, session_token, viewer
+from sendable.web.session import csrf_token, remember_anon_csrf, viewer
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -113,8 +113,11 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
     unread = context.pop("unread", None)
     if me and unread is None:
         unread = request.app.state.service.unread(me.handle)
+    # Pages never carry the session token: scripts call the API with the session
+    # cookie and the CSRF token (sendable.page_session), and open their stream with
+    # a single-use ticket.
     values = {"me": me, "csrf": csrf_token(request), "unread": unread or {},
-              "token": session_token(request) if me else None,
+              "live": me is not None,
               "notice": NOTICES.get(notice or ""),
               "cursor": getattr(request.state, "cursor", None), "path": request.url.path, **context}
     response = templates.TemplateResponse(request, template, values, status_code=status,

@@ -12,16 +12,15 @@ cookie of the same value (double submit). Either way it is checked on every POST
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 
 from fastapi import Request, Response
 
 from sendable.errors import ServiceError
+from sendable.page_session import SESSION_COOKIE, csrf_for
 from sendable.shell.auth import Auth, Principal
 
-SESSION_COOKIE = "sendable_session"
 ANON_CSRF_COOKIE = "sendable_csrf"
 CSRF_FIELD = "csrf"
 _UNSET = object()
@@ -87,7 +86,7 @@ def csrf_token(request: Request) -> str:
     """The token this request's forms must carry (see the module note)."""
     token = session_token(request) if viewer(request) else None
     if token:
-        return hmac.new(token.encode(), b"sendable-web-csrf", hashlib.sha256).hexdigest()
+        return csrf_for(token)
     anon = request.cookies.get(ANON_CSRF_COOKIE)
     if not anon:
         anon = request.state.new_anon_csrf = getattr(request.state, "new_anon_csrf",

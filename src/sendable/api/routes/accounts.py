@@ -37,16 +37,20 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
 @router.post("/v1/accounts", status_code=201, response_model=Account,
              responses=errors(409, 429))
 def create_account(body: NewAccount, request: Request) -> dict[str, Any]:
-    """Create an account. Handles are unique whatever their case."""
-    row = auth_of(request).register(body.handle, body.password, body.birthdate, body.email)
+    """Create an account. Handles are unique whatever their case. Sign-ups are
+    throttled per source address (429 with Retry-After)."""
+    address = request.client.host if request.client else "unknown"
+    row = auth_of(request).register(body.handle, body.password, body.birthdate, body.email,
+                                    address)
     return me_view(row)
 
 
 @router.post("/v1/sessions", status_code=201, response_model=Session,
              responses=errors(401, 429))
 def login(body: Login, request: Request) -> dict[str, Any]:
-    """Sign in: a bearer token for `Authorization: Bearer <token>`. Failed attempts are
-    throttled per handle and per address (429 with Retry-After)."""
+    """Sign in: a bearer token for `Authorization: Bearer <token>`. Attempts are
+    throttled per address, sign-ins per account, and wrong passwords earn growing
+    delays per account and address together (429 with Retry-After), never a lockout."""
     address = request.client.host if request.client else "unknown"
     token, expires_at = auth_of(request).login(body.handle, body.password, address)
     return {"token": token, "expires_at": to_iso(expires_at), "handle": body.handle}
@@ -54,7 +58,7 @@ def login(body: Login, request: Request) -> dict[str, Any]:
 
 @router.delete("/v1/sessions", status_code=204)
 def logout(request: Request, me: Principal = Depends(current)) -> Response:
-    """Sign out: the token stops working."""
+    """Sign out: the token stops working, and its live streams close on every node."""
     auth_of(request).logout(bearer_token(request) or "")
     return Response(status_code=204)
 

@@ -7,17 +7,22 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from sendable import __version__
-from sendable.api.auth import service_of
+from sendable.api.auth import bearer_token, service_of
+from sendable.api.metrics import is_operator
 from sendable.api.schemas import Health, Meta
+from sendable.shell.published import policy_digest
 
 router = APIRouter(tags=["meta"])
 
 
 @router.get("/v1/meta", response_model=Meta)
 def meta(request: Request) -> dict[str, Any]:
-    policy = service_of(request).policy
+    """The server's version, the oldest client it serves, and an opaque digest of its
+    policy (it changes when the policy does, and tells nothing about the values)."""
+    service = service_of(request)
+    policy = service.policy
     return {"version": __version__, "min_client_version": policy.clients.min_version,
-            "policy_digest": policy.digest()}
+            "policy_digest": policy_digest(service.shell.unit, policy, service.now())}
 
 
 @router.get("/healthz", response_model=Health)
@@ -29,5 +34,9 @@ def healthz(request: Request) -> dict[str, Any]:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
+    """Prometheus metrics, in the sender's view of every code; an operator who sends
+    `Authorization: Bearer <metrics token>` also gets the true codes."""
     m = request.app.state.metrics
-    return Response(m.render(), media_type=m.content_type)
+    operator = is_operator(request.app.state.metrics_token, bearer_token(request))
+    return Response(m.render(operator), media_type=m.content_type,
+                    headers={"Cache-Control": "no-store"})

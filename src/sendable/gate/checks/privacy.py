@@ -50,9 +50,12 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
                 "sender_follows": rel.sender_follows,
                 "recipient_follows": rel.recipient_follows,
                 "contact": rel.sender_is_contact}))
+    # A declined request reads to its sender exactly as one not yet answered: its
+    # messages still go to `requested` (the recipient never sees them) until the
+    # limit that applies to every request.
     if rel.is_request:
         limit = policy.requests.max_unanswered
-        if rel.conversation_state == "declined" or rel.unanswered >= limit:
+        if rel.unanswered >= limit:
             findings.append(Finding("privacy.request_limit", detail={
                 "unanswered": rel.unanswered, "limit": limit,
                 "declined": rel.conversation_state == "declined"}))

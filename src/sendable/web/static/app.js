@@ -1,7 +1,9 @@
 /* sendable pages: countdowns, and live updates over the API's stream.
  *
- * The stream is WebSocket /v1/stream, authenticated with this session's token
- * (the page carries it in <meta name="sendable-token">). It starts from the
+ * The stream is WebSocket /v1/stream, opened with a single-use stream ticket that
+ * POST /live/ticket gives this session (the session cookie and the page's CSRF token
+ * in <meta name="sendable-csrf">; the page never carries the session token), a new
+ * ticket for every (re)connection. It starts from the
  * cursor the server read before rendering this page (<meta name="sendable-cursor">),
  * so nothing that happened while the page loaded is missed, and it reconnects
  * with the last event id it saw, so nothing is missed across drops either.
@@ -86,13 +88,27 @@
     badge.appendChild(words);
     link.appendChild(badge);
   }
+  /* -- the API, as this page's signed-in account ---------------------------------------
+     Pages never hold the session token: a script's call carries the HttpOnly session
+     cookie (same origin only) and the page's CSRF token, which the API takes in place
+     of a bearer token. */
+  function signedIn() { return !!meta("sendable-live"); }
+  function api(path, options) {
+    options = options || {};
+    var headers = { "X-Sendable-CSRF": meta("sendable-csrf") || "" };
+    if (options.json !== undefined) headers["Content-Type"] = "application/json";
+    return fetch(path, {
+      method: options.method || "GET", credentials: "same-origin", headers: headers,
+      body: options.json !== undefined ? JSON.stringify(options.json) : undefined
+    });
+  }
+
   var unreadTimer = null;
   function refreshUnread() {
-    var token = meta("sendable-token");
-    if (!token) return;
+    if (!signedIn()) return;
     clearTimeout(unreadTimer);
     unreadTimer = setTimeout(function () {
-      fetch("/v1/me/unread", { credentials: "omit", headers: { "Authorization": "Bearer " + token } })
+      api("/v1/me/unread")
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (counts) {
           if (!counts) return;
@@ -104,10 +120,11 @@
   }
 
   window.sendable = { formatWait: formatWait, startCountdowns: startCountdowns, meta: meta,
-                      announce: announce, localTimes: localTimes, refreshUnread: refreshUnread };
+                      announce: announce, localTimes: localTimes, refreshUnread: refreshUnread,
+                      api: api, signedIn: signedIn };
 
   /* -- the live stream ---------------------------------------------------------------- */
-  function connect(token) {
+  function connect() {
     var cursor = meta("sendable-cursor");
     var delay = 1000;
     var status = document.getElementById("live-status");
@@ -120,9 +137,25 @@
       lostAnnounced = !on && (wasLive || lostAnnounced);
       wasLive = on;
     }
+    function retry() {
+      setTimeout(open, delay);
+      delay = Math.min(delay * 2, 15000);
+    }
     function open() {
+      fetch("/live/ticket", {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-Sendable-CSRF": meta("sendable-csrf") || "" }
+      }).then(function (r) {
+        if (r.status === 401 || r.status === 403) return null;  // signed out: stop
+        if (!r.ok) { retry(); return null; }
+        return r.json();
+      }).then(function (body) {
+        if (body && body.ticket) stream(body.ticket);
+      }).catch(retry);
+    }
+    function stream(ticket) {
       var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-      var url = scheme + location.host + "/v1/stream?token=" + encodeURIComponent(token);
+      var url = scheme + location.host + "/v1/stream?ticket=" + encodeURIComponent(ticket);
       if (cursor !== null && cursor !== "") url += "&after=" + encodeURIComponent(cursor);
       var ws = new WebSocket(url);
       ws.onmessage = function (msg) {
@@ -141,8 +174,7 @@
       ws.onclose = function (close) {
         show(false);
         if (close.code === 1008) return;  // signed out or session expired: don't hammer
-        setTimeout(open, delay);
-        delay = Math.min(delay * 2, 15000);
+        retry();
       };
     }
     open();
@@ -186,8 +218,7 @@
     }
     var refusal = document.getElementById("refusal");
     if (refusal) refusal.focus();
-    var token = meta("sendable-token");
-    if (token && "WebSocket" in window) connect(token);
+    if (meta("sendable-live") && "WebSocket" in window) connect();
     var pageName = document.body.getAttribute("data-page");
     document.addEventListener("sendable:event", function (e) {
       var kind = e.detail.kind;

@@ -1,6 +1,7 @@
 /* The conversation page: the composer's verdict before sending, and new messages live.
  *
- * As the text changes (debounced), the composer asks POST /v1/why whether it could be
+ * As the text changes (debounced), the composer asks POST /live/why (the same answer
+ * as /v1/why, with the session cookie and the page's CSRF token) whether it could be
  * sent now and shows the answer in an aria-live region: where it would go, or every
  * reason it can't, with the remedy. Those are the sender's reasons only: the server
  * never tells a sender what is private to someone else.
@@ -73,7 +74,7 @@
   }
 
   function setupComposer(form) {
-    var token = window.sendable.meta("sendable-token");
+    var csrf = window.sendable.meta("sendable-csrf") || "";
     var to = form.getAttribute("data-to");
     var text = form.querySelector("textarea");
     var box = form.querySelector(".verdict");
@@ -84,11 +85,11 @@
       if (controller) controller.abort();
       controller = "AbortController" in window ? new AbortController() : null;
       box.setAttribute("aria-busy", "true");
-      fetch("/v1/why", {
+      fetch("/live/why", {
         method: "POST",
-        credentials: "omit",
+        credentials: "same-origin",
         signal: controller ? controller.signal : undefined,
-        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
+        headers: { "X-Sendable-CSRF": csrf, "Content-Type": "application/json" },
         body: JSON.stringify({ to: to, text: text.value })
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
@@ -156,7 +157,7 @@
     var me = view.getAttribute("data-me");
     var list = document.getElementById("messages");
     var history = document.getElementById("history");
-    var token = window.sendable.meta("sendable-token");
+    var token = window.sendable.signedIn();  // the API takes the page's cookie and CSRF token
     var readSent = 0, unreadSeq = 0;
 
     function atBottom() {
@@ -189,10 +190,8 @@
       var id = view.getAttribute("data-conversation");
       if (!id || !token || unreadSeq <= readSent || document.visibilityState !== "visible") return;
       readSent = unreadSeq;
-      fetch("/v1/conversations/" + id + "/read", {
-        method: "POST", credentials: "omit",
-        headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
-        body: JSON.stringify({ seq: readSent })
+      window.sendable.api("/v1/conversations/" + id + "/read", {
+        method: "POST", json: { seq: readSent }
       }).catch(function () { readSent = 0; });
     }
     document.addEventListener("visibilitychange", markRead);
@@ -211,7 +210,7 @@
       var size = Number(view.getAttribute("data-page-size")) || 50;
       var url = "/v1/conversations/" + id + "/messages?limit=" + size +
                 "&before_seq=" + first.getAttribute("data-seq");
-      fetch(url, { credentials: "omit", headers: { "Authorization": "Bearer " + token } })
+      window.sendable.api(url)
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (body) {
           if (!body) return;
@@ -244,7 +243,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("composer");
-    if (form && window.sendable.meta("sendable-token")) setupComposer(form);
+    if (form && window.sendable.meta("sendable-live")) setupComposer(form);
     var view = document.querySelector(".conversation-view");
     if (view) setupLive(view);
   });

@@ -47,11 +47,9 @@
 
   /* One try: stored | refused (reasons) | rejected (a bad request) | queued (try again). */
   function post(item) {
-    var token = meta("sendable-token");
-    return fetch("/v1/messages", {
-      method: "POST", credentials: "omit",
-      headers: { "Authorization": "Bearer " + token, "Content-Type": "application/json" },
-      body: JSON.stringify({ to: item.to, text: item.text, client_msg_id: item.client_msg_id })
+    return window.sendable.api("/v1/messages", {
+      method: "POST",
+      json: { to: item.to, text: item.text, client_msg_id: item.client_msg_id }
     }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
         if (r.status === 201 && body && body.message) return { state: "stored", body: body };
@@ -85,7 +83,7 @@
      queued (the rest would meet the same network), so their order is kept. */
   var flushing = false, retryTimer = null, delay = 2000;
   function flush() {
-    if (flushing || !meta("sendable-token")) return;
+    if (flushing || !window.sendable.signedIn()) return;
     var items = load().filter(function (i) { return !inflight[i.client_msg_id]; });
     if (!items.length) return;
     flushing = true;
@@ -277,7 +275,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.getElementById("composer");
-    if (form && meta("sendable-token")) setupSending(form);
+    if (form && window.sendable.signedIn()) setupSending(form);
     flush();
   });
 })();
