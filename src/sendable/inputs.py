@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 from sendable.errors import Invalid
+from sendable.textcheck import problem
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 HANDLE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$")
@@ -22,8 +23,9 @@ MAX_TEXT = 4000
 def check_text(text: Any, field: str = "text", allow_empty: bool = False) -> str:
     if not isinstance(text, str):
         raise Invalid(f"{field} must be a string", field)
-    if not allow_empty and not text.strip():
-        raise Invalid(f"{field} must not be empty", field)
+    found = problem(text, allow_empty)
+    if found is not None:  # a lone surrogate, or nothing a reader would see
+        raise Invalid(f"{field} {found}", field)
     if len(text) > MAX_TEXT:
         raise Invalid(f"{field} is longer than {MAX_TEXT} characters", field)
     if "\x00" in text:  # PostgreSQL text cannot hold NUL; refuse it on every backend alike

@@ -6,11 +6,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sendable.textcheck import invalid_unicode
 
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        """A lone surrogate (valid JSON, no valid text) is refused naming its field."""
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and invalid_unicode(v) for v in items):
+            raise ValueError("must be valid Unicode (it holds a lone surrogate)")
+        return value
 
 
 class NewAccount(Body):

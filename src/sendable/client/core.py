@@ -22,6 +22,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from sendable.client.cache import Cache, CacheFile
+from sendable.client.checks import check_text
 from sendable.client.config import CLIENT_HEADER, Config, home_dir, normalise_server
 from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
@@ -256,6 +257,7 @@ class AsyncClient:
                    retry: Retry | None = None) -> SendResult:
         """Save the message in the outbox, then try to deliver it."""
         handle = self._require_session()
+        check_text(text)  # never queued: the server would refuse it every time
         item = self.outbox.add(self.server, handle, to, text, client_msg_id)
         return await self._deliver(item, retry or self.retry)
 
