@@ -17,7 +17,9 @@ refuses such text before it sends:
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from typing import Any, TextIO
 
 # Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt), plus blank-looking
 # letters and symbols (Hangul fillers are in it; the Braille blank is not).
@@ -32,7 +34,7 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 # marks (LRM, RLM, ALM) stay: they change one character's direction, as a writer of a
 # right-to-left language means them to.
 BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-_BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
+BIDI_TABLE = _BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 
 
 def invalid_unicode(text: str) -> bool:
@@ -66,3 +68,23 @@ def problem(text: str, allow_empty: bool = False) -> str | None:
         return ("must not be empty" if not text.strip()
                 else "must show something (it holds only invisible characters)")
     return None
+
+
+class DisplayStream:
+    """A text stream (`sys.stdout` or `sys.stderr`, looked up at each write, so a
+    redirected one is followed) that writes what it is given through `for_display`:
+    the command line shows messages, names and statements as they were written."""
+
+    def __init__(self, name: str = "stdout") -> None:
+        self._name = name
+
+    @property
+    def stream(self) -> TextIO:
+        return getattr(sys, self._name)
+
+    def write(self, text: str) -> int:
+        self.stream.write(text.translate(_BIDI))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:  # flush, isatty, fileno, encoding, ...
+        return getattr(self.stream, name)

@@ -108,7 +108,7 @@ class ModWhyQuery(Body):
 
 
 class NewReport(Body):
-    message_id: int | None = None
+    message_id: int | None = Field(None, ge=1, le=2**63 - 1)
     handle: str | None = Field(None, max_length=64)
     group_id: int | None = Field(None, ge=1, le=2**63 - 1)  # a whole group you are in
     reason: str
@@ -127,7 +127,7 @@ class ModAction(Body):
     action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
                     "close_group", "reopen_group"]
     handle: str | None = Field(None, max_length=64)
-    message_id: int | None = None
+    message_id: int | None = Field(None, ge=1, le=2**63 - 1)
     group_id: int | None = Field(None, ge=1, le=2**63 - 1)
     length: str | None = Field(None, alias="for", description="30s, 5m, 2h, 7d or permanent")
     scope: Literal["messaging", "account"] | None = None  # None: the policy's ban_scope

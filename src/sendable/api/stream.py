@@ -36,6 +36,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 from sendable.api.auth import auth_of, bearer_token, service_of
+from sendable.api.errors import error_response
+from sendable.api.validation import parse_cursor
 from sendable.errors import ServiceError
 from sendable.service import Service
 from sendable.shell.auth import Principal
@@ -152,19 +154,20 @@ async def _drain(ws: WebSocket) -> None:
 
 
 @router.websocket("/v1/stream")
-async def stream(ws: WebSocket, after: int | None = None, token: str | None = None) -> None:
+async def stream(ws: WebSocket, after: str | None = None, token: str | None = None) -> None:
     auth, service = auth_of(ws), service_of(ws)
     try:
         me: Principal = await run_in_threadpool(auth.authenticate, bearer_token(ws) or token)
     except ServiceError:
         await ws.close(code=1008, reason="sign in first")  # before accept: HTTP 403
         return
-    if after is not None and after < 0:
-        await ws.close(code=1008, reason="after must be an event id (0 or more)")
+    start, problem = parse_cursor(after)
+    if problem is not None:  # an HTTP 422 naming `after`, as any endpoint answers
+        await ws.send_denial_response(error_response(ws, 422, problem, "after"))  # type: ignore[arg-type]
         return
     await ws.accept()
     app = ws.app
-    cursor = after if after is not None else await run_in_threadpool(
+    cursor = start if start is not None else await run_in_threadpool(
         service.latest_event_id, me.id)
     metrics, notifier, poll = app.state.metrics, app.state.notifier, app.state.poll_seconds
     reader: EventReader = app.state.event_reader

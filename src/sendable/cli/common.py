@@ -13,6 +13,7 @@ from rich.console import Console
 
 from sendable.errors import ServiceError
 from sendable.policy import Policy, PolicyError, load_policy
+from sendable.textcheck import DisplayStream, for_display
 
 app = typer.Typer(help="sendable: direct messages that explain every send attempt.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -21,8 +22,9 @@ policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 
-console = Console()
-err = Console(stderr=True)
+# Through DisplayStream: no bidirectional control in a message or name reorders a line.
+console = Console(file=DisplayStream("stdout"))
+err = Console(file=DisplayStream("stderr"), stderr=True)
 
 DbOption = Annotated[str, typer.Option("--db", help="SQLite file or database URL.")]
 PolicyOption = Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")]
@@ -73,8 +75,13 @@ def run_service(db: str, policy: Path | None, action, args: dict[str, str]):  # 
         service.close()
 
 
+def say(text: str) -> None:
+    """A line for a person: bidirectional controls in it (a message, a name) removed."""
+    typer.echo(for_display(text))
+
+
 def done(as_json: bool, data: dict[str, Any], text: str) -> None:
     if as_json:
         print_json(data)
     else:
-        typer.echo(text)
+        say(text)

@@ -16,6 +16,7 @@ from sendable.api.errors import refusal_response
 from sendable.api.models import Forward, GroupMembers, GroupRename, GroupWhy, LinkToken, NewGroup
 from sendable.api.responses import JSON
 from sendable.api.routes.messages import send_reply
+from sendable.api.validation import Cursor
 from sendable.reasons import INVITE_MASKS, for_audience, http_status, render_all
 from sendable.shell.auth import Principal
 from sendable.shell.groups import InviteResult
@@ -126,7 +127,7 @@ def unmute(request: Request, group_id: int = GroupId,
 
 
 @router.get("/v1/groups/{group_id}/messages")
-def messages(request: Request, group_id: int = GroupId, after_seq: int = 0,
+def messages(request: Request, group_id: int = GroupId, after_seq: Cursor = 0,
              me: Principal = Depends(current)) -> dict[str, Any]:
     """What you see of the group: never the messages of someone you blocked."""
     rows = service_of(request).group_chat.history(me.handle, group_id, max(0, after_seq))

@@ -10,6 +10,7 @@ from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
+from sendable.api.validation import Cursor, IdPath
 from sendable.reasons import render_all
 from sendable.service import SendAttempt, SendResult
 from sendable.shell.auth import Principal
@@ -83,7 +84,7 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
 
 
 @router.get("/v1/conversations/{conversation_id}/messages")
-def messages(conversation_id: int, request: Request, after_seq: int = Query(0, ge=0),
+def messages(request: Request, conversation_id: int = IdPath, after_seq: Cursor = 0,
              limit: int = Query(50, ge=1, le=200),
              me: Principal = Depends(current)) -> dict[str, Any]:
     """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
@@ -92,7 +93,7 @@ def messages(conversation_id: int, request: Request, after_seq: int = Query(0, g
 
 
 @router.post("/v1/conversations/{conversation_id}/accept")
-def accept(conversation_id: int, request: Request,
+def accept(request: Request, conversation_id: int = IdPath,
            me: Principal = Depends(current)) -> dict[str, Any]:
     """Accept a message request: it moves to the inbox."""
     service_of(request).accept_conversation(me.handle, conversation_id)
@@ -100,7 +101,7 @@ def accept(conversation_id: int, request: Request,
 
 
 @router.post("/v1/conversations/{conversation_id}/decline")
-def decline(conversation_id: int, request: Request,
+def decline(request: Request, conversation_id: int = IdPath,
             me: Principal = Depends(current)) -> dict[str, Any]:
     service_of(request).decline_conversation(me.handle, conversation_id)
     return {"conversation_id": conversation_id, "state": "declined"}
