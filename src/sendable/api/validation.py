@@ -5,14 +5,20 @@ database error."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
 from pydantic import Field
 
 from sendable.inputs import MAX_ID
 
-IdPath = Path(ge=1, le=MAX_ID)  # {conversation_id}, {appeal_id}, {message_id}, ...
+
+def id_path() -> Any:
+    """A path id ({conversation_id}, {appeal_id}, ...): a fresh parameter for each use
+    (FastAPI names a parameter object after the first argument it is given to)."""
+    return Path(ge=1, le=MAX_ID)
+
+
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]  # an id in a body
 Cursor = Annotated[int, Query(ge=0, le=MAX_ID)]  # after_seq, after
 

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sendable.api.validation import IdPath
+from sendable.api.validation import id_path
 from sendable.durations import parse_duration
 from sendable.errors import Forbidden, Invalid, NotFound, ServiceError
 from sendable.inputs import check_until
@@ -44,7 +44,7 @@ def groups(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse
 
 
 @router.post("/groups/{group_id}/{action}")
-def group_action(action: str, request: Request, group_id: int = IdPath,
+def group_action(action: str, request: Request, group_id: int = id_path(),
                  form: dict[str, str] = Depends(checked_form),
                  me: Principal = Depends(moderator)) -> Response:
     if action not in ("close", "reopen"):
@@ -121,14 +121,14 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
 
 
 @router.post("/held/{message_id}/release")
-def release(request: Request, message_id: int = IdPath, form: dict[str, str] = Depends(checked_form),
+def release(request: Request, message_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
             me: Principal = Depends(moderator)) -> Response:
     service_of(request).release(message_id, me.handle)
     return redirect("/mod#held", "done")
 
 
 @router.post("/messages/{message_id}/label")
-def label(request: Request, message_id: int = IdPath, form: dict[str, str] = Depends(checked_form),
+def label(request: Request, message_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
           me: Principal = Depends(moderator)) -> Response:
     """A moderator's spam verdict on a reported message: the spam model learns from it."""
     verdict = form.get("verdict")
@@ -139,7 +139,7 @@ def label(request: Request, message_id: int = IdPath, form: dict[str, str] = Dep
 
 
 @router.post("/appeals/{appeal_id}")
-def decide(request: Request, appeal_id: int = IdPath, form: dict[str, str] = Depends(checked_form),
+def decide(request: Request, appeal_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
            me: Principal = Depends(moderator)) -> Response:
     service_of(request).decide_appeal(appeal_id, form.get("decision", ""), me.handle,
                                       form.get("note", "").strip() or None)

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from sendable.api.validation import IdPath
+from sendable.api.validation import id_path
 from sendable.errors import Invalid, NotFound, ServiceError
 from sendable.inputs import WHO_CAN_MESSAGE, parse_id
 from sendable.reasons import http_status, render_all
@@ -200,7 +200,7 @@ def send(handle: str, request: Request, form: dict[str, str] = Depends(checked_f
 
 
 @router.post("/requests/{conversation_id}/{choice}")
-def answer_request(choice: str, request: Request, conversation_id: int = IdPath,
+def answer_request(choice: str, request: Request, conversation_id: int = id_path(),
                    form: dict[str, str] = Depends(checked_form),
                    me: Principal = Depends(signed_in)) -> Response:
     service = service_of(request)

@@ -10,7 +10,7 @@ from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
 from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
 from sendable.api.responses import JSON
-from sendable.api.validation import Cursor, IdPath
+from sendable.api.validation import Cursor, id_path
 from sendable.reasons import render_all
 from sendable.service import SendAttempt, SendResult
 from sendable.shell.auth import Principal
@@ -84,7 +84,7 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
 
 
 @router.get("/v1/conversations/{conversation_id}/messages")
-def messages(request: Request, conversation_id: int = IdPath, after_seq: Cursor = 0,
+def messages(request: Request, conversation_id: int = id_path(), after_seq: Cursor = 0,
              limit: int = Query(50, ge=1, le=200),
              me: Principal = Depends(current)) -> dict[str, Any]:
     """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
@@ -93,7 +93,7 @@ def messages(request: Request, conversation_id: int = IdPath, after_seq: Cursor 
 
 
 @router.post("/v1/conversations/{conversation_id}/accept")
-def accept(request: Request, conversation_id: int = IdPath,
+def accept(request: Request, conversation_id: int = id_path(),
            me: Principal = Depends(current)) -> dict[str, Any]:
     """Accept a message request: it moves to the inbox."""
     service_of(request).accept_conversation(me.handle, conversation_id)
@@ -101,7 +101,7 @@ def accept(request: Request, conversation_id: int = IdPath,
 
 
 @router.post("/v1/conversations/{conversation_id}/decline")
-def decline(request: Request, conversation_id: int = IdPath,
+def decline(request: Request, conversation_id: int = id_path(),
             me: Principal = Depends(current)) -> dict[str, Any]:
     service_of(request).decline_conversation(me.handle, conversation_id)
     return {"conversation_id": conversation_id, "state": "declined"}

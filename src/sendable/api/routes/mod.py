@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sendable.api.auth import moderator, service_of
 from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, ModWhyReply
 from sendable.api.responses import JSON
-from sendable.api.validation import IdPath
+from sendable.api.validation import id_path
 from sendable.durations import parse_duration
 from sendable.errors import Invalid
 from sendable.reasons import render_all
@@ -76,7 +76,7 @@ def action(body: ModAction, request: Request,
 
 
 @router.post("/v1/mod/appeals/{appeal_id}")
-def decide(body: AppealDecision, request: Request, appeal_id: int = IdPath,
+def decide(body: AppealDecision, request: Request, appeal_id: int = id_path(),
            me: Principal = Depends(moderator)) -> dict[str, Any]:
     """Uphold or overturn; overturning removes the strike and lifts its ban."""
     return service_of(request).decide_appeal(appeal_id, body.decision, me.handle, body.note)
