@@ -188,8 +188,8 @@ class Sending:
                     results.append(refused)
                 except Exception:
                     batch.counters.undo(mark)
-                    log.warning("a send failed inside its batch; the others go on",
-                                exc_info=True)
+                    log.warning("a send failed inside its batch of %d; the others go on",
+                                len(attempts), exc_info=True)
                     results.append(_RETRY)
             # Counted before the commit, while the senders are locked: the next send
             # (on any node) sees them. A commit that then fails leaves extra events in
