@@ -1,3 +1,3 @@
-from sendable.cli import app
+from sendable.cli import main
 
-app(prog_name="sendable")
+main()

@@ -50,3 +50,21 @@ def parse_rate(text: str) -> RateLimit:
     if window <= 0:
         raise ValueError(f"{text!r}: the period must be longer than zero")
     return RateLimit(count, float(window), text)
+
+
+_SHOWN_UNITS = (("d", 86400), ("h", 3600), ("m", 60), ("s", 1))
+
+
+def format_duration(seconds: float) -> str:
+    """A wait as people read it: the two largest units, like "6d 23h", "2h 5m", "45s"."""
+    left = max(0, int(seconds))
+    parts: list[str] = []
+    for unit, size in _SHOWN_UNITS:
+        if left >= size or (unit == "s" and not parts):
+            parts.append(f"{left // size}{unit}")
+            left %= size
+        elif parts:
+            break
+        if len(parts) == 2 or (parts and not left):
+            break
+    return " ".join(parts)

@@ -51,6 +51,10 @@ Rate = Annotated[RateLimit, BeforeValidator(_rate)]
 Version = Annotated[str, BeforeValidator(_version)]
 LadderStep = Annotated[str, BeforeValidator(_ladder_step)]
 Action = Literal["block", "hold", "allow"]
+# A threshold: a number, or "auto" (chosen from the learned model's cross-validated
+# scores for the section's target_fpr).
+AutoThreshold = Annotated[float, Field(ge=0)] | Literal["auto"]
+TargetFpr = Annotated[float, Field(gt=0, lt=1)]
 
 
 class _Section(BaseModel):
@@ -86,12 +90,13 @@ class Spam(_Section):
     max_links: int = Field(ge=0)
     blocked_domains: tuple[str, ...]
     blocked_terms: tuple[str, ...]
-    content_threshold: float = Field(gt=0)
+    content_threshold: Annotated[float, Field(gt=0)] | Literal["auto"]
     duplicate_recipients: int = Field(ge=1)
     duplicate_window: Duration
     duplicate_similarity: float = Field(gt=0, le=1)
     fanout_per_hour: int = Field(ge=1)
     min_reputation: float = Field(ge=0, le=1)
+    target_fpr: TargetFpr = 0.005
 
 
 class GuidelineActions(_Section):
@@ -118,6 +123,9 @@ class Guidelines(_Section):
     offensive_threshold: float = Field(ge=0)
     extra_terms: ExtraTerms
     actions: GuidelineActions
+    target_fpr: TargetFpr = 0.03
+    model_threshold: AutoThreshold = "auto"
+    veto_threshold: AutoThreshold = "auto"
 
 
 class Enforcement(_Section):

@@ -197,7 +197,7 @@ def info(code: str) -> ReasonInfo:
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
-    """Findings in contract precedence, the primary first."""
+    """Findings in precedence (PRECEDENCE), the primary first."""
     return sorted(findings, key=lambda f: _RANK[f.code])
 
 
@@ -234,7 +234,7 @@ def for_audience(findings: Iterable[Finding], audience: str,
 
 
 def render(finding: Finding, audience: str = "sender") -> dict[str, Any]:
-    """One reason as the JSON the API answers with (call after `for_audience`)."""
+    """One reason as JSON (docs/reasons.md) (call after `for_audience`)."""
     entry = CATALOGUE[finding.code]
     out: dict[str, Any] = {
         "code": finding.code,

@@ -1,4 +1,4 @@
-"""The scenario runner.
+"""The scenario runner (the file format: docs/scenarios.md; its shape: scenario_format.py).
 
 Each scenario gets a fresh service on a real SQLite file and a fixed clock,
 loads its state, and runs its steps through the same service code the API
@@ -24,8 +24,8 @@ from sendable.clock import FixedClock, parse_iso
 from sendable.durations import parse_duration
 from sendable.errors import ServiceError
 from sendable.policy import PolicyError, build_policy
-from sendable.reasons import for_audience, render_all
-from sendable.scenario_groups import GROUP_STEP_KINDS, INVITE_KEYS, GroupSteps, ScenarioStepError
+from sendable.scenario_expect import check_expectations, observed_of, substitute
+from sendable.scenario_groups import GROUP_STEP_KINDS, GroupSteps, ScenarioStepError
 from sendable.service import SendResult, Service
 from sendable.store.engine import connect, migrate
 from sendable.store.temporary import (
@@ -91,13 +91,19 @@ def load_scenarios(path: Path) -> list[dict[str, Any]]:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as error:
-        raise ScenarioError(f"not valid YAML: {error}") from None
+        raise ScenarioError(f"not valid YAML: {' '.join(str(error).split())}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"cannot read it: {error}") from None
     if isinstance(data, dict) and "scenarios" in data:
         data = data["scenarios"]
+    if data is None:
+        raise ScenarioError("the file is empty")
     items = data if isinstance(data, list) else [data]
-    for item in items:
+    for number, item in enumerate(items, start=1):
         if not isinstance(item, dict):
-            raise ScenarioError("a scenario must be a mapping")
+            where = f"scenario {number}: " if len(items) > 1 else ""
+            raise ScenarioError(f"{where}a scenario must be a mapping (name:, accounts:, "
+                                f"steps: …), not {type(item).__name__}")
     return items
 
 
@@ -195,11 +201,11 @@ class _Run(GroupSteps):
                 continue
             times = int(step.get("repeat", 1))
             for i in range(1, times + 1):
-                self.run_step(number, _substitute(step, i) if "repeat" in step else step)
+                self.run_step(number, substitute(step, i) if "repeat" in step else step)
         return self.result
 
     def observed(self, outcome: str, findings: Any, audience: str) -> dict[str, Any]:
-        return _observed(outcome, findings, audience)
+        return observed_of(outcome, findings, audience)
 
     def fail(self, number: int, kind: str, message: str) -> None:
         self.result.failures.append(
@@ -236,7 +242,7 @@ class _Run(GroupSteps):
     def step_send(self, args: dict[str, Any]) -> dict[str, Any]:
         if "group" in args:
             group_result = self.group_send(args)
-            return _observed(group_result.outcome, group_result.decision.findings,
+            return observed_of(group_result.outcome, group_result.decision.findings,
                              args.get("audience", "sender"))
         sender, to, text, client = self._attempt(args)
         result: SendResult = self.service.send(sender, to, text, client,
@@ -246,16 +252,16 @@ class _Run(GroupSteps):
             self.last_message = result.message["id"]
             if result.outcome == "held":
                 self.last_held = result.message["id"]
-        return _observed(result.outcome, result.decision.findings,
+        return observed_of(result.outcome, result.decision.findings,
                          args.get("audience", "sender"))
 
     def step_why(self, args: dict[str, Any]) -> dict[str, Any]:
         if "group" in args:
             outcome, findings, masks = self.group_why(args)
-            return _observed(outcome, findings, args.get("audience", "sender"), masks)
+            return observed_of(outcome, findings, args.get("audience", "sender"), masks)
         sender, to, text, client = self._attempt(args)
         decision = self.service.why(sender, to, text, client)
-        return _observed(decision.outcome, decision.findings, args.get("audience", "sender"))
+        return observed_of(decision.outcome, decision.findings, args.get("audience", "sender"))
 
     def step_advance(self, args: Any) -> None:
         self.clock.advance(parse_duration(str(args)))
@@ -367,71 +373,6 @@ class _Run(GroupSteps):
         return self.service.status(self.ensure(args["handle"]))
 
 
-def _substitute(value: Any, i: int) -> Any:
-    if isinstance(value, str):
-        return value.replace("{i}", str(i))
-    if isinstance(value, dict):
-        return {k: _substitute(v, i) for k, v in value.items() if k != "repeat"}
-    if isinstance(value, list):
-        return [_substitute(v, i) for v in value]
-    return value
-
-
-def _observed(outcome: str, findings: Iterable[Any], audience: str,
-              masks: dict[str, str] | None = None) -> dict[str, Any]:
-    findings = list(findings)
-    shown = for_audience(findings, audience, masks)
-    rendered = render_all(findings, audience, masks)
-    primary = rendered[0] if rendered else None
-    return {
-        "outcome": outcome,
-        "sendable": outcome != "refused",
-        "codes": [f.code for f in shown],
-        "code": primary["code"] if primary else None,
-        "retry_after": primary["retry_after"] if primary else None,
-        "appealable": primary["appealable"] if primary else None,
-    }
-
-
-def _in_range(value: Any, bounds: Any) -> bool:
-    if bounds is None:  # `retry_after: null`: no wait at all
-        return value is None
-    if value is None:
-        return False
-    if isinstance(bounds, dict):
-        low, high = bounds.get("min"), bounds.get("max")
-        return (low is None or value >= low) and (high is None or value <= high)
-    return value == bounds
-
-
-def check_expectations(expect: dict[str, Any], observed: dict[str, Any]) -> list[str]:
-    problems = []
-    for key, wanted in expect.items():
-        got = observed.get(key)
-        if key == "codes":
-            missing = [c for c in wanted if c not in observed.get("codes", [])]
-            if missing:
-                problems.append(f"expected codes {missing} among {observed.get('codes')}")
-        elif key == "not_codes":
-            present = [c for c in wanted if c in observed.get("codes", [])]
-            if present:
-                problems.append(f"expected no {present}, got {observed.get('codes')}")
-        elif key in INVITE_KEYS and key in observed:
-            if sorted(map(str, wanted or [])) != sorted(got):
-                problems.append(f"expected {key} {wanted}, got {got}")
-        elif key in people.EXPECT_KEYS:
-            problems += people.handle_problems(key, wanted, observed)
-        elif key in ("retry_after", "reputation"):
-            if not _in_range(got, wanted):
-                problems.append(f"expected {key} {wanted}, got {got}")
-        elif key not in observed:
-            problems.append(f"unknown expectation {key!r}")
-        elif got != wanted:
-            detail = f" ({observed.get('code')})" if key == "outcome" and observed.get("code") else ""
-            problems.append(f"expected {key} {wanted!r}, got {got!r}{detail}")
-    return problems
-
-
 def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
     files: list[Path] = []
     for raw in paths:
@@ -474,6 +415,14 @@ def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None 
                  counters: str | None = None, keep_in: Path | None = None) -> ScenarioResult:
     """Run one scenario on a fresh database. `keep_in`: a folder where its SQLite file
     (scenario.db) is made and left afterwards, to look at what it stored."""
+    from sendable.scenario_format import check
+
+    problems = check(spec, _STEP_KINDS)
+    if problems:  # malformed: every problem named, nothing run
+        named = ScenarioResult(file, problems[0].scenario)
+        named.failures += [Failure(file, p.scenario, p.step, p.kind, p.message)
+                           for p in problems]
+        return named
     with ExitStack() as stack:
         if is_server_db(db):
             scenario_db = stack.enter_context(temporary_db(db))

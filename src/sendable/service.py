@@ -105,8 +105,16 @@ class Service:
     def why(self, sender: str, to: str, text: str = "", client: str | None = None) -> Decision:
         return self.sending.why(sender, to, text, client)
 
-    def train_spam(self, rows: list[tuple[bool, str]]) -> dict[str, int]:
-        return self.models.train(rows, self.now())
+    def train_spam(self, rows: list[tuple[bool, str]], source: str = "file") -> dict[str, Any]:
+        return self.models.train(rows, self.now(), "spam", source)
+
+    def train_guidelines(self, rows: list[tuple[bool, str]], source: str = "file",
+                         categories: list[str | None] | None = None) -> dict[str, Any]:
+        return self.models.train(rows, self.now(), "abuse", source, categories)
+
+    def retrain(self, kind: str) -> dict[str, Any]:
+        """Rebuild the spam or abuse model from every label (files and verdicts)."""
+        return self.models.retrain(kind, self.now())
 
     def label_message(self, message_id: int, is_spam: bool, actor: str | None = None) -> None:
         self.moderation.label_message(message_id, is_spam, actor)

@@ -85,7 +85,9 @@ def test_garbage_file_is_reported_and_rebuilt_keeping_the_outbox(server, proxy, 
 
 def test_torn_pages_fail_sqlites_check(server, user, home):
     a, b = user("a"), user("b")
-    fill(server.url, a, b, home, [f"line {i} " * 40 for i in range(30)])
+    fill(server.url, a, b, home, [f"Day {i}: we walked to the harbour, had lunch with Sam and talked "
+                                  f"about the trip in {1990 + i}, then took the late train home." * 3
+                                  for i in range(30)])
     path = home / "cache.db"
     db = sqlite3.connect(path)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

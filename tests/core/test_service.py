@@ -209,7 +209,8 @@ def test_a_private_account_declines_a_follow_request(make_service) -> None:
     assert s.follow("alice", "priv") == "pending"  # they may ask again
 
 
-def test_a_moderators_spam_verdict_teaches_every_node(tmp_path, clock) -> None:
+def test_a_model_swap_on_one_node_is_used_by_the_next_send_and_why_on_another(
+        tmp_path, clock) -> None:
     from sendable.policy import build_policy
     from sendable.service import Service
 
@@ -218,16 +219,23 @@ def test_a_moderators_spam_verdict_teaches_every_node(tmp_path, clock) -> None:
     for handle in ("alice", "bob"):
         a.create_account(handle, created_at=0.0, verified=True)
     b = Service.open(db, build_policy(), clock)  # a second node on the same store
-    message = a.send("alice", "bob", "cheap watches here").message["id"]
-    a.label_message(message, True)
-    assert a.analyser.spam_model.examples == 1
-    assert b.analyser.spam_model.examples == 0
-    b.models.CHECK_SECONDS = 0.0  # look now rather than in 30 s
-    b.send("bob", "alice", "hello back")
-    assert b.analyser.spam_model.examples == 1
-    b.label_message(message, True)  # teaching refreshes first: nothing of a's is lost
-    a.models.CHECK_SECONDS = 0.0
-    a.send("alice", "bob", "another")
-    assert a.analyser.spam_model.examples == b.analyser.spam_model.examples == 2
+    pitch = "zorblax tokens now, zorblax tokens"
+    assert b.send("alice", "bob", pitch).outcome == "requested"  # the shipped model: fine
+    assert a.models.version == b.models.version == 0
+    message = a.send("alice", "bob", "see you at the zorblax later").message["id"]
+    a.label_message(message, False)  # a verdict is a label, not a model change
+    assert a.models.version == 0
+    rows = ([(True, f"zorblax tokens cheap today {i} zorblax") for i in range(40)]
+            + [(False, f"dinner at mine on friday {i} ok") for i in range(300)])
+    summary = a.train_spam(rows)
+    assert summary["version"] == a.models.version >= 1
+    # b has not looked yet; its next why and send do, in their own transaction.
+    decision = b.why("alice", "bob", pitch)
+    assert b.models.version == a.models.version
+    spam = [f for f in decision.findings if f.code == "spam.content"]
+    assert spam and spam[0].detail["model_version"] == a.models.version
+    result = b.send("alice", "bob", pitch)
+    assert result.outcome == "refused"
+    assert result.decision.findings[0].detail["model_version"] == a.models.version
     a.close()
     b.close()

@@ -34,9 +34,9 @@ def mod(db: str, *args: str) -> tuple[int, str]:
 
 
 def data(db: str, *args: str) -> object:
-    code, out = mod(db, *args, "--json")
-    assert code == 0, out
-    return json.loads(out)
+    result = runner.invoke(app, ["mod", *args, "--json", "--db", db])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)  # stderr says which database
 
 
 def test_ban_for_a_while_then_unban(db: str) -> None:
@@ -50,7 +50,7 @@ def test_ban_for_a_while_then_unban(db: str) -> None:
 
 
 def test_ban_without_for_is_permanent(db: str) -> None:
-    code, out = mod(db, "ban", "bob", "--scope", "account")
+    code, out = mod(db, "ban", "bob", "--scope", "account", "--by", "mod")
     assert code == 0 and "permanently" in out
     [entry] = data(db, "explain", "bob")
     assert entry["until"] is None and entry["scope"] == "account"
@@ -60,11 +60,11 @@ def test_strike_applies_the_ladder_from_the_policy(db: str, tmp_path: Path) -> N
     policy = tmp_path / "policy.toml"
     policy.write_text('[enforcement]\nladder = ["7d"]\n')
     first = runner.invoke(app, ["mod", "strike", "carol", "--category", "hate", "--json",
-                                "--db", db, "--policy", str(policy)])
+                                "--by", "mod", "--db", db, "--policy", str(policy)])
     assert first.exit_code == 0, first.output
-    status = json.loads(first.output)["status"]
+    status = json.loads(first.stdout)["status"]
     assert status["strikes"] == 1 and status["banned"] is True  # the policy's ladder: 7d
-    status = data(db, "strike", "dave", "--category", "hate")["status"]
+    status = data(db, "strike", "dave", "--category", "hate", "--by", "mod")["status"]
     assert status["strikes"] == 1 and status["banned"] is False  # the default: a warning
 
 
@@ -112,18 +112,19 @@ def test_resolve_reports(db: str) -> None:
 
 
 @pytest.mark.parametrize(("args", "named"), [
-    (["ban", "alice", "--for", "soon"], "--for"),
-    (["ban", "alice", "--scope", "galaxy"], "--scope"),
-    (["ban", "nobody"], "HANDLE"),
+    (["ban", "alice", "--for", "soon", "--by", "mod"], "--for"),
+    (["ban", "alice", "--scope", "galaxy", "--by", "mod"], "--scope"),
+    (["ban", "nobody", "--by", "mod"], "HANDLE"),
+    (["ban", "alice"], "--by"),
     (["ban", "alice", "--by", "bob"], "--by"),
     (["ban", "alice", "--by", "ghost"], "--by"),
-    (["strike", "alice", "--category", "rudeness"], "--category"),
-    (["release", "999"], "MESSAGE_ID"),
-    (["decide", "999", "uphold"], "APPEAL_ID"),
-    (["decide", "1", "perhaps"], "DECISION"),
+    (["strike", "alice", "--category", "rudeness", "--by", "mod"], "--category"),
+    (["release", "999", "--by", "mod"], "MESSAGE_ID"),
+    (["decide", "999", "uphold", "--by", "mod"], "APPEAL_ID"),
+    (["decide", "1", "perhaps", "--by", "mod"], "DECISION"),
     (["appeals", "--state", "pending"], "--state"),
     (["explain", "nobody"], "HANDLE"),
-    (["resolve", "alice"], "HANDLE"),
+    (["resolve", "alice", "--by", "mod"], "HANDLE"),
 ])
 def test_bad_arguments_exit_2_naming_them(db: str, args: list[str], named: str) -> None:
     code, out = mod(db, *args)
@@ -133,7 +134,8 @@ def test_bad_arguments_exit_2_naming_them(db: str, args: list[str], named: str) 
 
 def test_the_installed_command_exits_2(db: str) -> None:
     exe = Path(sys.executable).with_name("sendable")
-    result = subprocess.run([str(exe), "mod", "ban", "alice", "--for", "forever", "--db", db],
+    result = subprocess.run([str(exe), "mod", "ban", "alice", "--for", "forever", "--by", "mod",
+                             "--db", db],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "--for" in result.stderr

@@ -174,7 +174,7 @@ def test_verification_clears_a_flag_from_reports(world: World) -> None:
 
 
 def test_verification_clears_a_moderators_flag_too(world: World) -> None:
-    # The rule: restricted "until it completes verification or a moderator
+    # account.flagged: restricted "until it completes verification or a moderator
     # clears the flag", whoever raised it.
     world.account("mod", role="moderator")
     world.account("alice", verified=False, email="alice@example.org")

@@ -7,7 +7,7 @@ import pytest
 from sendable.text.evaluate import evaluate_guidelines, read_labelled_csv
 from sendable.text.guidelines import CATEGORIES, CategoryMatch, GuidelineClassifier
 from sendable.text.lexicons import load_lexicon
-from sendable.text.offensive import offensive_scorer, reference_probability
+from sendable.text.offensive import offensive_scorer, reference_probabilities
 
 EVAL_CSV = Path(__file__).resolve().parents[2] / "data" / "eval" / "guidelines.csv"
 DEFAULT_ACTIONS = {c: "block" for c in CATEGORIES} | {"misinformation": "hold"}
@@ -127,10 +127,13 @@ def test_model_only_counts_when_someone_is_addressed() -> None:
 
 
 def test_fast_model_path_agrees_with_predict_prob() -> None:
+    # The package's own predict_prob() figures, recorded when its weights were exported
+    # to JSON (data/offensive/export.py): reading the JSON reproduces them.
     score = offensive_scorer()
-    for text in [ABUSIVE, "hello there friend", "this game is killing me", "", "!!!",
-                 "fuck off you worthless piece of shit", "I could kill for a pizza"]:
-        assert score(text) == pytest.approx(reference_probability(text), abs=1e-9)
+    reference = reference_probabilities()
+    assert len(reference) >= 5
+    for text, expected in reference.items():
+        assert score(text) == pytest.approx(expected, abs=1e-7)
 
 
 def test_eval_set_precision_and_recall(classifier: GuidelineClassifier) -> None:

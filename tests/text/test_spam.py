@@ -2,18 +2,19 @@ from pathlib import Path
 
 import pytest
 
+from sendable.text.detectors import Detector
+from sendable.text.learn import default_spam, train_spam
 from sendable.text.links import extract_links
 from sendable.text.normalise import TermMatcher
-from sendable.text.spam import ContentScore, SpamFeature, SpamModel, score_content
-from sendable.text.spam_eval import evaluate_spam, read_spam_csv
-from sendable.text.spam_model import MIN_EXAMPLES_PER_CLASS
+from sendable.text.spam import ContentScore, SpamFeature, score_content
+from sendable.text.spam_eval import evaluate_spam, read_spam_csv, spam_scores
 
-THRESHOLD = 1.0  # the policy default spam.content_threshold
+THRESHOLD = 1.0  # the hand score's line (used when no detector is in force)
 EVAL = Path(__file__).resolve().parents[2] / "data" / "eval"
 
 
-def score(text: str, model: SpamModel | None = None, blocked: TermMatcher | None = None) -> ContentScore:
-    return score_content(text, extract_links(text), blocked, model)
+def score(text: str, blocked: TermMatcher | None = None) -> ContentScore:
+    return score_content(text, extract_links(text), blocked)
 
 
 def names(result: ContentScore) -> set[str]:
@@ -21,10 +22,8 @@ def names(result: ContentScore) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def trained() -> SpamModel:
-    model = SpamModel()
-    model.train(read_spam_csv(EVAL / "spam_train.csv"))
-    return model
+def trained() -> Detector:
+    return train_spam(read_spam_csv(EVAL / "spam_train.csv"), 0.005)
 
 
 # --- hand-made features -------------------------------------------------------
@@ -55,9 +54,12 @@ def test_obvious_spam_is_refused_and_explained() -> None:
         "click here, no wait, the other button",
     ],
 )
-def test_ordinary_chat_is_never_refused(text: str, trained: SpamModel) -> None:
-    assert score(text).score < 0.6  # a margin below the threshold, without the model
-    assert score(text, trained).score < THRESHOLD
+def test_ordinary_chat_is_never_refused(text: str, trained: Detector) -> None:
+    assert score(text).score < 0.6  # a margin below the hand line
+    for detector in (trained, default_spam()):
+        assert detector is not None
+        p = spam_scores([text], detector)[0]
+        assert p < detector.threshold(0.005).threshold, (text, p)
 
 
 def test_no_single_hand_feature_refuses_alone() -> None:
@@ -91,7 +93,7 @@ def test_link_features_use_the_links_given() -> None:
     result = score(text)
     assert {"shortener_links", "many_links", "bait_host"} <= names(result)
     # The caller extracts links once; passing none means no link features.
-    assert not {"shortener_links", "many_links", "bait_host"} & names(score_content(text, [], None, None))
+    assert not {"shortener_links", "many_links", "bait_host"} & names(score_content(text, [], None))
 
 
 def test_blocked_terms_are_reported_separately() -> None:
@@ -107,76 +109,6 @@ def test_features_are_sorted_by_weight() -> None:
     assert weights == sorted(weights, reverse=True)
 
 
-# --- naive Bayes model -------------------------------------------------------
-
-
-SPAM = [f"win a free prize now click link {i}" for i in range(MIN_EXAMPLES_PER_CLASS)]
-HAM = [f"see you at dinner tonight love {i}" for i in range(MIN_EXAMPLES_PER_CLASS)]
-
-
-def test_untrained_model_contributes_nothing() -> None:
-    model = SpamModel()
-    assert model.examples == 0
-    assert model.prob_spam("win a free prize") is None
-    text = "win a free prize now"
-    assert score(text, model) == score(text, None)
-
-
-def test_model_trained_on_one_class_abstains() -> None:
-    model = SpamModel()
-    model.train((True, t) for t in SPAM * 5)
-    assert model.examples == 5 * len(SPAM)
-    assert model.prob_spam("see you at dinner") is None
-    assert "model" not in names(score("see you at dinner", model))
-
-
-def test_model_learns_and_updates_online() -> None:
-    model = SpamModel()
-    model.train([(True, t) for t in SPAM] + [(False, t) for t in HAM[:-1]])
-    assert model.prob_spam("free prize") is None  # one ham short of ready
-    model.update(HAM[-1], is_spam=False)
-    assert model.examples == 2 * MIN_EXAMPLES_PER_CLASS
-    p_spam, p_ham = model.prob_spam("click for a free prize"), model.prob_spam("dinner tonight?")
-    assert p_spam is not None and p_ham is not None
-    assert p_spam > 0.9 and p_ham < 0.1
-
-    # A moderator confirms a new kind of spam; the model moves towards it.
-    before = model.prob_spam("cheap watches replica")
-    for _ in range(5):
-        model.update("cheap watches replica sale", is_spam=True)
-    after = model.prob_spam("cheap watches replica")
-    assert before is not None and after is not None and after > before
-    assert after > 0.9
-
-
-def test_model_json_round_trip() -> None:
-    model = SpamModel()
-    model.train([(True, t) for t in SPAM] + [(False, t) for t in HAM])
-    model.update("zürich café 🎉 $500!!", is_spam=True)
-    copy = SpamModel.from_json(model.to_json())
-    assert copy.examples == model.examples
-    assert copy.class_counts == model.class_counts
-    for text in ["free prize", "dinner tonight", "zürich café 🎉 $500!!", "unseen words entirely"]:
-        assert copy.prob_spam(text) == model.prob_spam(text)
-    assert copy.to_json() == model.to_json()
-    # Still learns after a round trip, exactly as the original would.
-    copy.update("new spam text", True)
-    model.update("new spam text", True)
-    assert copy.prob_spam("new spam") == model.prob_spam("new spam")
-    with pytest.raises(ValueError):
-        SpamModel.from_json('{"format": 99}')
-
-
-def test_model_contribution_is_bounded(trained: SpamModel) -> None:
-    result = score("hello there", trained)
-    spammy = score("earn passive income guaranteed returns whatsapp me", trained)
-    for r in (result, spammy):
-        for f in r.features:
-            if f.name == "model":
-                assert -0.3 <= f.weight < THRESHOLD  # never refuses on its own
-                assert "P(spam)=" in f.evidence
-
-
 # --- evaluation on the labelled set ----------------------------------------------
 
 
@@ -190,20 +122,29 @@ def test_labelled_set_is_split_disjointly() -> None:
     assert sum(s for s, _ in test) >= 80 and sum(not s for s, _ in test) >= 100
 
 
-def test_eval_before_and_after_training(trained: SpamModel) -> None:
+def test_eval_before_and_after_training(trained: Detector) -> None:
     test = read_spam_csv(EVAL / "spam_test.csv")
-    before = evaluate_spam(test, THRESHOLD, None, None)
-    after = evaluate_spam(test, THRESHOLD, trained, None)
-    # Measured: before P=1.00 R=0.33 FPR=0.00; after P=1.00 R=0.66 FPR=0.00.
+    before = evaluate_spam(test, THRESHOLD, None)
+    after = evaluate_spam(test, trained.threshold(0.005).threshold, None, trained)
+    # Measured: hand score alone P=1.00 R=0.33; trained on the other half P=0.99 R=0.89.
     assert before["n"] == after["n"] == len(test)
     assert before["false_positive_rate"] < 0.02
     assert before["precision"] >= 0.95 and before["recall"] >= 0.30
     assert after["false_positive_rate"] < 0.02
-    assert after["precision"] >= 0.95 and after["recall"] >= 0.60
-    assert after["f1"] > before["f1"] + 0.2
+    assert after["precision"] >= 0.95 and after["recall"] >= 0.80
+    assert after["f1"] > before["f1"] + 0.3
+
+
+def test_shipped_detector_out_of_the_box() -> None:
+    detector = default_spam()
+    assert detector is not None
+    test = read_spam_csv(EVAL / "spam_test.csv") + read_spam_csv(EVAL / "spam_hard.csv")
+    result = evaluate_spam(test, detector.threshold(0.005).threshold, None, detector)
+    assert result["false_positive_rate"] <= 0.01
+    assert result["recall"] >= 0.6
 
 
 def test_blocked_terms_flag_in_eval() -> None:
     rows = [(True, "buy cheap meds"), (False, "hi there")]
-    assert evaluate_spam(rows, THRESHOLD, None, TermMatcher(["cheap meds"]))["recall"] == 1.0
-    assert evaluate_spam(rows, THRESHOLD, None, None)["recall"] == 0.0
+    assert evaluate_spam(rows, THRESHOLD, TermMatcher(["cheap meds"]))["recall"] == 1.0
+    assert evaluate_spam(rows, THRESHOLD, None)["recall"] == 0.0

@@ -1,4 +1,4 @@
-"""The HTTP API and live stream: a thin front end over `Service`."""
+"""The HTTP API and live stream (docs/http.md): a thin front end over `Service`."""
 
 from sendable.api.app import create_app
 

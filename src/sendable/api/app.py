@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sendable import __version__, web
-from sendable.api import errors
+from sendable.api import errors, openapi
 from sendable.api.fastsend import FastSend
 from sendable.api.headers import SecurityHeaders
 from sendable.api.metrics import Metrics
@@ -57,6 +57,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
 
     app = FastAPI(title="sendable", version=__version__, lifespan=lifespan,
                   default_response_class=JSON, **_NO_TELEMETRY,
+                  docs_url=None, redoc_url=None,  # served by api/openapi.py, no CDN
                   description="Direct messages that explain every send attempt. "
                               "Auth: `Authorization: Bearer <token>` from POST /v1/sessions.")
     app.state.service = service
@@ -70,6 +71,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     for module in (accounts, social, messages, groups, safety, mod, meta, contacts):
         app.include_router(module.router)
     app.include_router(stream_router)
+    openapi.install(app)
     web.mount(app)  # the pages at / (sendable.web)
     app.add_middleware(FastSend)  # inside the observer: ids, metrics and logs as for any route
     app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body,

@@ -3,7 +3,8 @@ WebSockets, a `token` query parameter)."""
 
 from __future__ import annotations
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
@@ -28,7 +29,14 @@ def auth_of(conn: HTTPConnection) -> Auth:
     return conn.app.state.auth
 
 
-async def current(request: Request) -> Principal:
+# Declares the bearer scheme in /openapi.json (and the lock in /docs); the token is
+# read by `bearer_token` below, which also serves the WebSocket.
+BEARER = HTTPBearer(auto_error=False, scheme_name="bearer",
+                    description="A session token from POST /v1/sessions")
+
+
+async def current(request: Request,
+                  _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
     """The signed-in account; a recently seen token costs no thread hop or query."""
     auth, token = auth_of(request), bearer_token(request)
     return auth.cached(token) or await run_in_threadpool(auth.authenticate, token)

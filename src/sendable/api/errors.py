@@ -2,7 +2,7 @@
 carries the request id that the request log line has too.
 
 - A refused send: `{"error": {<primary reason>, "request_id"}, "reasons": [...]}`
-  in the sender view, with the status of its reason code (docs/http.md).
+  in the sender view, with the status of its reason (docs/reasons.md).
 - Anything else: `{"error": {"code", "message", "field", "request_id"}}`.
 """
 
@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, routing
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
@@ -24,7 +24,8 @@ log = logging.getLogger("sendable.api")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
           405: "method_not_allowed", 409: "conflict", 413: "too_large", 415: "bad_media_type",
-          422: "invalid", 429: "throttled", 500: "server_error", 501: "not_available"}
+          422: "invalid", 429: "throttled", 500: "server_error", 501: "not_available",
+          503: "unavailable"}
 
 
 def request_id(request: Request) -> str:
@@ -72,6 +73,18 @@ def _field(loc: Sequence[Any]) -> str | None:
     return ".".join(parts) or None
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves at this path (Starlette's 405 names only the
+    first route whose path matches)."""
+    iterate = getattr(routing, "iter_route_contexts", None)  # FastAPI 0.140 and later
+    methods: set[str] = set()
+    for route in (iterate(request.app.routes) if iterate else request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(request.scope["path"]):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, error: ServiceError) -> JSON:
@@ -88,12 +101,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> JSON:
         message = error.detail if isinstance(error.detail, str) else "request failed"
+        headers, field = getattr(error, "headers", None), None
         if error.status_code == 413:
             message = "the request body is too large"
         elif error.status_code == 404:
             message = "no such endpoint"
-        return error_response(request, error.status_code, message,
-                              headers=getattr(error, "headers", None))
+        elif error.status_code == 405:
+            headers = {**(headers or {}), "Allow": allowed_methods(request)}
+        elif error.status_code == 400 and "parsing the body" in message:
+            message, field = "the body must be a JSON object (UTF-8)", "body"
+        return error_response(request, error.status_code, message, field, headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> JSON:

@@ -5,7 +5,16 @@ Each app has its own registry, so several apps in one process (tests) never clas
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from sendable.gate import Decision
@@ -19,6 +28,10 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # The standard ones every Prometheus user expects: process_* (CPU, memory, open
+        # files, start time), python_info and python_gc_*.
+        for standard in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(standard)
         self.requests = Histogram(
             "sendable_http_request_seconds", "HTTP request latency by route and status.",
             ["method", "route", "status"], buckets=_BUCKETS, registry=self.registry)

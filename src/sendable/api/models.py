@@ -1,18 +1,63 @@
-"""Request bodies. Unknown fields are refused (422 naming the field), so a typo in a
-client never passes silently; the rules themselves stay in the service."""
+"""Request bodies, and the rules of each field as /openapi.json publishes them.
+
+Every rule the server enforces on a field is stated here (lengths, patterns, ranges,
+choices), so a generated client knows what will pass; unknown fields are refused
+(422 naming the field), so a typo in a client never passes silently. Types are
+strict: `"1"` is not an integer, `1` is not a string. The answers are in schemas.py.
+"""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
+from sendable.inputs import MAX_TEXT, WHO_CAN_MESSAGE
+from sendable.reasons import GUIDELINE_CATEGORIES
 from sendable.textcheck import invalid_unicode
+
+MAX_ID = 2**63 - 1  # the largest id the store can hold
+# What str.strip() removes, spelt out so that every regex dialect (the server's, the
+# JSON Schema's, a client's) reads the same set.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
+HANDLE = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+APPEAL_KINDS = ("ban", "strike", "group")  # what `target` may name: <kind>:<id>
+DURATION = r"^(permanent|([1-9][0-9]{0,4}(\.[0-9]{1,3})?|0?\.[0-9]{0,2}[1-9])[smhdw])$"
+
+
+def _iso_date(value: object) -> object:
+    if value is not None and not isinstance(value, str | date):
+        raise ValueError("must be a date like 2000-01-31")
+    return value
+
+
+Handle = Annotated[str, Field(min_length=1, max_length=30, pattern=HANDLE,
+                              description="1-30 letters, digits, '_' or '.', not starting "
+                                          "with '.'")]
+Id = Annotated[int, Field(strict=True, ge=1, le=MAX_ID)]
+Text = Annotated[str, Field(strict=True, min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK,
+                            description="not blank, no NUL characters")]
+OptionalText = Annotated[str, Field(strict=True, max_length=MAX_TEXT, pattern=NO_NUL)]
+
+
+def Note(max_length: int) -> object:  # noqa: N802 (a type, spelt as one)
+    return Annotated[str, Field(strict=True, max_length=max_length, pattern=NO_NUL)]
 
 
 class Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -25,34 +70,35 @@ class Body(BaseModel):
 
 
 class NewAccount(Body):
-    handle: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
-    birthdate: date | None = None
-    email: str | None = Field(None, max_length=320)
+    handle: Handle
+    password: str = Field(min_length=8, max_length=256)
+    birthdate: Annotated[date | None, BeforeValidator(_iso_date)] = Field(
+        None, strict=False, description="not in the future")
+    email: str | None = Field(None, max_length=320, pattern=EMAIL)
 
 
 class Login(Body):
-    handle: str = Field(max_length=64)
-    password: str = Field(max_length=1024)
+    handle: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
 
 
 class Settings(Body):
-    who_can_message: Literal["everyone", "followers", "following", "mutuals", "nobody",
-                             "suggested"] | None = None
-    private: bool | None = None
-    group_invites: Literal["everyone", "followers", "following", "mutuals", "nobody",
-                           "suggested"] | None = None
-    discoverable: bool | None = Field(None, description="shown in people search and matches")
-    sync_contacts: bool | None = Field(None, description="off deletes every uploaded contact")
-    display_name: str | None = Field(None, max_length=64, description="found by people search")
+    who_can_message: Literal[WHO_CAN_MESSAGE] | None = None  # type: ignore[valid-type]
+    private: StrictBool | None = None
+    group_invites: Literal[WHO_CAN_MESSAGE] | None = None  # type: ignore[valid-type]
+    discoverable: StrictBool | None = Field(None, description="shown in people search and matches")
+    sync_contacts: StrictBool | None = Field(None, description="off deletes every uploaded contact")
+    display_name: str | None = Field(None, max_length=64, pattern=NO_NUL,
+                                     description="found by people search")
 
 
 class NewMessage(Body):
     """To a person (`to`) or to a group (`group`), never both."""
-    to: str | None = Field(None, max_length=64)
-    group: int | None = Field(None, ge=1, le=2**63 - 1)
-    text: str
-    client_msg_id: str | None = None
+    to: Handle | None = None
+    group: Id | None = None
+    text: Text
+    client_msg_id: str | None = Field(None, min_length=1, max_length=64,
+                                      description="a repeat returns the first result")
 
     @model_validator(mode="after")
     def one_chat(self) -> NewMessage:
@@ -61,27 +107,31 @@ class NewMessage(Body):
         return self
 
 
+GroupName = Annotated[str, Field(strict=True, min_length=1, max_length=64, pattern=NOT_BLANK)]
+
+
 class NewGroup(Body):
-    name: str = Field(min_length=1, max_length=64)
-    members: list[str] = Field(default_factory=list, max_length=10_000)
+    name: GroupName
+    members: list[Handle] = Field(default_factory=list, max_length=10_000)
 
 
 class GroupRename(Body):
-    name: str = Field(min_length=1, max_length=64)
+    name: GroupName
 
 
 class GroupMembers(Body):
-    handles: list[str] = Field(min_length=1, max_length=10_000)
+    handles: list[Handle] = Field(min_length=1, max_length=10_000)
 
 
 class LinkToken(Body):
-    token: str = Field(min_length=1, max_length=64)
+    token: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class Forward(Body):
-    to: str | None = Field(None, max_length=64)
-    group: int | None = Field(None, ge=1, le=2**63 - 1)
-    client_msg_id: str | None = None
+    to: Handle | None = None
+    group: Id | None = None
+    client_msg_id: str | None = Field(None, min_length=1, max_length=64,
+                                      description="a repeat returns the first result")
 
     @model_validator(mode="after")
     def one_chat(self) -> Forward:
@@ -91,120 +141,64 @@ class Forward(Body):
 
 
 class GroupWhy(Body):
-    group: int = Field(ge=1, le=2**63 - 1)
-    text: str = ""
-    invite: str | None = Field(None, max_length=64)
+    group: Id
+    text: OptionalText = ""
+    invite: Handle | None = None
 
 
 class WhyQuery(Body):
-    to: str = Field(max_length=64)
-    text: str = ""
+    to: Handle
+    text: OptionalText = ""
 
 
 class ModWhyQuery(Body):
-    sender: str = Field(alias="from", max_length=64)
-    to: str = Field(max_length=64)
-    text: str = ""
+    sender: Handle = Field(alias="from")
+    to: Handle
+    text: OptionalText = ""
 
 
 class NewReport(Body):
-    message_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    handle: str | None = Field(None, max_length=64)
-    group_id: int | None = Field(None, ge=1, le=2**63 - 1)  # a whole group you are in
-    reason: str
+    """Report an account (`handle`), a message you received (`message_id`), or a group
+    you are in (`group_id`)."""
+
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["handle"], "properties": {"handle": {"type": "string"}}},
+        {"required": ["message_id"], "properties": {"message_id": {"type": "integer"}}},
+        {"required": ["group_id"], "properties": {"group_id": {"type": "integer"}}}]})
+    message_id: Id | None = None
+    handle: Handle | None = None
+    group_id: Id | None = None
+    reason: str = Field(min_length=1, max_length=64, pattern=NO_NUL)
+    # One of the three, or the service's 422 naming `handle` (the anyOf above says so).
 
 
 class NewAppeal(Body):
-    target: str = Field(max_length=64, description="ban:<id>, strike:<id> or group:<id>")
-    statement: str
+    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_ban|last_strike)$",
+                        description=" or ".join(f"{k}:<id>" for k in APPEAL_KINDS))
+    statement: OptionalText
 
 
 class VerificationCode(Body):
-    code: str = Field(max_length=64)
+    code: str = Field(max_length=64, pattern=r"^[ -]*([0-9][ -]*){6}$",
+                      description="the 6 digits sent by email (spaces and dashes allowed)")
 
 
 class ModAction(Body):
     action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
                     "close_group", "reopen_group"]
-    handle: str | None = Field(None, max_length=64)
-    message_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    group_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    length: str | None = Field(None, alias="for", description="30s, 5m, 2h, 7d or permanent")
+    handle: Handle | None = None
+    message_id: Id | None = None
+    group_id: Id | None = None
+    length: str | None = Field(None, alias="for", pattern=DURATION,
+                               description="30s, 5m, 2h, 7d, 2w or permanent")
     scope: Literal["messaging", "account"] | None = None  # None: the policy's ban_scope
-    category: str | None = Field(None, max_length=32)
-    reason: str | None = Field(None, max_length=2000)
+    category: Literal[GUIDELINE_CATEGORIES] | None = None  # type: ignore[valid-type]
+    reason: Note(2000) | None = None  # type: ignore[valid-type]
 
 
 class AppealDecision(Body):
     decision: Literal["uphold", "overturn"]
-    note: str | None = Field(None, max_length=2000)
-
-
-# -- responses (documentation in /openapi.json; routes return plain JSON) ------------
-
-class Reason(BaseModel):
-    code: str
-    cause: str
-    message: str
-    remedy: str
-    retry_after: int | None
-    until: str | None
-    appealable: bool
-    appeal_target: str | None
-    detail: dict[str, Any] | None = Field(None, description="moderator view only")
-
-
-class SentMessage(BaseModel):
-    id: int
-    conversation_id: int | None = None  # a direct message's
-    group_id: int | None = None  # a group message's
-    group: str | None = None
-    seq: int
-    outcome: Literal["delivered", "requested", "held"]
-    sent_at: str
-    forwarded: bool = False
-
-
-class Notice(BaseModel):
-    code: str
-    message: str
-
-
-class SendReply(BaseModel):
-    message: SentMessage
-    notices: list[Notice]
-
-
-class WhyReply(BaseModel):
-    sendable: bool
-    outcome: str
-    reasons: list[Reason]
-
-
-class SenderReputation(BaseModel):
-    score: float
-    band: str
-    components: dict[str, float]
-
-
-class ModWhyReply(WhyReply):
-    reputation: SenderReputation  # the sender's, with what it is made of
-    relation: list[str] = Field(default_factory=list, description=(
-        "follows, followed_by, mutuals, contact (the sender is one of the recipient's "
-        "contacts), conversation, blocks, blocked; or none"))
-
-
-class ErrorDetail(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    code: str
-    message: str
-    request_id: str
-    field: str | None = None
-
-
-class ErrorReply(BaseModel):
-    error: ErrorDetail
-    reasons: list[Reason] | None = Field(None, description="refused sends: every reason")
+    note: Note(2000) | None = None  # type: ignore[valid-type]
 
 
 class ContactUpload(Body):
@@ -214,4 +208,5 @@ class ContactUpload(Body):
 
 
 class NewPhone(Body):
-    phone: str | None = Field(None, max_length=40, description="+country, or the server's region")
+    phone: str | None = Field(None, max_length=40, pattern=NO_NUL,
+                              description="+country, or the server's region")

@@ -1,17 +1,25 @@
-"""Per-request plumbing: a request id, latency metrics and one JSON log line.
+"""Per-request plumbing: a request id, latency metrics and one log line; and the logs.
 
 A pure ASGI middleware (no per-request task or body buffering). The request id
 comes from an incoming `X-Request-ID` when it looks sane, else a fresh one; it is
-echoed in the response header, in every error body and in the log line.
+echoed in the response header, in every error body and in the log lines.
+
+Every log line of the server (requests, errors, uvicorn's own) goes to stderr as
+one JSON object with `timestamp` (ISO 8601, UTC), `level`, `logger`, `message`
+and `request_id` when a request is being served, or as a line for people with
+`sendable serve --log-format text`.
 """
 
 from __future__ import annotations
 
+import contextvars
 import itertools
 import logging
 import re
 import secrets
 import time
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from starlette.exceptions import HTTPException
@@ -25,6 +33,9 @@ _SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 # Request ids: a random prefix per process and a counter (cheaper than uuid4 per request).
 _PREFIX = secrets.token_hex(4) + "-"
 _serial = itertools.count(1)
+# The request being served, for every log line written while it is.
+current_request: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "sendable_request_id", default=None)
 
 
 class RequestObserver:
@@ -48,6 +59,7 @@ class RequestObserver:
         rid = rid or f"{_PREFIX}{next(_serial):x}"
         scope.setdefault("state", {})["request_id"] = rid
         scope["request_id"] = rid
+        token = current_request.set(rid)
         started = time.perf_counter()
         status = 500 if scope["type"] == "http" else 101
         started_response = False
@@ -96,11 +108,11 @@ class RequestObserver:
             if scope["type"] == "http":
                 self.metrics.request(scope["method"], route, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info(orjson.dumps({
-                    "request_id": rid, "method": scope.get("method", "WS"),
-                    "path": scope["path"], "route": route, "status": status,
-                    "ms": round(seconds * 1000, 2),
-                }).decode())
+                method = scope.get("method", "WS")
+                access_log.info("%s %s %s", method, scope["path"], status, extra={"fields": {
+                    "request_id": rid, "method": method, "path": scope["path"],
+                    "route": route, "status": status, "ms": round(seconds * 1000, 2)}})
+            current_request.reset(token)
 
 
     async def _server_error(self, rid: str, send: Send) -> None:
@@ -122,10 +134,62 @@ class RequestObserver:
         await send({"type": "http.response.body", "body": body})
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    """Request lines go to stderr as bare JSON, one per line."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: timestamp, level, logger, message, request_id, and the
+    record's `fields` (a request line's method, path, status, ms)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "timestamp": _timestamp(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = getattr(record, "fields", None)
+        if fields:
+            line.update(fields)
+        rid = line.get("request_id") or current_request.get()
+        if rid:
+            line["request_id"] = rid
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return orjson.dumps(line, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    """A line for people: `2026-06-01T12:00:00.123Z INFO GET /v1/me 200 1.2ms [rid]`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = getattr(record, "fields", None) or {}
+        text = record.getMessage()
+        if "ms" in fields:
+            text += f" {fields['ms']}ms"
+        rid = fields.get("request_id") or current_request.get()
+        line = f"{_timestamp(record.created)} {record.levelname:<7} {record.name}: {text}"
+        if rid:
+            line += f" [{rid}]"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def _timestamp(created: float) -> str:
+    return datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds") \
+        .replace("+00:00", "Z")
+
+
+def configure_logging(level: int = logging.INFO, fmt: str = "json") -> None:
+    """Every logger of the process to stderr in one format (json or text). Request
+    lines at INFO; `level` WARNING leaves them out."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access_log.handlers[:] = [handler]
+    handler.setFormatter(TextFormatter() if fmt == "text" else JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("sendable").setLevel(logging.INFO)
+    access_log.handlers[:] = []
     access_log.setLevel(level)
-    access_log.propagate = False
+    access_log.propagate = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -69,14 +68,28 @@ def policy_check(path: Annotated[Path, typer.Argument(help="Policy TOML file.")]
         typer.echo(f"{path}: ok (digest {policy.digest()})")
 
 
+_VERDICTS = {
+    "delivered": "[green]can send[/green]",
+    "requested": "[green]can send[/green] (to their message requests)",
+    "held": "[yellow]will be held for review[/yellow]",
+    "refused": "[red]cannot send[/red]",
+}
+
+
 @app.command()
 def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         to: Annotated[str, typer.Argument(metavar="TO")],
         text: Annotated[str, typer.Option("--text", help="The message to check.")] = "",
         audience: Annotated[str, typer.Option("--as", help="sender or moderator.")] = "sender",
-        db: DbOption = "sendable.db", policy: PolicyOption = None,
+        db: DbOption = None, policy: PolicyOption = None,
         as_json: JsonOption = False, redis: RedisOption = None) -> None:
-    """Why can't FROM message TO? Every reason, without sending."""
+    """Why can't FROM message TO? Every reason, without sending.
+
+    Exit 0 when the message can go (delivered, requested or held for review), 1 when
+    it cannot, 2 on a usage error."""
+    from rich.markup import escape
+
+    from sendable.durations import format_duration
     from sendable.reasons import render_all
 
     if audience not in ("sender", "moderator"):
@@ -94,106 +107,58 @@ def why(sender: Annotated[str, typer.Argument(metavar="FROM")],
         reputation = {"score": status["reputation"], "band": status["reputation_band"],
                       "components": status["reputation_components"]}
         relation = service.people.relation(sender, to)  # "contact" among them
+    service.close()
+    code = 0 if decision.sendable else 1
     if as_json:
         print_json({"sendable": decision.sendable, "outcome": decision.outcome,
                     "reasons": reasons, **({"reputation": reputation} if reputation else {}),
                     **({"relation": relation} if relation else {})})
-        return
-    verdict = "[green]can send[/green]" if decision.sendable else "[red]cannot send[/red]"
-    console.print(f"@{sender} → @{to}: {verdict} (outcome: {decision.outcome})")
+        raise typer.Exit(code)
+    verdict = _VERDICTS.get(decision.outcome, decision.outcome)
+    console.print(f"@{escape(sender)} → @{escape(to)}: {verdict} (outcome: {decision.outcome})",
+                  soft_wrap=True)
     for reason in reasons:
-        wait = f" — wait {reason['retry_after']}s" if reason["retry_after"] else ""
+        wait = f" — wait {format_duration(reason['retry_after'])}" if reason["retry_after"] \
+            else ""
+        until = f" (until {reason['until']})" if reason["until"] else ""
         appeal = " — can be appealed" if reason["appealable"] else ""
-        console.print(f"  [bold]{reason['code']}[/bold]: {reason['message']}{wait}{appeal}")
-        console.print(f"    remedy: {reason['remedy']}")
+        console.print(f"  [bold]{reason['code']}[/bold]: {escape(reason['message'])}{wait}"
+                      f"{until}{appeal}", soft_wrap=True)
+        console.print(f"    remedy: {escape(reason['remedy'])}", soft_wrap=True)
         if audience == "moderator" and reason.get("detail"):
-            console.print(f"    detail: {json.dumps(reason['detail'], default=str)}")
+            console.print(f"    detail: {json.dumps(reason['detail'], default=str)}",
+                          markup=False, soft_wrap=True)
     if relation:
         console.print(f"  relation: {', '.join(relation)}", markup=False)
     if reputation:
         console.print(f"  reputation of @{sender}: {reputation['score']} ({reputation['band']}) "
-                      f"{json.dumps(reputation['components'])}", markup=False)
+                      f"{json.dumps(reputation['components'])}", markup=False, soft_wrap=True)
+    raise typer.Exit(code)
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
-          db: DbOption = "sendable.db", policy: PolicyOption = None,
-          demo: Annotated[bool, typer.Option("--demo", help="Load demo accounts.")] = False,
-          poll: Annotated[float, typer.Option(
-              "--poll", help="Seconds between stream checks for other nodes' events.")] = 2.0,
-          quiet: Annotated[bool, typer.Option("--quiet", help="No request log lines.")] = False,
-          mail: Annotated[str, typer.Option(
-              "--mail", help="Where verification codes go: console, file:PATH, smtp://…")]
-          = "console",
-          redis: Annotated[str | None, typer.Option(
-              "--redis", help="Redis URL: counters and rate windows shared by every node, "
-              "and streams woken by other nodes' sends (default: in-process, one node).")]
-          = None,
-          contact_secret_file: Annotated[Path | None, typer.Option(
-              "--contact-secret-file", help="Keep the key contact hashes are made with in "
-              "this file (made on first start; default: in the database).")] = None,
-          ) -> None:
-    """Serve the HTTP API and live stream (migrations are applied on start)."""
-    import gc
-    import logging
+def where(as_json: JsonOption = False) -> None:
+    """Where sendable keeps its database and the client's sessions, outbox and cache."""
+    from sendable.cli.database import default_path, hide_password
+    from sendable.client.config import home_dir
 
-    import uvicorn
-
-    from sendable.api import create_app
-    from sendable.api.observe import configure_logging
-    from sendable.service import Service
-    from sendable.shell.auth import Auth
-    from sendable.shell.mailer import mailer_from_url
-    from sendable.store.engine import shown_url
-    from sendable.store.temporary import BackendUnreachable, check_redis
-
-    try:
-        mailer = mailer_from_url(mail)
-    except ValueError as error:
-        fail(f"--mail: {error}")
+    given = os.environ.get("SENDABLE_DB")
+    db = hide_password(given) if given else str(default_path())
+    exists = "://" in db or Path(db).exists()
+    data = {"database": db, "database_from": "SENDABLE_DB" if given else "default",
+            "database_exists": exists, "client_home": str(home_dir())}
+    if as_json:
+        print_json(data)
         return
-    if redis:
-        try:
-            check_redis(redis)
-        except BackendUnreachable as error:
-            fail(f"--redis: {error}")
-            return
-    if contact_secret_file is not None:
-        from sendable.shell.contact_keys import use_secret_file
-
-        use_secret_file(contact_secret_file)
-    service = Service.open(db, policy_or_exit(policy), mailer=mailer, counters_uri=redis)
-    auth = Auth(service)
-    if demo:
-        from sendable.shell.demo import load_demo
-
-        for line in load_demo(service, auth):
-            typer.echo(line.replace("PORT", str(port)))
-    configure_logging(logging.WARNING if quiet else logging.INFO)
-    # Sends run on a writer thread beside the event loop; each SQLite call hands the
-    # GIL back and forth, and the default 5 ms switch interval makes every hand-back a
-    # wait. A short interval keeps the two threads from convoying.
-    sys.setswitchinterval(float(os.environ.get("SENDABLE_SWITCH_INTERVAL", "0.0005")))
-    shown_db = shown_url(db)
-    typer.echo(f"sendable serving on http://{host}:{port} (db {shown_db}; "
-               f"counters {'Redis' if redis else 'in-process'}; "
-               f"policy {service.policy.digest()})")
-    asgi = create_app(service, auth=auth, poll_seconds=poll, fanout_uri=redis)
-    # What startup built (the text models, the policy, the imports) lives as long as
-    # the process: leave it out of the collector's full passes, which otherwise walk
-    # all of it and stall every request for 50-150 ms every few seconds under load.
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(asgi, host=host, port=port, http="httptools",
-                loop="uvloop" if sys.platform != "win32" else "asyncio",
-                log_level="warning", access_log=False, ws_ping_interval=20.0)
+    origin = "from SENDABLE_DB" if given else "the default"
+    typer.echo(f"database:    {db} ({origin}{'' if exists else '; not created yet'})")
+    typer.echo(f"client home: {data['client_home']} (sessions, outbox, cache)")
 
 
 def _register_commands() -> None:
     """The other rooms' commands: the HTTP client's (login, logout, send, inbox, doctor),
     the moderators' and the text checks'."""
-    from sendable.cli import detection, moderation  # noqa: F401 (they register on import)
+    from sendable.cli import detection, moderation, serving  # noqa: F401 (they register on import)
     from sendable.client import group_commands, people
     from sendable.client.commands import register
 
@@ -205,7 +170,28 @@ def _register_commands() -> None:
 _register_commands()
 
 
-def main() -> None:  # pragma: no cover
-    app()
+# What `pip install 'sendable[server]'` adds (pyproject.toml; pydantic and idna aside,
+# which typer and httpx bring to the client too): a command that needs one of them on
+# a client-only install says so in one line.
+SERVER_PACKAGES = frozenset({
+    "sqlalchemy", "alembic", "yaml", "argon2", "tldextract", "urlextract",
+    "datasketch", "profanity_check", "confusable_homoglyphs", "numpy", "psycopg",
+    "redis", "fastapi", "starlette", "uvicorn", "uvloop", "httptools", "orjson",
+    "prometheus_client", "jinja2", "multipart", "sklearn", "joblib", "phonenumbers"})
+
+
+def main() -> None:
+    """The `sendable` command."""
+    try:
+        app(prog_name="sendable")
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in SERVER_PACKAGES:
+            raise
+        from sendable.cli.common import needs_server
+
+        try:
+            needs_server(error)
+        except typer.Exit as done:
+            raise SystemExit(done.exit_code) from None
 
 

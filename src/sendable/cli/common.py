@@ -6,14 +6,20 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from sendable.cli.database import Database, DatabaseProblem, locate, stray_local_file
 from sendable.errors import ServiceError
-from sendable.policy import Policy, PolicyError, load_policy
 from sendable.textcheck import DisplayStream, for_display
+
+if TYPE_CHECKING:
+    from sendable.policy import Policy
+
+SERVER_INSTALL = "pip install 'sendable[server]'"
 
 app = typer.Typer(help="sendable: direct messages that explain every send attempt.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -26,19 +32,51 @@ app.add_typer(policy_app, name="policy")
 console = Console(file=DisplayStream("stdout"))
 err = Console(file=DisplayStream("stderr"), stderr=True)
 
-DbOption = Annotated[str, typer.Option("--db", help="SQLite file or database URL.")]
-PolicyOption = Annotated[Path | None, typer.Option("--policy", help="Policy TOML file.")]
+
+def _version(value: bool) -> None:
+    if value:
+        from sendable import __version__
+
+        typer.echo(f"sendable {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="Print the version and exit.")] = False) -> None:
+    """sendable: direct messages that explain every send attempt."""
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", envvar="SENDABLE_DB", show_envvar=True,
+    help="SQLite file or postgresql:// URL (default: sendable.db in your user data folder, "
+         "the same for every command; `sendable where` prints it).")]
+PolicyOption = Annotated[Path | None, typer.Option(
+    "--policy", envvar="SENDABLE_POLICY", show_envvar=True, help="Policy TOML file.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 RedisOption = Annotated[str | None, typer.Option(
-    "--redis", help="Redis URL for counters shared by several nodes (default: in-process).")]
+    "--redis", envvar="SENDABLE_REDIS", show_envvar=True,
+    help="Redis URL for counters shared by several nodes (default: in-process).")]
 
 
 def fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {message}")
+    """One line on stderr (never wrapped, never read as markup), then exit `code`."""
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
+def needs_server(error: ImportError) -> None:
+    """This command runs the server's code, which a client-only install leaves out."""
+    fail(f"this command needs the server install ({error.name or error} is missing): "
+         f"{SERVER_INSTALL}")
+
+
 def policy_or_exit(path: Path | None) -> Policy:
+    try:
+        from sendable.policy import PolicyError, load_policy
+    except ImportError as error:
+        needs_server(error)
+        raise AssertionError from None
     try:
         return load_policy(path)
     except PolicyError as error:
@@ -46,17 +84,41 @@ def policy_or_exit(path: Path | None) -> Policy:
         raise AssertionError from None  # unreachable
 
 
-def open_service(db: str, policy: Path | None,
-                 redis: str | None = None):  # type: ignore[no-untyped-def]
-    from sendable.service import Service
+def locate_or_exit(db: str | None, *, create: bool = False) -> Database:
+    """The database a command uses (see cli/database.py), said on stderr."""
+    try:
+        found = locate(db, create=create)
+    except DatabaseProblem as problem:
+        fail(str(problem))
+        raise AssertionError from None
+    typer.echo(f"database: {found.shown}" + (" (new)" if found.new else ""), err=True)
+    stray = stray_local_file(found)
+    if stray is not None:
+        typer.echo(f"  (not {stray}: pass --db {stray.name} to use that one)", err=True)
+    return found
 
-    return Service.open(db, policy_or_exit(policy), counters_uri=redis)
+
+def open_service(db: str | None, policy: Path | None, redis: str | None = None, *,
+                 create: bool = False, **extra: Any):  # type: ignore[no-untyped-def]
+    """A Service on the command's database; any failure to open it is one line."""
+    try:
+        from sendable.service import Service
+    except ImportError as error:
+        needs_server(error)
+        raise AssertionError from None
+
+    settings = policy_or_exit(policy)
+    found = locate_or_exit(db, create=create)
+    try:
+        return Service.open(found.db, settings, counters_uri=redis, **extra)
+    except Exception as error:  # the driver's many kinds: say it in one line, no traceback
+        text = " ".join(str(getattr(error, "orig", None) or error).split())
+        fail(f"--db {found.shown}: cannot open it: {text[:300]}")
+        raise AssertionError from None
 
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
 
 
 def fail_service(error: ServiceError, args: dict[str, str]) -> None:
@@ -65,7 +127,7 @@ def fail_service(error: ServiceError, args: dict[str, str]) -> None:
     fail(f"{name}: {error.message}")
 
 
-def run_service(db: str, policy: Path | None, action, args: dict[str, str]):  # type: ignore[no-untyped-def]
+def run_service(db: str | None, policy: Path | None, action, args: dict[str, str]):  # type: ignore[no-untyped-def]
     service = open_service(db, policy)
     try:
         return action(service)

@@ -24,12 +24,25 @@ mod_app = typer.Typer(help="Moderation: the queue, actions, appeals and the audi
                       no_args_is_help=True)
 app.add_typer(mod_app, name="mod")
 
-ByOption = Annotated[str | None, typer.Option("--by", help="The moderator acting (a handle).")]
+ByOption = Annotated[str | None, typer.Option(
+    "--by", envvar="SENDABLE_MODERATOR", show_envvar=True,
+    help="The moderator acting (a handle): required, it goes in the audit log.")]
+
+
+def acting(by: str | None) -> str:
+    """The moderator an action is audited under: always a person, never "system"."""
+    if by is None or not by.strip():
+        fail("--by: name the moderator acting (--by HANDLE, or SENDABLE_MODERATOR); "
+             "every action is audited under a person")
+        raise AssertionError from None
+    return by.strip().removeprefix("@")
+
+
 HandleArg = Annotated[str, typer.Argument(metavar="HANDLE", help="The account.")]
 
 
 @mod_app.command("queue")
-def mod_queue(db: DbOption = "sendable.db", policy: PolicyOption = None,
+def mod_queue(db: DbOption = None, policy: PolicyOption = None,
               as_json: JsonOption = False) -> None:
     """What needs a moderator, most urgent first (held messages, reports, appeals)."""
     items = run_service(db, policy, lambda s: s.mod_queue(), {})
@@ -60,9 +73,10 @@ def mod_ban(handle: HandleArg,
                 "--scope", help="messaging or account (default: the policy's ban_scope).")]
             = None,
             reason: Annotated[str | None, typer.Option("--reason")] = None,
-            by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+            by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
             as_json: JsonOption = False) -> None:
     """Ban an account, for a while (--for 24h) or for good."""
+    by = acting(by)
     from sendable.durations import parse_duration
 
     seconds = None
@@ -83,9 +97,10 @@ def mod_ban(handle: HandleArg,
 
 @mod_app.command("unban")
 def mod_unban(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
-              by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+              by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
               as_json: JsonOption = False) -> None:
     """Lift every ban in force on an account."""
+    by = acting(by)
     lifted = run_service(db, policy, lambda s: s.unban(handle, by, reason),
                   {"handle": "HANDLE", "by": "--by"})
     done(as_json, {"handle": handle, "lifted": lifted},
@@ -98,9 +113,10 @@ def mod_strike(handle: HandleArg,
                    "--category", help="harassment, hate, violence, sexual, self_harm, "
                                       "illegal or misinformation.")],
                note: Annotated[str | None, typer.Option("--note")] = None,
-               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                as_json: JsonOption = False) -> None:
     """Give a strike; the ladder step it reaches applies at once."""
+    by = acting(by)
     def act(s):  # type: ignore[no-untyped-def]
         strike_id = s.strike(handle, category, by, note)
         return strike_id, s.status(handle)
@@ -115,27 +131,30 @@ def mod_strike(handle: HandleArg,
 
 @mod_app.command("flag")
 def mod_flag(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
-             by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+             by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
              as_json: JsonOption = False) -> None:
     """Flag an account: it may message only accounts that follow it."""
+    by = acting(by)
     run_service(db, policy, lambda s: s.flag(handle, by, reason), {"handle": "HANDLE", "by": "--by"})
     done(as_json, {"handle": handle, "flagged": True}, f"flagged @{handle}")
 
 
 @mod_app.command("unflag")
 def mod_unflag(handle: HandleArg, reason: Annotated[str | None, typer.Option("--reason")] = None,
-               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                as_json: JsonOption = False) -> None:
     """Clear an account's flag."""
+    by = acting(by)
     run_service(db, policy, lambda s: s.unflag(handle, by, reason), {"handle": "HANDLE", "by": "--by"})
     done(as_json, {"handle": handle, "flagged": False}, f"cleared the flag on @{handle}")
 
 
 @mod_app.command("release")
 def mod_release(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
-                by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+                by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
     """Show a held message to its recipient."""
+    by = acting(by)
     message = run_service(db, policy, lambda s: s.release(message_id, by),
                    {"message": "MESSAGE_ID", "by": "--by"})
     done(as_json, message, f"released message {message_id} ({message['outcome']})")
@@ -144,9 +163,10 @@ def mod_release(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")]
 @mod_app.command("label")
 def mod_label(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
               verdict: Annotated[str, typer.Argument(metavar="VERDICT", help="spam or ham.")],
-              by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+              by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
               as_json: JsonOption = False) -> None:
     """Tell the spam filter whether a stored message was spam; it learns from it at once."""
+    by = acting(by)
     if verdict not in ("spam", "ham"):
         fail(f"VERDICT: must be spam or ham, not {verdict!r}")
     run_service(db, policy, lambda s: s.label_message(message_id, verdict == "spam", by),
@@ -157,9 +177,10 @@ def mod_label(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
 
 @mod_app.command("resolve")
 def mod_resolve(handle: HandleArg, note: Annotated[str | None, typer.Option("--note")] = None,
-                by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+                by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
     """Close the open reports about an account (takes them off the queue)."""
+    by = acting(by)
     ids = run_service(db, policy, lambda s: s.resolve_reports(handle, by, note),
                {"handle": "HANDLE", "by": "--by"})
     done(as_json, {"handle": handle, "resolved": ids},
@@ -170,7 +191,7 @@ def mod_resolve(handle: HandleArg, note: Annotated[str | None, typer.Option("--n
 def mod_appeals(handle: Annotated[str | None, typer.Option("--handle")] = None,
                 state: Annotated[str, typer.Option(
                     "--state", help="open, upheld, overturned or all.")] = "open",
-                db: DbOption = "sendable.db", policy: PolicyOption = None,
+                db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
     """List appeals (open ones by default)."""
     if state not in ("open", "upheld", "overturned", "all"):
@@ -193,9 +214,10 @@ def mod_decide(appeal_id: Annotated[int, typer.Argument(metavar="APPEAL_ID")],
                decision: Annotated[str, typer.Argument(metavar="DECISION",
                                                        help="uphold or overturn.")],
                note: Annotated[str | None, typer.Option("--note")] = None,
-               by: ByOption = None, db: DbOption = "sendable.db", policy: PolicyOption = None,
+               by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                as_json: JsonOption = False) -> None:
     """Uphold or overturn an appeal."""
+    by = acting(by)
     if decision not in ("uphold", "overturn"):
         fail(f"DECISION: must be uphold or overturn, not {decision!r}")
     result = run_service(db, policy, lambda s: s.decide_appeal(appeal_id, decision, by, note),
@@ -209,7 +231,7 @@ def mod_decide(appeal_id: Annotated[int, typer.Argument(metavar="APPEAL_ID")],
 @mod_app.command("audit")
 def mod_audit(handle: Annotated[str | None, typer.Argument(metavar="[HANDLE]")] = None,
               limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 200,
-              db: DbOption = "sendable.db", policy: PolicyOption = None,
+              db: DbOption = None, policy: PolicyOption = None,
               as_json: JsonOption = False) -> None:
     """The audit log, newest first (one account's, or everyone's)."""
     rows = run_service(db, policy, lambda s: s.audit_log(handle, limit), {"handle": "HANDLE"})
@@ -224,7 +246,7 @@ def mod_audit(handle: Annotated[str | None, typer.Argument(metavar="[HANDLE]")] 
 
 
 @mod_app.command("explain")
-def mod_explain(handle: HandleArg, db: DbOption = "sendable.db", policy: PolicyOption = None,
+def mod_explain(handle: HandleArg, db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
     """Why an account is restricted today, traced to the audit log."""
     entries = run_service(db, policy, lambda s: s.explain_restrictions(handle), {"handle": "HANDLE"})

@@ -25,6 +25,7 @@ from sendable.client.core import ApiError, AsyncClient, SendResult
 from sendable.client.doctor import Doctor, Step
 from sendable.client.faults import FaultError
 from sendable.client.retry import Retry
+from sendable.durations import format_duration
 from sendable.textcheck import DisplayStream
 
 # Through DisplayStream: no bidirectional control in a message or name reorders a line.
@@ -43,7 +44,7 @@ def _print_json(data: Any) -> None:
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[red]error:[/red] {escape(message)}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -73,7 +74,7 @@ def _describe(result: SendResult) -> list[str]:
         for r in result.reasons:
             extra = ""
             if r.get("retry_after"):
-                extra += f" — wait {r['retry_after']}s"
+                extra += f" — wait {format_duration(r['retry_after'])}"
             if r.get("until"):
                 extra += f" (until {r['until']})"
             if r.get("appealable"):
@@ -268,6 +269,14 @@ def register(app: typer.Typer) -> None:
 
         Network, server, version, standing, why (--to), rate limits, cache; each with
         the cause and remedy. Exit 0 when every step passes (or is skipped), 1 when one fails."""
+        if handle is not None:
+            wanted = AsyncClient.from_config(server, handle)
+            signed_in = bool(wanted.token)
+            asyncio.run(wanted.aclose())
+            if not signed_in:  # checking as someone means as their session: say there is none
+                _fail(f"--as @{handle.removeprefix('@')}: not signed in to {wanted.server}; "
+                      f"run `sendable login {handle.removeprefix('@')} --server "
+                      f"{wanted.server}` first")
         status = None if as_json else console.status("starting", spinner="dots")
 
         def started(name: str) -> None:

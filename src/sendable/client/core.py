@@ -1,4 +1,4 @@
-"""The async client for the HTTP API and its thin sync wrapper.
+"""The async client for the HTTP API (docs/http.md) and its thin sync wrapper.
 
 Answers are data: a refused send comes back as a `SendResult` with every reason
 (sender view), a `why` as its JSON. Exceptions are for what is not an answer: a

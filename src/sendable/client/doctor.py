@@ -33,6 +33,7 @@ from sendable.client.core import ApiError, AsyncClient
 from sendable.client.faults import Fault, FaultError, classify
 from sendable.client.net import proxy_for
 from sendable.client.retry import Retry
+from sendable.durations import format_duration
 from sendable.reasons import CATALOGUE, CLIENT_CAUSES
 
 Status = Literal["pass", "fail", "skip"]
@@ -86,7 +87,7 @@ def _reason_step(name: str, reason: dict[str, Any], **detail: Any) -> Step:
     wait = reason.get("retry_after")
     remedy = reason.get("remedy", "")
     if wait:
-        remedy = f"{remedy} (wait {wait}s)".strip()
+        remedy = f"{remedy} (wait {format_duration(wait)})".strip()
     if reason.get("until"):
         detail["until"] = reason["until"]
     if reason.get("appealable"):

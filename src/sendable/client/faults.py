@@ -1,6 +1,6 @@
 """Client-side causes: what went wrong between this device and the server.
 
-The server never produces these codes; the client and `doctor`
+The server never produces these codes (docs/reasons.md); the client and `doctor`
 classify transport faults into them so a person sees a cause and a remedy
 instead of a stack trace. Texts come from `sendable.reasons.CLIENT_CAUSES`.
 """
@@ -22,7 +22,7 @@ _OFFLINE_ERRNOS = {errno.ENETUNREACH, errno.ENETDOWN, errno.EHOSTUNREACH}
 
 @dataclass(frozen=True)
 class Fault:
-    """A client-side cause, shaped like a server reason so front ends print
+    """A client-side cause, shaped like a reason (docs/reasons.md) so front ends print
     both the same way."""
 
     code: str

@@ -2,8 +2,12 @@
 
 Log in as `alice` and message each of the others to meet delivered, requested and
 refused for several causes; log in as `mallory`, `fred` or `gus` to be refused for
-your own account's standing; `mod` sees the moderator queue. Loading twice changes
-nothing.
+your own account's standing; `mod` sees the moderator queue. Alice's inbox has a
+conversation with history (with bob, over the last few days), a pending message
+request (from hana) and there is a held message (ivan's, in the moderator queue).
+Loading twice changes nothing.
+
+Alice and bob share a group, 'weekend plans'.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from sendable.clock import FixedClock
 from sendable.errors import NotFound
 from sendable.service import Service
 from sendable.shell.auth import Auth
@@ -64,15 +69,49 @@ def _ensure(service: Service, auth: Auth, handle: str, **values: object) -> None
                                **values)  # type: ignore[arg-type]
 
 
+# Conversations that were going on before the demo started: (minutes before now,
+# sender, recipient, text). Sent on a clock set back, so they have real times.
+HISTORY = (
+    (3 * 1440, "bob", "alice", "Are we still on for climbing on Saturday?"),
+    (3 * 1440 - 20, "alice", "bob", "Yes! 10am at the usual wall?"),
+    (3 * 1440 - 25, "bob", "alice", "Perfect. I'll bring the spare harness."),
+    (1440 + 90, "alice", "bob", "That was fun. Same time next week?"),
+    (1440 - 30, "bob", "alice", "Definitely. My arms still hurt"),
+    (180, "hana", "alice", "Hi Alice! We met at the meetup on Thursday, it was great "
+                           "talking about climbing."),
+    (45, "ivan", "alice", "vaccines cause autism, read this before your next appointment"),
+)
+
+
+def _history(service: Service) -> None:
+    """The conversations above, once: skipped when hana (who appears only here) exists."""
+    now = service.now()
+    real = service.shell.clock
+    clock = FixedClock(now - HISTORY[0][0] * 60.0)
+    service.shell.clock = clock
+    try:
+        for minutes, sender, to, text in HISTORY:
+            clock.set(now - minutes * 60.0)
+            service.send(sender, to, text)
+    finally:
+        service.shell.clock = real
+
+
 def load_demo(service: Service, auth: Auth) -> list[str]:
     """Create (or keep) the demo accounts; returns the lines to show the user."""
     today = date.fromtimestamp(service.now())
+    try:
+        service.account("hana")
+        had_history = True
+    except NotFound:
+        had_history = False
     for handle in ("alice", "bob", "carol", "dave", "mallory", "fred"):
         _ensure(service, auth, handle)
     _ensure(service, auth, "erin", who_can_message="mutuals")
     _ensure(service, auth, "frank", private=True)
     _ensure(service, auth, "gus", birthdate=today.replace(year=today.year - 12))
     _ensure(service, auth, "mod", role="moderator")
+    _ensure(service, auth, "ivan")
     # Finding people: alice has a verified email in rosa's synced contacts; rosa takes
     # messages from mutuals and contacts (`suggested`); hal cannot be found by search.
     _ensure(service, auth, "rosa", who_can_message="suggested")
@@ -91,6 +130,9 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
         service.ban("mallory", 7 * 86400.0, "messaging", "mod", "demo: spamming")
     if not service.status("fred")["flagged"]:
         service.flag("fred", "mod", "demo: reported by several people")
+    if not had_history:
+        _ensure(service, auth, "hana")
+        _history(service)
     if not service.groups.of("alice"):  # a group: alice and bob, carol invited
         created = service.groups.create("alice", "weekend plans", ["bob", "carol"])
         if created.group is not None:
@@ -108,4 +150,6 @@ def load_demo(service: Service, auth: Auth) -> list[str]:
     lines.append("  'mod' is a moderator: GET /v1/mod/queue, POST /v1/mod/why")
     lines.append("  GET /v1/users?q=ro finds rosa (by handle or 'Rosa Parks'); hal is not "
                  "discoverable, so search never shows him")
+    lines.append("alice's inbox: a conversation with bob; her requests: one from hana; "
+                 "the moderator queue: ivan's held message to alice.")
     return lines

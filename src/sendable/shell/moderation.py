@@ -14,6 +14,7 @@ from sendable.inputs import check_note, check_until
 from sendable.shell import facts as loading
 from sendable.shell import review
 from sendable.shell.context import Shell, find_account, moderator_id
+from sendable.shell.learning import label_from_verdict
 from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
@@ -63,11 +64,26 @@ class Moderation:
                                   reason.strip(), self.shell.now(), message_id)
 
     def resolve_reports(self, handle: str, actor: str | None = None,
-                        note: str | None = None) -> list[int]:
-        """Close the open reports about an account; returns their ids."""
+                        note: str | None = None, verdict: str | None = None) -> list[int]:
+        """Close the open reports about an account; returns their ids. With a
+        ``verdict`` (upheld / dismissed) each reported message becomes a label: spam
+        for a report whose reason is spam, abuse otherwise."""
+        if verdict not in (None, "upheld", "dismissed"):
+            raise Invalid("verdict must be upheld or dismissed", "verdict")
         with self.shell.unit.write() as conn:
-            return review.resolve_reports(conn, find_account(conn, handle),
-                                          moderator_id(conn, actor), self.shell.now(), note)
+            account, mod, now = find_account(conn, handle), moderator_id(conn, actor), \
+                self.shell.now()
+            reported = [r for r in db_enforcement.open_reports(conn)
+                        if r["account_id"] == account["id"] and r["message_id"] is not None]
+            ids = review.resolve_reports(conn, account, mod, now, note)
+            if verdict is not None:
+                for message_id, reason in {r["message_id"]: r["reason"] for r in reported}.items():
+                    message = db_messages.message_by_id(conn, message_id)
+                    if message is not None:
+                        kind = "spam" if "spam" in reason.lower() else "abuse"
+                        label_from_verdict(conn, kind, message["text"], verdict == "upheld",
+                                           f"report_{verdict}", mod, now, message_id)
+            return ids
 
     # -- strikes, bans, flags ------------------------------------------------------
 
@@ -140,6 +156,9 @@ class Moderation:
                                                 state="accepted")
             db_audit.audit(conn, now, "release", message["sender_id"], actor_id,
                            message_id=message_id, outcome=outcome)
+            for kind in _held_kinds(message):  # released: the check that held it was wrong
+                label_from_verdict(conn, kind, message["text"], False, "released", actor_id,
+                                   now, message_id)
             sender = db_accounts.handles_by_ids(conn, [message["sender_id"]])
             payload = {"message": {**message_json(message), "outcome": outcome,
                                    "text": message["text"]},
@@ -147,6 +166,20 @@ class Moderation:
             db_events.add(conn, message["recipient_id"], now,
                           "request" if is_request else "message", payload)
             return payload["message"]
+
+    def confirm_held(self, message_id: int, actor: str | None = None) -> None:
+        """A moderator agrees a held message breaks the rules: it stays held, and
+        becomes a label for the check that held it."""
+        with self.shell.unit.write() as conn:
+            message = db_messages.message_by_id(conn, message_id)
+            if message is None or message["visible"]:
+                raise NotFound(f"no held message {message_id}", "message")
+            now, actor_id = self.shell.now(), moderator_id(conn, actor)
+            for kind in _held_kinds(message):
+                label_from_verdict(conn, kind, message["text"], True, "held_confirmed",
+                                   actor_id, now, message_id)
+            db_audit.audit(conn, now, "held_confirmed", message["sender_id"], actor_id,
+                           message_id=message_id)
 
     def held(self) -> list[dict[str, Any]]:
         with self.shell.unit.read() as conn:
@@ -215,10 +248,22 @@ class Moderation:
 
     def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
                       note: str | None = None) -> dict[str, Any]:
+        """Uphold or overturn; the strike's text (for a ban, the strike that caused it)
+        becomes an abuse label: abusive when upheld, clean when overturned."""
         check_note(note, "note")
         with self.shell.unit.write() as conn:
-            return actions.decide_appeal(conn, appeal_id, decision, moderator_id(conn, actor),
-                                         self.shell.now(), note)
+            mod, now = moderator_id(conn, actor), self.shell.now()
+            result = actions.decide_appeal(conn, appeal_id, decision, mod, now, note)
+            appeal = db_enforcement.appeal_by_id(conn, appeal_id)
+            strike_id = appeal["target_id"] if appeal["target_kind"] == "strike" else (
+                (db_enforcement.ban_by_id(conn, appeal["target_id"]) or {}).get("strike_id"))
+            strike = db_enforcement.strike_by_id(conn, strike_id) if strike_id else None
+            if strike is not None and strike["message_text"]:
+                upheld = result["state"] == "upheld"
+                label_from_verdict(conn, "abuse", strike["message_text"], upheld,
+                                   f"strike_{result['state']}", mod, now,
+                                   category=strike["category"] if upheld else None)
+            return result
 
     def appeals(self, handle: str | None = None,
                 state: str | None = None) -> list[dict[str, Any]]:
@@ -231,3 +276,16 @@ class Moderation:
                      "statement": r["statement"], "state": r["state"],
                      "created_at": to_iso(r["created_at"]),
                      "decided_at": to_iso(r["decided_at"]), "note": r["note"]} for r in rows]
+
+
+def _held_kinds(message: dict[str, Any]) -> list[str]:
+    """Which learned checks a held message's reasons name: abuse for guidelines.*,
+    spam for spam.*."""
+    codes = {str(r.get("code", "")) for r in (message.get("reasons") or [])
+             if isinstance(r, dict)}
+    kinds = []
+    if any(c.startswith("guidelines.") for c in codes):
+        kinds.append("abuse")
+    if any(c.startswith("spam.") for c in codes):
+        kinds.append("spam")
+    return kinds

@@ -326,3 +326,32 @@ phone_codes = sa.Table(
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Index(None, "account_id"),
 )
+
+
+# -- learned text models (0010) ---------------------------------------------------------
+# Learned text models: one row per trained version; the highest id of a kind
+# is in force. A row is written whole in one statement, so a swap is atomic.
+text_models = sa.Table(
+    "text_models", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),  # the version
+    sa.Column("kind", sa.String(16), nullable=False),  # spam | abuse
+    sa.Column("data", sa.Text, nullable=False),  # the detector as JSON
+    sa.Column("summary", sa.JSON, nullable=False),  # cross-validated figures, label counts
+    sa.Column("created_at", Time, nullable=False),
+    sa.Index(None, "kind", "id"),
+)
+
+# Labels the models are trained from: files given to `train`, and moderators' verdicts.
+labels = sa.Table(
+    "labels", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # spam | abuse
+    sa.Column("positive", sa.Boolean, nullable=False),  # spam / abusive
+    sa.Column("category", sa.String(32)),  # abuse: the category, when known
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("source", sa.String(64), nullable=False),  # file:<name> | verdict:<what>
+    sa.Column("message_id", BigId),
+    sa.Column("moderator_id", sa.Integer, sa.ForeignKey("accounts.id")),
+    sa.Column("at", Time, nullable=False),
+    sa.Index(None, "kind", "id"),
+)

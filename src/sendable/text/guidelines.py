@@ -1,4 +1,4 @@
-"""Community-guideline classification of one message.
+"""Community-guideline classification of one message (the `guidelines.*` reasons, docs/reasons.md).
 
 Each category matches by terms (built-in lexicon plus policy extra_terms, via
 one TermMatcher); harassment also matches when the offensive-language model
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
 from sendable.text.lexicons import load_lexicon
@@ -20,6 +20,8 @@ from sendable.text.offensive import offensive_scorer, tokens_scorer
 CATEGORIES: tuple[str, ...] = (
     "harassment", "hate", "violence", "sexual", "self_harm", "illegal", "misinformation",
 )
+# Hate slurs, encouragement of self-harm, offers of illegal goods: no model vetoes them.
+SEVERE = frozenset({"hate", "self_harm", "illegal"})
 
 # Harassment is abuse aimed at someone: the model flags any profanity ("fuck
 # yeah we won"), so its verdict only counts when the message addresses the
@@ -38,7 +40,44 @@ class CategoryMatch:
     category: str
     terms: tuple[str, ...]
     score: float
-    sources: tuple[str, ...]  # among "lexicon", "extra_terms", "model"
+    sources: tuple[str, ...]  # among "lexicon", "extra_terms", "model", "learned"
+    learned: float | None = None  # the learned abuse model's P(abuse), when one is in force
+
+
+@dataclass(frozen=True)
+class RuleReading:
+    """What the rules (lexicons, extra terms, the offensive model) found in a text,
+    with the offensive model's probability (None when it did not read the text)."""
+
+    matches: dict[str, CategoryMatch]
+    offensive: float | None
+
+    @property
+    def severe(self) -> bool:
+        return any(c in SEVERE for c in self.matches)
+
+    @property
+    def rule(self) -> bool:
+        """A category a model may veto flagged the text."""
+        return any(c not in SEVERE for c in self.matches)
+
+    def evidence(self) -> tuple[float, float, float]:
+        """What the abuse stacker reads besides the text: offensive P, rule, severe."""
+        return (self.offensive or 0.0, float(self.rule), float(self.severe))
+
+
+def combine(reading: RuleReading, p: float, veto: float, add: float) -> dict[str, CategoryMatch]:
+    """Rules and the learned model together: a severe category always stands; another
+    rule flag stands only while P(abuse) >= ``veto``; the model alone flags
+    harassment at P(abuse) >= ``add``. Every match kept carries ``p``."""
+    out = {c: replace(m, learned=p) for c, m in reading.matches.items()
+           if c in SEVERE or p >= veto}
+    if p >= add and "harassment" not in out:
+        out["harassment"] = CategoryMatch("harassment", (), p, ("learned",), p)
+    elif p >= add:
+        h = out["harassment"]
+        out["harassment"] = replace(h, sources=(*h.sources, "learned"), score=max(h.score, p))
+    return {c: out[c] for c in CATEGORIES if c in out}
 
 
 @cache
@@ -144,7 +183,12 @@ class GuidelineClassifier:
 
     def classify(self, text: str | TextForms) -> dict[str, CategoryMatch]:
         """The categories ``text`` matched, in contract order; empty when clean."""
+        return self.read(text).matches
+
+    def read(self, text: str | TextForms) -> RuleReading:
+        """The rules' matches and the offensive model's probability."""
         forms = forms_of(text)
+        p: float | None = None
         terms: dict[str, list[str]] = {}
         sources: dict[str, set[str]] = {}
         for term in self._matcher.find(forms):
@@ -158,7 +202,7 @@ class GuidelineClassifier:
                 scores["harassment"] = max(scores.get("harassment", 0.0), p)
                 sources.setdefault("harassment", set()).add("model")
         order = ("lexicon", "extra_terms", "model")
-        return {
+        return RuleReading({
             category: CategoryMatch(
                 category=category,
                 terms=tuple(dict.fromkeys(terms.get(category, ()))),
@@ -167,4 +211,4 @@ class GuidelineClassifier:
             )
             for category in CATEGORIES
             if category in scores
-        }
+        }, p)

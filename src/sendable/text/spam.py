@@ -1,16 +1,16 @@
-"""Explainable content scoring for spam.content.
+"""The hand-made spam features: explainable evidence for spam.content.
 
-The score is a sum of named features, each with its weight and the evidence
-that triggered it, so a moderator can see why a message scored what it did.
-Weights are set for precision: against the default threshold of 1.0, no single
-hand-made feature refuses a message alone, and ordinary chat that mentions
-money, prizes, phone numbers or a link stays well under it. It takes several
-signals together (phrasing + money + a shortener, say) to refuse.
+The hand score is a sum of named features, each with its weight and the
+evidence that triggered it, so a moderator can see why a message scored what it
+did. It is one input of the learned spam detector (text/detectors.py), which
+stacks it with a model of the text's n-grams into P(spam); without a detector
+the hand score itself is compared with 1.0. Weights are set for precision: no
+single hand-made feature reaches 1.0 alone, and ordinary chat that mentions
+money, prizes, phone numbers or a link stays well under it.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -20,9 +20,9 @@ from importlib import resources
 
 from sendable.text.links import Link
 from sendable.text.normalise import TermMatcher, TextForms
-from sendable.text.spam_model import SpamModel, digit_count, letter_counts
+from sendable.text.spam_model import digit_count, letter_counts
 
-__all__ = ["ContentScore", "SpamFeature", "SpamModel", "score_content", "spam_phrases"]
+__all__ = ["ContentScore", "SpamFeature", "score_content", "spam_phrases"]
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,12 @@ class SpamFeature:
 
 @dataclass(frozen=True)
 class ContentScore:
-    score: float
+    score: float  # P(spam) from the learned detector; the hand score without one
     features: tuple[SpamFeature, ...]
     blocked_terms: tuple[str, ...]
+    threshold: float | None = None  # what the score is compared with (None: the policy's)
+    hand_score: float | None = None  # the sum of the hand-made features' weights
+    model_version: int | None = None
 
 
 # --- weights (the whole policy of this module is in this block) ---------------
@@ -59,16 +62,6 @@ EXTRA_LINK = 0.15  # per link beyond the first
 EXTRA_LINKS_CAP = 0.45
 BAIT_HOST = 0.4  # login/verify/prize words in the host name
 PITCH_WITH_CONTACT = 0.25  # a pitch phrase plus somewhere to act on it (link, number)
-# The NB model: +MODEL_MAX at P(spam)=1, 0 at 0.5, down to -MODEL_MIN_NEG at
-# P(spam)=0. It can tip a borderline message over the line, or pull a
-# hand-feature false alarm back, but cannot refuse a message on its own.
-# Naive Bayes is overconfident on short texts (words and bigrams are far from
-# independent), so its log-odds are divided by MODEL_TEMPERATURE first; 3 was
-# picked by 5-fold cross-validation on the training split for zero false
-# positives with a margin (see data/eval/SPAM.md).
-MODEL_MAX = 0.9
-MODEL_MIN_NEG = 0.3
-MODEL_TEMPERATURE = 3.0
 # ------------------------------------------------------------------------------
 
 _NUM = r"\d(?:[\d,]*\d)?(?:\.\d+)?"
@@ -234,41 +227,22 @@ def _pitch_with_contact(feats: list[SpamFeature], links: Sequence[Link]) -> Spam
     return SpamFeature("pitch_with_contact", PITCH_WITH_CONTACT, f"pitch phrase and {channel}")
 
 
-def _model_feature(text: str, model: SpamModel | None) -> SpamFeature | None:
-    if model is None:
-        return None
-    llr = model.log_odds(text)  # None until the model has seen enough of both classes
-    if llr is None:
-        return None
-    tempered = 1.0 / (1.0 + math.exp(-llr / MODEL_TEMPERATURE))
-    weight = (tempered - 0.5) * 2 * (MODEL_MAX if tempered >= 0.5 else MODEL_MIN_NEG)
-    if abs(weight) < 0.01:
-        return None
-    p = 1.0 / (1.0 + math.exp(-llr))
-    spam, ham = model.class_counts
-    return SpamFeature(
-        "model", round(weight, 3), f"naive Bayes P(spam)={p:.3f} ({spam} spam / {ham} ham examples)"
-    )
-
-
 def score_content(
     text: str,
     links: Sequence[Link],
     blocked_terms: TermMatcher | None,
-    model: SpamModel | None,
     forms: TextForms | None = None,
 ) -> ContentScore:
-    """Score ``text`` for spam.content; ``links`` are ``extract_links(text)``,
+    """The hand-made features of ``text``; ``links`` are ``extract_links(text)``,
     ``forms`` (if given) ``TextForms(text)``."""
     forms = forms or TextForms(text)
     text = unicodedata.normalize("NFKC", text)  # full-width "ＦＲＥＥ" etc. for the regexes
     feats = _text_features(text, forms) + _link_features(links)
     if (pc := _pitch_with_contact(feats, links)) is not None:
         feats.append(pc)
-    if (mf := _model_feature(text, model)) is not None:
-        feats.append(mf)
     feats.sort(key=lambda f: -f.weight)
     score = max(0.0, round(sum(f.weight for f in feats), 3))
     # Term matching folds with NFKC itself, so the forms of the original text serve.
     blocked = tuple(blocked_terms.find(forms)) if blocked_terms is not None else ()
-    return ContentScore(score=score, features=tuple(feats), blocked_terms=blocked)
+    return ContentScore(score=score, features=tuple(feats), blocked_terms=blocked,
+                        hand_score=score)

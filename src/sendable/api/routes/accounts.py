@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sendable.api.auth import auth_of, bearer_token, current, service_of
 from sendable.api.models import Login, NewAccount, Settings, VerificationCode
+from sendable.api.schemas import Account, Session, Standing, VerificationSent, Verified, errors
 from sendable.clock import to_iso
 from sendable.errors import Invalid, ServiceError
 from sendable.shell.auth import Principal
@@ -33,14 +34,16 @@ def me_view(row: dict[str, Any]) -> dict[str, Any]:
             "phone_verified": bool(row.get("phone_verified", False))}
 
 
-@router.post("/v1/accounts", status_code=201)
+@router.post("/v1/accounts", status_code=201, response_model=Account,
+             responses=errors(409, 429))
 def create_account(body: NewAccount, request: Request) -> dict[str, Any]:
     """Create an account. Handles are unique whatever their case."""
     row = auth_of(request).register(body.handle, body.password, body.birthdate, body.email)
     return me_view(row)
 
 
-@router.post("/v1/sessions", status_code=201)
+@router.post("/v1/sessions", status_code=201, response_model=Session,
+             responses=errors(401, 429))
 def login(body: Login, request: Request) -> dict[str, Any]:
     """Sign in: a bearer token for `Authorization: Bearer <token>`. Failed attempts are
     throttled per handle and per address (429 with Retry-After)."""
@@ -56,12 +59,12 @@ def logout(request: Request, me: Principal = Depends(current)) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/v1/me")
+@router.get("/v1/me", response_model=Account)
 def get_me(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     return me_view(service_of(request).account(me.handle))
 
 
-@router.patch("/v1/me/settings")
+@router.patch("/v1/me/settings", response_model=Account)
 def update_settings(body: Settings, request: Request,
                     me: Principal = Depends(current)) -> dict[str, Any]:
     """Who can message you, who can put you in groups, whether follows need your
@@ -77,13 +80,14 @@ def update_settings(body: Settings, request: Request,
     return me_view(row)
 
 
-@router.get("/v1/me/standing")
+@router.get("/v1/me/standing", response_model=Standing)
 def standing(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     """Restrictions, strikes, bans (with their ends), reputation band, appeals."""
     return service_of(request).standing(me.handle)
 
 
-@router.post("/v1/me/verification", status_code=202)
+@router.post("/v1/me/verification", status_code=202, response_model=VerificationSent,
+             responses=errors(422, 429, 501, 503))
 def start_verification(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     """Send a verification code to the account's email."""
     start = getattr(service_of(request), "start_verification", None)
@@ -93,7 +97,8 @@ def start_verification(request: Request, me: Principal = Depends(current)) -> di
     return {"sent": True}
 
 
-@router.post("/v1/me/verification/confirm")
+@router.post("/v1/me/verification/confirm", response_model=Verified,
+             responses=errors(429, 501))
 def confirm_verification(body: VerificationCode, request: Request,
                          me: Principal = Depends(current)) -> dict[str, Any]:
     """Confirm the code; a verified account's flag is lifted."""

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from sendable.api.auth import current, service_of
 from sendable.api.errors import refusal_response
-from sendable.api.models import ErrorReply, NewMessage, SendReply, WhyQuery, WhyReply
+from sendable.api.models import MAX_ID, NewMessage, WhyQuery
 from sendable.api.responses import JSON
-from sendable.api.validation import Cursor, id_path
+from sendable.api.schemas import (
+    Conversations,
+    ConversationState,
+    Messages,
+    RefusalReply,
+    SendReply,
+    WhyReply,
+    errors,
+)
 from sendable.reasons import render_all
 from sendable.service import SendAttempt, SendResult
 from sendable.shell.auth import Principal
@@ -25,13 +33,15 @@ NOTICES = {
               "Held for review: a moderator will look at it before it is delivered."}],
     "delivered": [],
 }
-REFUSED = {403: {"model": ErrorReply, "description": "refused: every reason, sender view"},
-           426: {"model": ErrorReply, "description": "refused: update the app"},
-           429: {"model": ErrorReply, "description": "refused: too fast (Retry-After)"}}
+REFUSED = {403: {"model": RefusalReply, "description": "refused: every reason, sender view"},
+           426: {"model": RefusalReply, "description": "refused: update the app"},
+           429: {"model": RefusalReply, "description": "refused: too fast (Retry-After)"}}
+ConversationId = Path(ge=1, le=MAX_ID)
+NOT_FOUND = errors(404)
 
 
 @router.post("/v1/messages", status_code=201, response_model=None,
-             responses={201: {"model": SendReply}, **REFUSED})
+             responses={201: {"model": SendReply}, 404: errors(404)[404], **REFUSED})
 async def send(body: NewMessage, request: Request,
                me: Principal = Depends(current)) -> Response:
     """Send a message (api/fastsend.py answers the common case before this runs).
@@ -63,7 +73,7 @@ def _notices(result: SendResult) -> list[dict]:
     return notices
 
 
-@router.post("/v1/why", response_model=WhyReply)
+@router.post("/v1/why", response_model=WhyReply, responses=NOT_FOUND)
 def why(body: WhyQuery, request: Request, me: Principal = Depends(current)) -> Response:
     """Could I send this now? Every reason that applies, without sending."""
     decision = service_of(request).why(me.handle, body.to, body.text,
@@ -72,7 +82,7 @@ def why(body: WhyQuery, request: Request, me: Principal = Depends(current)) -> R
                  "reasons": render_all(decision.findings, "sender")})
 
 
-@router.get("/v1/conversations")
+@router.get("/v1/conversations", response_model=Conversations)
 def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbox",
                   me: Principal = Depends(current)) -> dict[str, Any]:
     """Direct conversations (`kind: direct`) and, in the inbox, groups (`kind: group`)."""
@@ -83,8 +93,10 @@ def conversations(request: Request, folder: Literal["inbox", "requests"] = "inbo
     return {"folder": folder, "conversations": rows}
 
 
-@router.get("/v1/conversations/{conversation_id}/messages")
-def messages(request: Request, conversation_id: int = id_path(), after_seq: Cursor = 0,
+@router.get("/v1/conversations/{conversation_id}/messages", response_model=Messages,
+            responses=NOT_FOUND)
+def messages(request: Request, conversation_id: int = ConversationId,
+             after_seq: int = Query(0, ge=0, le=MAX_ID),
              limit: int = Query(50, ge=1, le=200),
              me: Principal = Depends(current)) -> dict[str, Any]:
     """Messages after `after_seq`, oldest first. Another account's conversation is 404."""
@@ -92,16 +104,18 @@ def messages(request: Request, conversation_id: int = id_path(), after_seq: Curs
     return {"conversation_id": conversation_id, "messages": rows}
 
 
-@router.post("/v1/conversations/{conversation_id}/accept")
-def accept(request: Request, conversation_id: int = id_path(),
+@router.post("/v1/conversations/{conversation_id}/accept", response_model=ConversationState,
+             responses=errors(404, 409))
+def accept(request: Request, conversation_id: int = ConversationId,
            me: Principal = Depends(current)) -> dict[str, Any]:
     """Accept a message request: it moves to the inbox."""
     service_of(request).accept_conversation(me.handle, conversation_id)
     return {"conversation_id": conversation_id, "state": "accepted"}
 
 
-@router.post("/v1/conversations/{conversation_id}/decline")
-def decline(request: Request, conversation_id: int = id_path(),
+@router.post("/v1/conversations/{conversation_id}/decline", response_model=ConversationState,
+             responses=errors(404, 409))
+def decline(request: Request, conversation_id: int = ConversationId,
             me: Principal = Depends(current)) -> dict[str, Any]:
     service_of(request).decline_conversation(me.handle, conversation_id)
     return {"conversation_id": conversation_id, "state": "declined"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from sendable.api.auth import moderator, service_of
-from sendable.api.models import AppealDecision, ModAction, ModWhyQuery, ModWhyReply
+from sendable.api.models import MAX_ID, AppealDecision, ModAction, ModWhyQuery
 from sendable.api.responses import JSON
-from sendable.api.validation import id_path
+from sendable.api.schemas import AppealDecided, ModActionReply, ModQueue, ModWhyReply, errors
 from sendable.durations import parse_duration
 from sendable.errors import Invalid
 from sendable.reasons import render_all
@@ -18,7 +18,7 @@ from sendable.shell.auth import Principal
 router = APIRouter(tags=["moderation"])
 
 
-@router.get("/v1/mod/queue")
+@router.get("/v1/mod/queue", response_model=ModQueue)
 def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
     """Held messages, open reports (per account) and open appeals, most urgent first;
     each item says how its priority was scored."""
@@ -31,7 +31,8 @@ def groups(request: Request, me: Principal = Depends(moderator)) -> dict[str, An
     return {"groups": service_of(request).group_moderation.all()}
 
 
-@router.post("/v1/mod/actions")
+@router.post("/v1/mod/actions", response_model=ModActionReply, response_model_exclude_unset=True,
+             responses=errors(404, 409))
 def action(body: ModAction, request: Request,
            me: Principal = Depends(moderator)) -> dict[str, Any]:
     """ban (for, scope), unban, strike (category), flag, unflag, release (message_id), and
@@ -75,14 +76,15 @@ def action(body: ModAction, request: Request,
     return result
 
 
-@router.post("/v1/mod/appeals/{appeal_id}")
-def decide(body: AppealDecision, request: Request, appeal_id: int = id_path(),
+@router.post("/v1/mod/appeals/{appeal_id}", response_model=AppealDecided,
+             responses=errors(404, 409))
+def decide(body: AppealDecision, request: Request, appeal_id: int = Path(ge=1, le=MAX_ID),
            me: Principal = Depends(moderator)) -> dict[str, Any]:
     """Uphold or overturn; overturning removes the strike and lifts its ban."""
     return service_of(request).decide_appeal(appeal_id, body.decision, me.handle, body.note)
 
 
-@router.post("/v1/mod/why", response_model=ModWhyReply)
+@router.post("/v1/mod/why", response_model=ModWhyReply, responses=errors(404))
 def mod_why(body: ModWhyQuery, request: Request,
             me: Principal = Depends(moderator)) -> Response:
     """Every reason, true codes and detail (blocks, underage recipients, scores), and the

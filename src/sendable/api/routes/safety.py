@@ -8,12 +8,14 @@ from fastapi import APIRouter, Depends, Request
 
 from sendable.api.auth import current, service_of
 from sendable.api.models import NewAppeal, NewReport
+from sendable.api.schemas import Appeal, Appeals, Created, errors
 from sendable.shell.auth import Principal
 
 router = APIRouter(tags=["safety"])
 
 
-@router.post("/v1/reports", status_code=201)
+@router.post("/v1/reports", status_code=201, response_model=Created,
+             responses=errors(404, 409, 429))
 def report(body: NewReport, request: Request,
            me: Principal = Depends(current)) -> dict[str, Any]:
     """Report an account, a message you received, or a group you are in."""
@@ -25,7 +27,8 @@ def report(body: NewReport, request: Request,
     return {"id": report_id}
 
 
-@router.post("/v1/appeals", status_code=201)
+@router.post("/v1/appeals", status_code=201, response_model=Appeal,
+             responses=errors(404, 409))
 def appeal(body: NewAppeal, request: Request,
            me: Principal = Depends(current)) -> dict[str, Any]:
     """Appeal a ban or strike (`ban:<id>`, `strike:<id>`): one appeal each."""
@@ -33,6 +36,6 @@ def appeal(body: NewAppeal, request: Request,
     return next(a for a in service_of(request).appeals(me.handle) if a["id"] == appeal_id)
 
 
-@router.get("/v1/appeals")
+@router.get("/v1/appeals", response_model=Appeals)
 def appeals(request: Request, me: Principal = Depends(current)) -> dict[str, Any]:
     return {"appeals": service_of(request).appeals(me.handle)}

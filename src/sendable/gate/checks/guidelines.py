@@ -18,6 +18,8 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
             f"guidelines.{category}",
             effect="refuse" if action == "block" else "hold",
             detail={"action": action, "terms": list(match.terms),
-                    "sources": list(match.sources), "score": round(match.score, 3)},
+                    "sources": list(match.sources), "score": round(match.score, 3),
+                    **({} if getattr(match, "learned", None) is None
+                       else {"learned": round(match.learned, 3)})},
         ))
     return findings

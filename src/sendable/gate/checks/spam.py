@@ -40,12 +40,17 @@ def _content(facts: Facts, policy: Policy) -> list[Finding]:
     score = facts.content.spam
     if score is None:
         return []
-    threshold = policy.spam.content_threshold
+    # The text layer resolved the threshold (a number, or the learned model's "auto").
+    threshold = score.threshold
+    if threshold is None:
+        configured = policy.spam.content_threshold
+        threshold = 1.0 if configured == "auto" else configured
     if not score.blocked_terms and score.score < threshold:
         return []
     return [Finding("spam.content", detail={
         "score": round(score.score, 3), "threshold": threshold,
-        "blocked_terms": list(score.blocked_terms),
+        "blocked_terms": list(score.blocked_terms), "hand_score": score.hand_score,
+        "model_version": score.model_version,
         "features": [{"name": f.name, "weight": f.weight, "evidence": f.evidence}
                      for f in score.features]})]
 
