@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sendable import __version__, web
 from sendable.api import errors, openapi
 from sendable.api.fastsend import FastSend
+from sendable.api.headers import SecurityHeaders
 from sendable.api.metrics import Metrics, operator_token
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
@@ -88,4 +89,5 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.add_middleware(FastSend)  # inside the observer: ids, metrics and logs as for any route
     app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body,
                        larger=dict.fromkeys(contacts.UPLOAD_PATHS, contacts.MAX_UPLOAD_BODY))
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors' too
     return app

@@ -11,11 +11,20 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from sendable.enforcement.actions import MAX_STATEMENT
 from sendable.inputs import MAX_TEXT, SPACE, WHO_CAN_MESSAGE
 from sendable.reasons import GUIDELINE_CATEGORIES
+from sendable.textcheck import invalid_unicode
 
 # The largest id: 2^53 - 1, the largest integer every JSON reader holds exactly (the
 # store holds 2^63 - 1, and no id comes near either).
@@ -58,6 +67,15 @@ def Note(max_length: int) -> object:  # noqa: N802 (a type, spelt as one)
 
 class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, strict=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: Any) -> Any:
+        """A lone surrogate (valid JSON, no valid text) is refused naming its field."""
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and invalid_unicode(v) for v in items):
+            raise ValueError("must be valid Unicode (it holds a lone surrogate)")
+        return value
 
 
 class NewAccount(Body):

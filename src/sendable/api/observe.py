@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sendable.api.metrics import Metrics
 
 access_log = logging.getLogger("sendable.access")
+error_log = logging.getLogger("sendable.api")
 _SANE_ID = re.compile(rb"^[A-Za-z0-9._-]{1,64}$")
 # Request ids: a random prefix per process and a counter (cheaper than uuid4 per request).
 _PREFIX = secrets.token_hex(4) + "-"
@@ -61,10 +62,12 @@ class RequestObserver:
         token = current_request.set(rid)
         started = time.perf_counter()
         status = 500 if scope["type"] == "http" else 101
+        started_response = False
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
+            nonlocal status, started_response
+            if message["type"] in ("http.response.start", "websocket.http.response.start"):
+                started_response = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
@@ -90,6 +93,15 @@ class RequestObserver:
             else:
                 await self.app(scope, receive_bounded if scope["type"] == "http" else receive,
                                send_with_id)
+        except Exception as error:
+            # A bug or a failed store: answered here, so the 500 carries the request id
+            # like any answer, and nothing reaches the server loop, which would close
+            # the connection (a client's next request on it would fail too).
+            if scope["type"] != "http":
+                raise
+            error_log.error("unhandled error (request_id %s)", rid, exc_info=error)
+            if not started_response:
+                await self._server_error(rid, send_with_id)
         finally:
             seconds = time.perf_counter() - started
             matched = scope.get("route")  # its template, without path convertors
@@ -104,6 +116,15 @@ class RequestObserver:
                     "route": route, "status": status, "ms": round(seconds * 1000, 2)}})
             current_request.reset(token)
 
+
+    async def _server_error(self, rid: str, send: Send) -> None:
+        body = orjson.dumps({"error": {"code": "server_error", "field": None, "request_id": rid,
+                                       "message": "the server had a problem; try again "
+                                                  "shortly"}})
+        await send({"type": "http.response.start", "status": 500, "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
     async def _too_large(self, rid: str, send: Send, max_body: int) -> None:
         body = orjson.dumps({"error": {"code": "too_large", "field": None, "request_id": rid,

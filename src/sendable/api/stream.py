@@ -42,6 +42,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 from sendable.api.auth import auth_of, bearer_token, service_of
+from sendable.api.errors import error_response
+from sendable.api.validation import parse_cursor
 from sendable.errors import ServiceError
 from sendable.service import Service
 from sendable.shell.auth import SIGNED_OUT, Principal, token_hash
@@ -174,7 +176,7 @@ def _ends_me(row: dict[str, Any], session: str) -> bool:
 
 
 @router.websocket("/v1/stream")
-async def stream(ws: WebSocket, after: int | None = None, token: str | None = None,
+async def stream(ws: WebSocket, after: str | None = None, token: str | None = None,
                  ticket: str | None = None) -> None:
     service = service_of(ws)
     try:
@@ -182,12 +184,13 @@ async def stream(ws: WebSocket, after: int | None = None, token: str | None = No
     except ServiceError:
         await ws.close(code=1008, reason="sign in first")  # before accept: HTTP 403
         return
-    if after is not None and after < 0:
-        await ws.close(code=1008, reason="after must be an event id (0 or more)")
+    start, problem = parse_cursor(after)
+    if problem is not None:  # an HTTP 422 naming `after`, as any endpoint answers
+        await ws.send_denial_response(error_response(ws, 422, problem, "after"))  # type: ignore[arg-type]
         return
     await ws.accept()
     app = ws.app
-    cursor = after if after is not None else await run_in_threadpool(
+    cursor = start if start is not None else await run_in_threadpool(
         service.latest_event_id, me.id)
     metrics, notifier, poll = app.state.metrics, app.state.notifier, app.state.poll_seconds
     reader: EventReader = app.state.event_reader

@@ -14,6 +14,7 @@ from rich.markup import escape
 
 from sendable.cli.database import Database, DatabaseProblem, locate, stray_local_file
 from sendable.errors import ServiceError
+from sendable.textcheck import DisplayStream, for_display
 
 if TYPE_CHECKING:
     from sendable.policy import Policy
@@ -27,8 +28,9 @@ policy_app = typer.Typer(help="Check policy files.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(policy_app, name="policy")
 
-console = Console()
-err = Console(stderr=True)
+# Through DisplayStream: no bidirectional control in a message or name reorders a line.
+console = Console(file=DisplayStream("stdout"))
+err = Console(file=DisplayStream("stderr"), stderr=True)
 
 
 def _version(value: bool) -> None:
@@ -135,8 +137,13 @@ def run_service(db: str | None, policy: Path | None, action, args: dict[str, str
         service.close()
 
 
+def say(text: str) -> None:
+    """A line for a person: bidirectional controls in it (a message, a name) removed."""
+    typer.echo(for_display(text))
+
+
 def done(as_json: bool, data: dict[str, Any], text: str) -> None:
     if as_json:
         print_json(data)
     else:
-        typer.echo(text)
+        say(text)

@@ -17,6 +17,7 @@ from sendable.cli.common import (
     policy_or_exit,
     print_json,
     run_service,
+    say,
 )
 
 mod_app = typer.Typer(help="Moderation: the queue, actions, appeals and the audit log.",
@@ -49,7 +50,7 @@ def mod_queue(db: DbOption = None, policy: PolicyOption = None,
         print_json(items)
         return
     if not items:
-        typer.echo("the queue is empty")
+        say("the queue is empty")
     for item in items:
         if item["kind"] == "held_message":
             what = f"held message {item['id']} @{item['from']} → @{item['to']}: {item['text']!r}"
@@ -60,8 +61,8 @@ def mod_queue(db: DbOption = None, policy: PolicyOption = None,
             what = f"appeal {item['id']} by @{item['handle']} of {item['target']}: " \
                    f"{item['statement']!r}"
         # user text is printed as is: never read as Rich markup
-        typer.echo(f"{item['priority']:>4} {what}")
-        typer.echo(f"      {item['priority_reason']}; since {item['created_at']}")
+        say(f"{item['priority']:>4} {what}")
+        say(f"      {item['priority_reason']}; since {item['created_at']}")
 
 
 @mod_app.command("ban")
@@ -201,9 +202,9 @@ def mod_appeals(handle: Annotated[str | None, typer.Option("--handle")] = None,
         print_json(rows)
         return
     if not rows:
-        typer.echo(f"no {'' if state == 'all' else state + ' '}appeals")
+        say(f"no {'' if state == 'all' else state + ' '}appeals")
     for r in rows:
-        typer.echo(f"appeal {r['id']} [{r['state']}] @{r['handle']} {r['target']} "
+        say(f"appeal {r['id']} [{r['state']}] @{r['handle']} {r['target']} "
                    f"({r['created_at']}): {r['statement']}"
                    + (f" — note: {r['note']}" if r["note"] else ""))
 
@@ -240,7 +241,7 @@ def mod_audit(handle: Annotated[str | None, typer.Argument(metavar="[HANDLE]")] 
     for r in rows:
         actor = f"@{r['actor']}" if r["actor"] else "system"
         target = f"@{r['account']}" if r["account"] else "-"
-        typer.echo(f"#{r['id']} {r['at']} {r['action']} {target} by {actor} "
+        say(f"#{r['id']} {r['at']} {r['action']} {target} by {actor} "
                    f"{json.dumps(r['detail'], default=str)}")
 
 
@@ -253,9 +254,9 @@ def mod_explain(handle: HandleArg, db: DbOption = None, policy: PolicyOption = N
         print_json(entries)
         return
     if not entries:
-        typer.echo(f"@{handle} has no restrictions")
+        say(f"@{handle} has no restrictions")
     for e in entries:
         ids = ", ".join(f"#{i}" for i in e["audit_ids"]) or "none"
-        typer.echo(f"- {e['restriction']}: {e['text']} (audit {ids})")
+        say(f"- {e['restriction']}: {e['text']} (audit {ids})")
 
 

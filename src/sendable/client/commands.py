@@ -26,9 +26,11 @@ from sendable.client.doctor import Doctor, Step
 from sendable.client.faults import FaultError
 from sendable.client.retry import Retry
 from sendable.durations import format_duration
+from sendable.textcheck import DisplayStream
 
-console = Console()
-err = Console(stderr=True)
+# Through DisplayStream: no bidirectional control in a message or name reorders a line.
+console = Console(file=DisplayStream("stdout"))
+err = Console(file=DisplayStream("stderr"), stderr=True)
 
 ServerOption = Annotated[str | None, typer.Option(
     "--server", help="Server URL (default: the one you signed in to, $SENDABLE_SERVER, "

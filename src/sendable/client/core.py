@@ -22,13 +22,14 @@ from typing import Any, Literal, TypeVar
 import httpx
 
 from sendable.client.cache import Cache, CacheFile
+from sendable.client.checks import unsendable
 from sendable.client.config import CLIENT_HEADER, Config, home_dir, normalise_server
 from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
 from sendable.client.groups import Groups
 from sendable.client.net import proxy_for
 from sendable.client.ordering import send_in_order
-from sendable.client.outbox import Outbox, Pending
+from sendable.client.outbox import Outbox, Pending, new_client_msg_id
 from sendable.client.retry import NO_RETRY, Retry, parse_retry_after
 
 T = TypeVar("T")
@@ -258,6 +259,10 @@ class AsyncClient:
         """Save the message in the outbox, then try to deliver it, after any older one
         to the same person still waiting (client/ordering.py)."""
         handle = self._require_session()
+        error = unsendable(text)  # never queued: the server would refuse it every time
+        if error is not None:
+            return SendResult("rejected", client_msg_id or new_client_msg_id(), to, text,
+                              error=error.as_dict())
         item = self.outbox.add(self.server, handle, to, text, client_msg_id)
         result = await send_in_order(
             self, self.outbox, item, lambda pending: self._deliver(pending, retry or self.retry))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from sendable.client.checks import check_text
 from sendable.client.retry import Retry
 
 
@@ -51,6 +52,7 @@ class Groups:
     async def send(self, group_id: int, text: str,
                    client_msg_id: str | None = None) -> dict[str, Any]:
         """{message, notices}; a refusal raises ApiError with every reason."""
+        check_text(text)
         return await self.client.call("POST", "/v1/messages", json={
             "group": group_id, "text": text, "client_msg_id": client_msg_id})
 

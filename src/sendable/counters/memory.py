@@ -102,6 +102,17 @@ class PendingCounters:
                 found[i] = events
         return found
 
+    def mark(self) -> dict[str, int]:
+        """Where the additions stand now, for `undo`."""
+        return {key: len(added) for key, added in self._added.items()}
+
+    def undo(self, mark: dict[str, int]) -> None:
+        """Drop what was added since `mark` (an attempt rolled back alone)."""
+        for key in list(self._added):
+            del self._added[key][mark.get(key, 0):]
+            if not self._added[key]:
+                del self._added[key]
+
     def flush(self) -> None:
         self.base.add_many([(key, at, member, keep) for key, added in self._added.items()
                             for at, member, keep in added])

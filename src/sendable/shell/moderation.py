@@ -10,7 +10,7 @@ from sendable.clock import to_iso
 from sendable.enforcement import actions
 from sendable.enforcement.actions import APPEAL_KINDS
 from sendable.errors import Invalid, NotFound
-from sendable.inputs import check_note
+from sendable.inputs import check_note, check_until
 from sendable.shell import facts as loading
 from sendable.shell import review
 from sendable.shell.context import Shell, find_account, moderator_id
@@ -96,7 +96,7 @@ class Moderation:
         with self.shell.unit.write() as conn:
             account = find_account(conn, handle)
             now = self.shell.now()
-            until = None if seconds is None else now + seconds
+            until = check_until(now, seconds)
             return actions.add_ban(conn, account["id"], scope, until, now, "moderator",
                                    moderator_id(conn, actor), reason=reason)
 

@@ -37,6 +37,7 @@ from sendable.store import events as db_events
 from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
 from sendable.store.driver import Conn, dump_json
+from sendable.store.savepoints import TransactionLost, savepoint
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,9 @@ class AttemptFailed(ServiceError):
     """The store failed this one attempt (not its neighbours); nothing of it was kept."""
 
     status = 500
+
+
+_RETRY = object()  # an attempt that failed inside its batch: tried again on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +121,13 @@ class Sending:
         Each attempt is decided on the state the ones before it left: their messages
         count toward limits and duplicates, and a client_msg_id repeated in the batch
         replays the first. Results are given once the batch is committed; streams
-        wake once for it. Should anything fail the batch as a whole (the database
-        refusing a row, a client_msg_id raced in by another writer, a lost
-        connection, a bug), it is rolled back whole and its attempts are run again,
-        one transaction each: an attempt that fails again fails alone, nothing is
-        lost, and nothing is stored twice (a retried client_msg_id replays).
+        wake once for it. An attempt that fails (the database refusing its row, a
+        client_msg_id raced in by another writer, a bug) is rolled back to its own
+        savepoint and the others commit; it is then tried once more on its own and,
+        failing again, fails alone. Should the batch fail as a whole (a lost
+        connection, a failed commit), it is rolled back whole and its attempts are
+        run again one transaction each. Nothing is lost, nothing is stored twice (a
+        retried client_msg_id replays), and no attempt fails a neighbour.
         """
         checked: list[ServiceError | None] = []
         for attempt in attempts:
@@ -131,29 +137,36 @@ class Sending:
             except ServiceError as error:
                 checked.append(error)
         try:
-            return self._run(attempts, checked)
+            results = self._run(attempts, checked)
         except Exception:
             if len(attempts) > 1:
                 log.warning("a batch of %d sends failed; sending them one by one",
                             len(attempts), exc_info=True)
-            return [self._alone(attempt, error)
-                    for attempt, error in zip(attempts, checked, strict=True)]
+            results = [_RETRY if error is None else error for error in checked]
+        return [self._alone(attempt) if result is _RETRY else result
+                for attempt, result in zip(attempts, results, strict=True)]
 
-    def _alone(self, attempt: SendAttempt,
-               error: ServiceError | None) -> SendResult | ServiceError:
-        if error is not None:
-            return error
+    def _alone(self, attempt: SendAttempt) -> SendResult | ServiceError:
+        """An attempt that failed in its batch, tried once more in a transaction of its
+        own (a client_msg_id raced in by another writer then replays); failing again,
+        it fails alone."""
         try:
-            return self._run([attempt], [None])[0]
+            result = self._run([attempt], [None])[0]
         except Exception:
             log.exception("a send failed in the store")
+            result = _RETRY
+        if result is _RETRY:
             return AttemptFailed("this message could not be stored; nothing was sent, "
                                  "so it is safe to try again")
+        return result
 
     def _run(self, attempts: list[SendAttempt],
-             checked: list[ServiceError | None]) -> list[SendResult | ServiceError]:
+             checked: list[ServiceError | None]) -> list[Any]:
+        """The batch in one transaction. Each attempt runs in a savepoint of its own: one
+        that fails (the database refusing a row, a bug) is rolled back to where it
+        began, its counts dropped, and marked _RETRY; its neighbours go on."""
         shell = self.shell
-        results: list[SendResult | ServiceError] = []
+        results: list[Any] = []
         with shell.unit.write() as conn:
             batch = self._begin(conn, attempts)
             texts = shell.analyser.analyse_many(
@@ -163,11 +176,21 @@ class Sending:
                 if error is not None:
                     results.append(error)
                     continue
+                mark = batch.counters.mark()
                 try:
-                    results.append(self._attempt(conn, batch, attempt,
-                                                 functools.partial(texts.content, i)))
-                except ServiceError as refused:  # raised before it wrote anything
+                    with savepoint(conn):
+                        results.append(self._attempt(conn, batch, attempt,
+                                                     functools.partial(texts.content, i)))
+                except TransactionLost:
+                    raise  # the whole transaction is gone: the batch fails as one
+                except ServiceError as refused:  # this attempt's own error, nothing kept
+                    batch.counters.undo(mark)
                     results.append(refused)
+                except Exception:
+                    batch.counters.undo(mark)
+                    log.warning("a send failed inside its batch of %d; the others go on",
+                                len(attempts), exc_info=True)
+                    results.append(_RETRY)
             # Counted before the commit, while the senders are locked: the next send
             # (on any node) sees them. A commit that then fails leaves extra events in
             # the windows: erring towards the limit, never past it.

@@ -48,10 +48,16 @@ class Social:
             return db_social.delete_follow(conn, a["id"], b["id"]) or shown
 
     def _waiting(self, conn: Conn, owner: dict, follower: str) -> dict:
-        fan = find_account(conn, follower, "follower")
+        """The account waiting for `owner`'s approval. One that has not asked, or
+        that does not exist (or is not found by search), answers the same 404."""
+        missing = NotFound(f"@{follower} has not asked to follow you", "follower")
+        try:
+            fan = find_account(conn, follower, "follower")
+        except NotFound:
+            raise missing from None
         row = db_social.follow_row(conn, fan["id"], owner["id"])
         if row is None or row["approved"]:
-            raise NotFound(f"@{follower} has not asked to follow you", "follower")
+            raise missing
         return fan
 
     def approve_follow(self, by: str, follower: str) -> None:

@@ -59,6 +59,16 @@ def discard(conn: sa.Connection) -> None:
     conn.info.pop(WOKEN, None)
 
 
+def pending_count(conn: sa.Connection) -> int:
+    """How many events this transaction has added so far (a savepoint's mark)."""
+    return len(conn.info.get(PENDING, ()))
+
+
+def forget_after(conn: sa.Connection, kept: int) -> None:
+    """Forget the events added after the first `kept` (a savepoint rolled back)."""
+    del conn.info.get(PENDING, [])[kept:]
+
+
 def woken(conn: sa.Connection) -> set[int]:
     """The accounts whose streams the committed transaction added to."""
     return conn.info.pop(WOKEN, None) or set()

@@ -7,9 +7,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
+from sendable.api.validation import id_path
 from sendable.durations import parse_duration
 from sendable.errors import Forbidden, Invalid, NotFound, ServiceError
-from sendable.reasons import render_all
+from sendable.inputs import check_until
+from sendable.reasons import GUIDELINE_CATEGORIES, render_all
 from sendable.shell.auth import Principal
 from sendable.web.errors import PageRoute
 from sendable.web.pages import service_of
@@ -18,8 +20,7 @@ from sendable.web.session import checked_form, signed_in
 
 router = APIRouter(prefix="/mod", route_class=PageRoute, include_in_schema=False)
 
-STRIKE_CATEGORIES = ("harassment", "hate", "violence", "sexual", "self_harm", "illegal",
-                     "misinformation", "spam")
+STRIKE_CATEGORIES = GUIDELINE_CATEGORIES  # what the server takes, no more (spam is a label)
 BAN_LENGTHS = ("24h", "7d", "30d", "permanent")
 
 
@@ -43,7 +44,7 @@ def groups(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse
 
 
 @router.post("/groups/{group_id}/{action}")
-def group_action(group_id: int, action: str, request: Request,
+def group_action(action: str, request: Request, group_id: int = id_path(),
                  form: dict[str, str] = Depends(checked_form),
                  me: Principal = Depends(moderator)) -> Response:
     if action not in ("close", "reopen"):
@@ -98,6 +99,7 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
                 seconds = None if length == "permanent" else parse_duration(length)
             except ValueError as bad:
                 raise Invalid(str(bad), "length") from None
+            check_until(service.now(), seconds, "length")
             service.ban(handle, seconds, form.get("scope", "messaging"), me.handle, reason)
         elif action == "unban":
             service.unban(handle, me.handle, reason)
@@ -119,14 +121,14 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
 
 
 @router.post("/held/{message_id}/release")
-def release(message_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+def release(request: Request, message_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
             me: Principal = Depends(moderator)) -> Response:
     service_of(request).release(message_id, me.handle)
     return redirect("/mod#held", "done")
 
 
 @router.post("/messages/{message_id}/label")
-def label(message_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+def label(request: Request, message_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
           me: Principal = Depends(moderator)) -> Response:
     """A moderator's spam verdict on a reported message: the spam model learns from it."""
     verdict = form.get("verdict")
@@ -137,7 +139,7 @@ def label(message_id: int, request: Request, form: dict[str, str] = Depends(chec
 
 
 @router.post("/appeals/{appeal_id}")
-def decide(appeal_id: int, request: Request, form: dict[str, str] = Depends(checked_form),
+def decide(request: Request, appeal_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
            me: Principal = Depends(moderator)) -> Response:
     service_of(request).decide_appeal(appeal_id, form.get("decision", ""), me.handle,
                                       form.get("note", "").strip() or None)

@@ -14,8 +14,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
+from sendable.api.validation import id_path
 from sendable.errors import Invalid, NotFound, ServiceError
-from sendable.inputs import WHO_CAN_MESSAGE, check_handle
+from sendable.inputs import WHO_CAN_MESSAGE, check_handle, parse_id
 from sendable.reasons import http_status, render_all
 from sendable.service import Service
 from sendable.shell.auth import MAX_PASSWORD, MIN_PASSWORD, Principal
@@ -223,7 +224,7 @@ def send(handle: str, request: Request, form: dict[str, str] = Depends(checked_f
 
 
 @router.post("/requests/{conversation_id}/{choice}")
-def answer_request(conversation_id: int, choice: str, request: Request,
+def answer_request(choice: str, request: Request, conversation_id: int = id_path(),
                    form: dict[str, str] = Depends(checked_form),
                    me: Principal = Depends(signed_in)) -> Response:
     service = service_of(request)
@@ -259,10 +260,9 @@ def person(handle: str, action: str, request: Request,
         notice = "unblocked"
     elif action == "report":  # the account, or one message of theirs
         message_id = form.get("message_id", "")
-        if message_id and not message_id.isdigit():
-            raise Invalid("message_id must be a number", "message_id")
         if message_id:
-            service.report(me.handle, form.get("reason", ""), message_id=int(message_id))
+            service.report(me.handle, form.get("reason", ""),
+                           message_id=parse_id(message_id, "message_id"))
         else:
             service.report(me.handle, form.get("reason", ""), of=handle)
         notice = "reported"

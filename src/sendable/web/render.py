@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from sendable.reasons import CATALOGUE
+from sendable.textcheck import BIDI_TABLE, for_display
 from sendable.web.session import csrf_token, remember_anon_csrf, viewer
 
 HERE = Path(__file__).parent
@@ -88,6 +89,15 @@ def _duration(seconds: float | int | None) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
+def _shown(value: Any) -> Any:
+    """Every value a page shows (a message, a name, a statement) without bidirectional
+    controls that could make it read in another order; the stored text is untouched."""
+    if isinstance(value, Markup):
+        return Markup(str.translate(value, BIDI_TABLE))
+    return for_display(value)
+
+
+templates.env.finalize = _shown
 templates.env.filters["when"] = _when
 templates.env.filters["duration"] = _duration
 templates.env.filters["epoch"] = _epoch

@@ -138,7 +138,8 @@
   function messageItem(m, mine) {
     var item = el("li", "message " + (mine ? "mine" : "theirs"));
     item.setAttribute("data-seq", m.seq);
-    item.appendChild(el("p", "text", m.text));
+    // As the server's pages do: no bidirectional control reorders what was written.
+    item.appendChild(el("p", "text", String(m.text).replace(/[\u202A-\u202E\u2066-\u2069]/g, "")));
     var metaLine = el("p", "meta");
     var time = el("time", null, m.sent_at.replace("T", " ").slice(0, 16) + " UTC");
     time.setAttribute("datetime", m.sent_at);
