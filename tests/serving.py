@@ -30,6 +30,7 @@ TEST_AUTH_LIMITS = """
 signups_per_address = ["100000/hour"]
 logins_per_address = ["100000/minute"]
 logins_per_account = ["100000/minute"]
+first_delay = "30s"  # a loaded machine must not outwait a delay between two tries
 """
 
 
@@ -47,7 +48,7 @@ def _roomy_auth(args: list[str], log: Path) -> list[str]:
     return args
 
 
-def start_serve(port: int, args: list[str], log: Path, timeout: float = 30,
+def start_serve(port: int, args: list[str], log: Path, timeout: float = 60,
                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
     args = _roomy_auth(args, log)

@@ -119,6 +119,13 @@ def accounts(api: Published, server: Server) -> User:
     for _ in range(5):
         api.call("POST", "/v1/me/verification", eager, expect=202)
     assert api.call("POST", "/v1/me/verification", eager, expect=429)["error"]["retry_after"] > 0
+    ticket = api.call("POST", "/v1/stream/tickets", a, expect=201)
+    assert ticket["ticket"] and ticket["expires_in"] > 0
+    api.call("POST", "/v1/stream/tickets", expect=401)
+    changer = api.user("cp")
+    api.call("PUT", "/v1/me/password", changer, expect=422, json={"current_password": PASSWORD})
+    api.call("PUT", "/v1/me/password", changer, expect=204,
+             json={"current_password": PASSWORD, "new_password": PASSWORD + "-new"})
     other = login(api.http, a.handle)
     api.call("DELETE", "/v1/sessions", other, expect=204)
     api.call("GET", "/v1/me", other, expect=401)

@@ -32,6 +32,7 @@ FORMS: dict[str, tuple[str, list[str], str]] = {
     "/people/{handle}/{action}": ("/people/{b}/report", ["reason", "message_id", "next"],
                                   "member"),
     "/settings": ("/settings", ["who_can_message", "private"], "member"),
+    "/settings/birthdate": ("/settings/birthdate", ["birthdate"], "member"),
     "/settings/follow-requests/{handle}/approve": ("/settings/follow-requests/{b}/approve",
                                                    [], "member"),
     "/settings/follow-requests/{handle}/decline": ("/settings/follow-requests/{b}/decline",

@@ -23,6 +23,12 @@ def bearer_token(conn: HTTPConnection) -> str | None:
     return None
 
 
+def request_token(conn: HTTPConnection) -> str | None:
+    """The session token a request is signed in with: its bearer token, or a page
+    script's session cookie with the page's CSRF token."""
+    return bearer_token(conn) or page_token(conn.cookies, conn.headers)
+
+
 def service_of(conn: HTTPConnection) -> Service:
     return conn.app.state.service
 
@@ -41,7 +47,7 @@ async def current(request: Request,
                   _: HTTPAuthorizationCredentials | None = Security(BEARER)) -> Principal:
     """The signed-in account; a recently seen token costs no thread hop or query."""
     auth = auth_of(request)
-    token = bearer_token(request) or page_token(request.cookies, request.headers)
+    token = request_token(request)
     return auth.cached(token) or await run_in_threadpool(auth.authenticate, token)
 
 

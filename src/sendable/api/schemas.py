@@ -417,3 +417,8 @@ class Meta(Reply):
 
 class Health(Reply):
     ok: bool
+
+
+class StreamTicket(Reply):
+    ticket: str = Field(description="Opens one live stream: /v1/stream?ticket=…")
+    expires_in: int = Field(description="Seconds it stays valid, unused")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from sendable.api.auth import auth_of, bearer_token, current, service_of
+from sendable.api.auth import auth_of, current, request_token, service_of
 from sendable.api.models import Birthdate, Login, NewAccount, Settings, VerificationCode
 from sendable.api.schemas import Account, Session, Standing, VerificationSent, Verified, errors
 from sendable.clock import to_iso
@@ -59,7 +59,7 @@ def login(body: Login, request: Request) -> dict[str, Any]:
 @router.delete("/v1/sessions", status_code=204)
 def logout(request: Request, me: Principal = Depends(current)) -> Response:
     """Sign out: the token stops working, and its live streams close on every node."""
-    auth_of(request).logout(bearer_token(request) or "")
+    auth_of(request).logout(request_token(request) or "")
     return Response(status_code=204)
 
 
