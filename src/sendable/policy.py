@@ -156,6 +156,14 @@ class Contacts(_Section):
     match_limits: tuple[Rate, ...]  # contact uploads and match lists per account
 
 
+class Audit(_Section):
+    """The attempt log (shell/attempt_log.py): how much of it is kept, and for how long."""
+
+    attempt_retention: Duration = 30 * 86400.0  # then the text is dropped, the facts kept
+    attempt_sample: float = Field(default=1.0, ge=0, le=1)  # share of senders logged
+    attempt_max_age: Duration = 90 * 86400.0  # then the whole record is pruned
+
+
 class Policy(_Section):
     clients: Clients
     age: Age
@@ -168,6 +176,7 @@ class Policy(_Section):
     flags: Flags
     groups: Groups
     contacts: Contacts
+    audit: Audit = Audit()
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

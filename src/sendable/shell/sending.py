@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from sendable.clock import to_iso
@@ -30,6 +30,7 @@ from sendable.inputs import check_text
 from sendable.reasons import Finding, render_all
 from sendable.shell import facts as loading
 from sendable.shell import group_sends
+from sendable.shell.attempt_log import AttemptLog
 from sendable.shell.context import Shell
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
@@ -77,6 +78,7 @@ class _Batch:
 
     counters: PendingCounters  # their counts, seen by the attempts after them
     accounts: dict[str, dict[str, Any]]  # every account the batch names, by handle_key
+    notes: list[dict[str, Any]] = field(default_factory=list)  # the attempt log's records
 
 
 def check_attempt(text: Any, client_msg_id: Any) -> None:
@@ -99,6 +101,7 @@ def message_json(row: dict[str, Any]) -> dict[str, Any]:
 class Sending:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
+        self.log = AttemptLog(shell)  # every decided attempt is logged (shell/attempt_log.py)
 
     # -- the door -------------------------------------------------------------
 
@@ -168,6 +171,7 @@ class Sending:
                                                  functools.partial(texts.content, i)))
                 except ServiceError as refused:  # raised before it wrote anything
                     results.append(refused)
+            self.log.write(conn, batch.notes)
             # Counted before the commit, while the senders are locked: the next send
             # (on any node) sees them. A commit that then fails leaves extra events in
             # the windows: erring towards the limit, never past it.
@@ -216,10 +220,14 @@ class Sending:
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id)
+            self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
+                          None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
         message = self._store(conn, sender, recipient, attempt.text, decision, facts, pair,
                               attempt.client_msg_id, now, attempt.forward_of)
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
+        self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
+                      attempt.text, message["id"], attempt.forward_of)
         return SendResult(decision.outcome, decision, message_json(message))
 
     def _decide(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
@@ -266,11 +274,15 @@ class Sending:
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id)
+            self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
+                          None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
         row = group_sends.store_group_message(conn, sender, attempt.text, decision, facts,
                                               stored, attempt.client_msg_id,
                                               attempt.forward_of, now)
         group_sends.count_group_message(shell.policy, batch.counters, sender["id"], row)
+        self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
+                      attempt.text, row["id"], attempt.forward_of)
         return SendResult(decision.outcome, decision,
                           group_sends.group_message_json(row, stored["group"]))
 
