@@ -71,7 +71,6 @@ class Service:
         service.sending.warm_counters()
         service.analyser.warm()
         service.people.prepare()  # the contact secret, generated on first start
-        service.lab.record_live()  # the policy history keeps every policy that was live
         return service
 
     def close(self) -> None:

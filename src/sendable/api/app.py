@@ -13,6 +13,7 @@ from sendable import __version__, web
 from sendable.api import errors
 from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics
+from sendable.api.shadow_metrics import ShadowCollector
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
 from sendable.api.routes import accounts, contacts, groups, messages, meta, mod, safety, social
@@ -61,6 +62,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.service = service
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
+    app.state.metrics.registry.register(ShadowCollector(service))  # the policy lab's
     app.state.notifier = notifier
     app.state.event_reader = EventReader(service)
     app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)

@@ -133,6 +133,9 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
           contact_secret_file: Annotated[Path | None, typer.Option(
               "--contact-secret-file", help="Keep the key contact hashes are made with in "
               "this file (made on first start; default: in the database).")] = None,
+          shadow_policy: Annotated[Path | None, typer.Option(
+              "--shadow-policy", help="Also decide every live attempt under this policy, "
+              "with no effect on anyone; differences on /metrics and at /mod/lab.")] = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -163,7 +166,11 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
         from sendable.shell.contact_keys import use_secret_file
 
         use_secret_file(contact_secret_file)
+    shadow = policy_or_exit(shadow_policy) if shadow_policy is not None else None
     service = Service.open(db, policy_or_exit(policy), mailer=mailer, counters_uri=redis)
+    service.lab.record_live()  # the policy history keeps every policy that was live
+    if shadow is not None:
+        service.lab.start_shadow(shadow, source=str(shadow_policy))
     auth = Auth(service)
     if demo:
         from sendable.shell.demo import load_demo
@@ -193,7 +200,7 @@ def serve(host: Annotated[str, typer.Option("--host", help="Address to listen on
 def _register_commands() -> None:
     """The other rooms' commands: the HTTP client's (login, logout, send, inbox, doctor),
     the moderators' and the text checks'."""
-    from sendable.cli import detection, moderation  # noqa: F401 (they register on import)
+    from sendable.cli import detection, lab, moderation  # noqa: F401 (they register on import)
     from sendable.client import group_commands, people
     from sendable.client.commands import register
 
