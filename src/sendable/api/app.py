@@ -13,10 +13,10 @@ from sendable import __version__, web
 from sendable.api import errors
 from sendable.api.fastsend import FastSend
 from sendable.api.metrics import Metrics
-from sendable.api.shadow_metrics import ShadowCollector
 from sendable.api.observe import RequestObserver
 from sendable.api.responses import JSON
 from sendable.api.routes import accounts, contacts, groups, messages, meta, mod, safety, social
+from sendable.api.shadow_metrics import ShadowCollector
 from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
