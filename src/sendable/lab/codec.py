@@ -8,6 +8,7 @@ without the text (kept in its own column until it expires).
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Any
 
@@ -73,11 +74,18 @@ def encode_facts(facts: Facts, forward_of: str | None = None) -> str:
     return orjson.dumps(out).decode()
 
 
+@functools.lru_cache(maxsize=8192)
+def record_of(data: str) -> Record:
+    """A record's facts, decoded once: a chatty pair logs the same facts again and again,
+    and a Record is never changed once made."""
+    return Record(data)
+
+
 class Record:
     """One decoded record's facts, ready to take a history and a content."""
 
-    __slots__ = ("client", "forward_of", "forwards", "group", "recipient", "relation",
-                 "sender")
+    __slots__ = ("_pair", "client", "forward_of", "forwards", "group", "recipient",
+                 "relation", "sender")
 
     def __init__(self, data: str | bytes) -> None:
         d = orjson.loads(data)
@@ -88,6 +96,17 @@ class Record:
         self.group = GroupFacts(*d["g"]) if "g" in d else None
         f = d.get("f")
         self.forwards, self.forward_of = (f[0], f[1]) if f else (None, None)
+        self._pair: tuple[Any, ...] | None = None
+
+    def pair(self) -> list[Any]:
+        """[conversation exists, started by, state, unanswered] as the relation shows them
+        (a fresh list each time: the replay advances its own copy)."""
+        if self._pair is None:
+            rel, sender, recipient = self.relation, self.sender.id, self.recipient.id
+            exists = rel.conversation_id is not None
+            started = (recipient if rel.started_by_recipient else sender) if exists else None
+            self._pair = (exists, started, rel.conversation_state, rel.unanswered)
+        return list(self._pair)
 
     def facts(self, now: float, relation: Relation, history: History, content: Content,
               forwards: int | None) -> Facts:
@@ -112,10 +131,13 @@ def encode_content(content: Content) -> str:
     return orjson.dumps(out).decode()
 
 
-_EMPTY = {}
+_EMPTY: dict[str, Any] = {}
 
 
-def decode_content(data: str | bytes, text: str = "") -> Content:
+@functools.lru_cache(maxsize=8192)
+def decode_content(data: str, text: str = "") -> Content:
+    """The logged findings (with the text, when kept), decoded once per distinct pair:
+    the same text gives the same findings, and a Content is frozen."""
     d = orjson.loads(data) if data != "{}" else _EMPTY
     if not d:
         return Content(text=text)

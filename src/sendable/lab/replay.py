@@ -20,6 +20,7 @@ read again, and an attempt whose text has expired is not re-decidable, never gue
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -27,13 +28,14 @@ from typing import Any
 from sendable.gate.checks import history_needed
 from sendable.gate.decide import Decision, decide
 from sendable.gate.facts import Content, History, Relation, StrangerMessage
-from sendable.lab.codec import Record, decode_content
+from sendable.lab.codec import Record, decode_content, record_of
 from sendable.policy import Policy
 
 # A logged record's columns, as the store reads them (store/attempts.READ_COLUMNS).
 ID, AT, SENDER, RECIPIENT, GROUP, OUTCOME, CODES, DIGEST, MODELS, FACTS, CONTENT, TEXT, \
     MESSAGE, STRIKE = range(14)
 
+_NO_HISTORY = History()
 Analyse = Callable[[str, bool], Content]  # (text, with_fingerprint) -> the text layer's
 
 
@@ -48,8 +50,19 @@ def keep_of(policy: Policy) -> float:
     return max([60.0, *history_needed(policy).values()])
 
 
+# The order of a world's keeps: History's series (shell/facts.SERIES).
+_SERIES = ("message_times", "new_conversation_times", "stranger_messages",
+           "group_message_times")
+
+
+def keeps_of(policy: Policy) -> tuple[float, float, float, float]:
+    """How long each series is kept: as long as the checks read it, a minute at least."""
+    needed = history_needed(policy)
+    return tuple(max(needed.get(s, 0.0), 60.0) for s in _SERIES)  # type: ignore[return-value]
+
+
 class _Series:
-    """One sender's windows in one world; old events are trimmed now and then."""
+    """One sender's windows in one world, trimmed as the send path's counters are."""
 
     __slots__ = ("convs", "gmsgs", "msgs", "strangers")
 
@@ -59,23 +72,21 @@ class _Series:
         self.strangers: list[StrangerMessage] = []
         self.gmsgs: list[float] = []
 
-    def history(self) -> History:
-        return History(self.msgs, self.convs, self.strangers, self.gmsgs)  # type: ignore[arg-type]
-
-    def trim(self, before: float) -> None:
-        for name in ("msgs", "convs", "gmsgs"):
+    def history(self, now: float, keeps: tuple[float, float, float, float],
+                few: int) -> History:
+        """The history at `now`. Times older than their keep are harmless to the windows
+        (each check counts only its own) and are dropped in bulk; messages to strangers
+        are kept to their hour exactly, and left out while fewer than `few` (neither
+        duplicates nor fan-out could find anything in them: shell/facts.load_history)."""
+        for name, keep in (("msgs", keeps[0]), ("convs", keeps[1]), ("gmsgs", keeps[3])):
             times = getattr(self, name)
-            if len(times) > 256 and times[0] < before:
-                setattr(self, name, [t for t in times if t >= before])
-        if len(self.strangers) > 256 and self.strangers[0].at < before:
-            self.strangers = [m for m in self.strangers if m.at >= before]
-
-
-def _pair_of(rel: Relation, sender: int, recipient: int) -> list[Any]:
-    """[exists, started_by, state, unanswered] as a logged relation shows them."""
-    exists = rel.conversation_id is not None
-    started = (recipient if rel.started_by_recipient else sender) if exists else None
-    return [exists, started, rel.conversation_state, rel.unanswered]
+            if len(times) > 64 and times[32] <= now - keep:
+                setattr(self, name, times[bisect_right(times, now - keep):])
+        strangers = self.strangers
+        if strangers and strangers[0].at <= now - keeps[2]:
+            strangers = self.strangers = [m for m in strangers if m.at > now - keeps[2]]
+        return History(self.msgs, self.convs,  # type: ignore[arg-type]
+                       strangers if len(strangers) >= few else (), self.gmsgs)
 
 
 def _stored(pair: list[Any], sender: int, is_request: bool, held: bool) -> None:
@@ -98,6 +109,8 @@ class World:
         self.policy = policy
         self.analyse = analyse
         self.keep = keep_of(policy)
+        self.keeps = keeps_of(policy)
+        self.few = min(policy.spam.duplicate_recipients, policy.spam.fanout_per_hour)
         self.series: dict[int, _Series] = {}
         self.pairs: dict[tuple[int, int], list[Any]] = {}
         self.forwards: dict[tuple[int, str], int] = {}  # stored here minus stored live
@@ -175,7 +188,7 @@ class Replay:
                 yield result
 
     def feed(self, row: tuple[Any, ...], warmup: bool = False) -> Redecided | None:
-        record = Record(row[FACTS])
+        record = record_of(row[FACTS])
         at, sender = row[AT], row[SENDER]
         logged_stored = row[OUTCOME] != "refused"
         group = record.group
@@ -183,7 +196,7 @@ class Replay:
         if group is None:
             recipient = record.recipient.id
             pair_key = (sender, recipient) if sender < recipient else (recipient, sender)
-            self._observe(pair_key, _pair_of(record.relation, sender, recipient))
+            self._observe(pair_key, record.pair())
         fwd_key = (sender, record.forward_of) if record.forward_of else None
         results: list[tuple[Decision | None, bool]] = []
         content: Content | None = None
@@ -201,7 +214,8 @@ class Replay:
                 if fwd_key is not None and world.forwards.get(fwd_key):
                     forwards, resim = (forwards or 0) + world.forwards[fwd_key], True
                 series = world.series.get(sender)
-                history = series.history() if series is not None else History()
+                history = (series.history(at, world.keeps, world.few) if series is not None
+                           else _NO_HISTORY)
                 if world.analyse is not None and world.reads_text(row[DIGEST]):
                     if row[TEXT] is None:
                         results.append((None, resim))
@@ -213,8 +227,8 @@ class Replay:
                     if this.fingerprint is None and seen.fingerprint is not None:
                         this = replace(this, fingerprint=seen.fingerprint)
                 else:
-                    if content is None:
-                        content = decode_content(row[CONTENT], row[TEXT] or "")
+                    if content is None:  # no check reads the text itself: the findings do
+                        content = decode_content(row[CONTENT])
                     this = content
                 facts = record.facts(at, relation, history, this, forwards)
                 decision = decide(facts, world.policy)
@@ -286,7 +300,6 @@ class Replay:
             recipient, member = -group.id, -row[ID]
         if stranger:
             series.strangers.append(StrangerMessage(at, recipient, _fingerprint(row), member))
-        series.trim(at - world.keep)
 
 
 def _fingerprint(row: tuple[Any, ...]) -> bytes | None:
@@ -298,7 +311,9 @@ def _fingerprint(row: tuple[Any, ...]) -> bytes | None:
 def _relation(logged: Relation, pair: list[Any], recipient: int) -> Relation:
     """The logged relation with the conversation as this world's messages left it."""
     exists, started, state, unanswered = pair
-    return replace(logged, conversation_id=(logged.conversation_id or 0) if exists else None,
-                   conversation_state=state if exists else None,
-                   started_by_recipient=bool(exists and started == recipient),
-                   unanswered=unanswered if exists else 0)
+    r = logged
+    return Relation(r.sender_follows, r.sender_follow_pending, r.recipient_follows,
+                    r.sender_blocked, r.recipient_blocked,
+                    (r.conversation_id or 0) if exists else None, state if exists else None,
+                    bool(exists and started == recipient), unanswered if exists else 0,
+                    r.sender_is_contact)

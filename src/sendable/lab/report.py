@@ -51,12 +51,16 @@ class Report:
             return
         before, after = r.base_outcome, r.outcome
         self.matrix[(before, after)] += 1  # type: ignore[index]
-        base, codes = set(r.base_codes), set(r.codes)
-        label = self._label(row)
-        if label is not None:
-            self.cost[label] += 1
-            self.cost[f"{label}_stopped_before"] += before in STOPPED
-            self.cost[f"{label}_stopped_after"] += after in STOPPED
+        if (row[STRIKE] is not None or row[MESSAGE] is not None) and self.labels:
+            label = self._label(row)
+            if label is not None:
+                self.cost[label] += 1
+                self.cost[f"{label}_stopped_before"] += before in STOPPED
+                self.cost[f"{label}_stopped_after"] += after in STOPPED
+        base_codes, new_codes = r.base_codes, r.codes
+        if before == after and base_codes == new_codes:
+            return
+        base, codes = set(base_codes), set(new_codes)
         if before == after and base == codes:
             return
         self.changed += 1
