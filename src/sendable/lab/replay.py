@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from sendable.gate.checks import history_needed
 from sendable.gate.decide import Decision, decide
@@ -78,10 +78,15 @@ class _Series:
         (each check counts only its own) and are dropped in bulk; messages to strangers
         are kept to their hour exactly, and left out while fewer than `few` (neither
         duplicates nor fan-out could find anything in them: shell/facts.load_history)."""
-        for name, keep in (("msgs", keeps[0]), ("convs", keeps[1]), ("gmsgs", keeps[3])):
-            times = getattr(self, name)
-            if len(times) > 64 and times[32] <= now - keep:
-                setattr(self, name, times[bisect_right(times, now - keep):])
+        times = self.msgs
+        if len(times) > 64 and times[32] <= now - keeps[0]:
+            self.msgs = times[bisect_right(times, now - keeps[0]):]
+        times = self.convs
+        if len(times) > 64 and times[32] <= now - keeps[1]:
+            self.convs = times[bisect_right(times, now - keeps[1]):]
+        times = self.gmsgs
+        if len(times) > 64 and times[32] <= now - keeps[3]:
+            self.gmsgs = times[bisect_right(times, now - keeps[3]):]
         strangers = self.strangers
         if strangers and strangers[0].at <= now - keeps[2]:
             strangers = self.strangers = [m for m in strangers if m.at > now - keeps[2]]
@@ -130,8 +135,7 @@ class World:
         return found
 
 
-@dataclass(frozen=True, slots=True)
-class Redecided:
+class Redecided(NamedTuple):
     """One logged attempt and its decision in the world tried."""
 
     row: tuple[Any, ...]  # the logged record (READ_COLUMNS)

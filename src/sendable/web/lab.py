@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from sendable.durations import parse_duration
 from sendable.errors import Invalid, ServiceError
@@ -67,7 +68,9 @@ async def backtest(request: Request, form: dict[str, str] = Depends(checked_form
         except ValueError as bad:
             raise Invalid(str(bad), "since") from None
         now = service.now()
-        report = service.lab.backtest(candidate, now - span, now + 1, name="candidate")
+        # A long period takes seconds: off the event loop, so other pages keep answering.
+        report = await run_in_threadpool(service.lab.backtest, candidate, now - span,
+                                         now + 1, None, "candidate")
     except ServiceError as error:
         return _lab_page(request, error.status, error=error, since=since_text,
                          policy_text=form.get("policy", ""))
