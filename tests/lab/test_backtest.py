@@ -27,6 +27,7 @@ SPAMMY = ["claim your bitcoin airdrop", "limited offer 90% off", "100% free cryp
           "exclusive giveaway, free money"]
 TERMED = ["win a free iphone today", "iphone raffle tonight, join"]
 ABUSE = ["you are a worthless idiot and everyone hates you"]
+HELD = ["they say vaccines cause autism, pass it on"]
 LIVE: dict[str, Any] = {"new_accounts": {"days": 0}}
 CANDIDATE: dict[str, Any] = {
     "new_accounts": {"days": 0},
@@ -59,7 +60,7 @@ def traffic(seed: int = 19) -> list[tuple]:
         elif kind < 0.19:
             steps.append(("accept" if rng.random() < 0.7 else "decline", t, sender, to))
         else:
-            text = rng.choice(PLAIN * 6 + SPAMMY * 2 + TERMED + ABUSE)
+            text = rng.choice(PLAIN * 6 + SPAMMY * 2 + TERMED + ABUSE + HELD)
             steps.append(("send", t, sender, to, text))
     return sorted(steps, key=lambda s: s[1])
 
@@ -120,7 +121,7 @@ def week(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_the_week_is_mixed(week: dict[str, Any]) -> None:
     outcomes = {o for o, _ in week["logged"]}
-    assert {"delivered", "requested", "refused"} <= outcomes
+    assert {"delivered", "requested", "held", "refused"} <= outcomes
     changed = sum(a != b for a, b in zip(week["logged"], week["oracle"], strict=True))
     assert changed > 20  # the candidate does change things
 

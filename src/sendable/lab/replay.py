@@ -36,6 +36,7 @@ ID, AT, SENDER, RECIPIENT, GROUP, OUTCOME, CODES, DIGEST, MODELS, FACTS, CONTENT
     MESSAGE, STRIKE = range(14)
 
 _NO_HISTORY = History()
+CONSENTS = ("accept", "decline")  # shell/attempt_log.CONSENTS: answers, not attempts
 Analyse = Callable[[str, bool], Content]  # (text, with_fingerprint) -> the text layer's
 
 
@@ -192,6 +193,9 @@ class Replay:
                 yield result
 
     def feed(self, row: tuple[Any, ...], warmup: bool = False) -> Redecided | None:
+        if row[OUTCOME] in CONSENTS:
+            self._consent(row)
+            return None
         record = record_of(row[FACTS])
         at, sender = row[AT], row[SENDER]
         logged_stored = row[OUTCOME] != "refused"
@@ -256,6 +260,20 @@ class Replay:
             return Redecided(row, record, None, resim, None, "text expired")
         return Redecided(row, record, decision, resim or (
             len(results) > 1 and results[1][1]), baseline)
+
+    def _consent(self, row: tuple[Any, ...]) -> None:
+        """A recipient (RECIPIENT) accepted or declined the request of SENDER: in each
+        world where that request exists, as the conversations room would."""
+        requester, by = row[SENDER], row[RECIPIENT]
+        key = (requester, by) if requester < by else (by, requester)
+        for pairs in (self.live_pairs, *(w.pairs for w in self.worlds)):
+            pair = pairs.get(key)
+            if pair is None or not pair[0] or pair[1] != requester:
+                continue  # no request from them here: the answer finds nothing
+            if row[OUTCOME] == "accept":
+                pair[2] = "accepted"
+            elif pair[2] != "accepted":
+                pair[2] = "declined"
 
     def _observe(self, key: tuple[int, int], seen: list[Any]) -> None:
         """The pair as logged now; where it differs from what the live world predicted,

@@ -138,3 +138,19 @@ class AttemptLog:
 
     def _models(self) -> str:
         return f'{{"spam":{self.shell.models.version}}}'
+
+
+CONSENTS = ("accept", "decline")  # a recipient's answer to a request, logged beside sends
+
+
+def log_consent(conn: Conn, shell: Shell, requester: int, by: int, action: str) -> None:
+    """A recipient accepted or declined a request: the conversation's state changed
+    outside sending, and the replay must know when (lab/replay.py). Logged as the
+    requester's (so sampling keeps or leaves it with their attempts)."""
+    if not sampled(requester, shell.policy.audit.attempt_sample):
+        return
+    db_attempts.insert_many(conn, [{
+        "at": shell.now(), "sender_id": requester, "recipient_id": by, "group_id": None,
+        "outcome": action, "codes": "", "digest": shell.policy.digest(),
+        "models": f'{{"spam":{shell.models.version}}}', "facts": "{}", "content": "{}",
+        "text": None, "message_id": None, "strike_id": None}])
