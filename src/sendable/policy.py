@@ -175,6 +175,14 @@ class AuthLimits(_Section):
     max_delay: Duration  # the longest wait a run of wrong passwords earns
 
 
+class Audit(_Section):
+    """The attempt log (shell/attempt_log.py): how much of it is kept, and for how long."""
+
+    attempt_retention: Duration = 30 * 86400.0  # then the text is dropped, the facts kept
+    attempt_sample: float = Field(default=1.0, ge=0, le=1)  # share of senders logged
+    attempt_max_age: Duration = 90 * 86400.0  # then the whole record is pruned
+
+
 class Policy(_Section):
     clients: Clients
     age: Age
@@ -188,6 +196,7 @@ class Policy(_Section):
     groups: Groups
     contacts: Contacts
     auth: AuthLimits
+    audit: Audit = Audit()
 
     def digest(self) -> str:
         """A short, stable fingerprint of the policy in force."""

@@ -26,6 +26,7 @@ from sendable.shell.conversations import Conversations
 from sendable.shell.group_chat import GroupChat
 from sendable.shell.group_moderation import GroupModeration
 from sendable.shell.groups import Groups
+from sendable.shell.lab import Lab
 from sendable.shell.learning import SpamModels
 from sendable.shell.mailer import ConsoleMailer, Mailer
 from sendable.shell.moderation import Moderation
@@ -59,6 +60,7 @@ class Service:
         self.group_moderation = GroupModeration(self.shell, self.groups)
         self.group_chat = GroupChat(self.shell, self.sending)
         self.people = People(self.shell, self.sending)  # search, contacts, phones
+        self.lab = Lab(self.shell, self.sending.log)  # policy history, backtests, shadow
 
     @classmethod
     def open(cls, db: str | None, policy: Policy, clock: Clock | None = None,

@@ -27,6 +27,7 @@ from sendable.api.routes import (
     session_tools,
     social,
 )
+from sendable.api.shadow_metrics import ShadowCollector
 from sendable.api.stream import EventReader, LocalNotifier
 from sendable.api.stream import router as stream_router
 from sendable.api.writer import Writer
@@ -75,6 +76,7 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.state.auth = auth or Auth(service)
     app.state.metrics = Metrics()
     app.state.metrics_token = metrics_token or operator_token()
+    app.state.metrics.registry.register(ShadowCollector(service))  # the policy lab's
     app.state.notifier = notifier
     app.state.event_reader = EventReader(service)
     app.state.writer = Writer(service, on_batch=app.state.metrics.send_batches.observe)

@@ -158,7 +158,7 @@ def where(as_json: JsonOption = False) -> None:
 def _register_commands() -> None:
     """The other rooms' commands: the HTTP client's (login, logout, send, inbox, doctor),
     the moderators' and the text checks'."""
-    from sendable.cli import detection, moderation, serving  # noqa: F401 (they register on import)
+    from sendable.cli import detection, lab, moderation, serving  # noqa: F401 (register on import)
     from sendable.client import group_commands, people
     from sendable.client.commands import register
 

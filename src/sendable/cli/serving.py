@@ -17,7 +17,15 @@ from typing import Annotated
 
 import typer
 
-from sendable.cli.common import DbOption, PolicyOption, app, fail, needs_server, open_service
+from sendable.cli.common import (
+    DbOption,
+    PolicyOption,
+    app,
+    fail,
+    needs_server,
+    open_service,
+    policy_or_exit,
+)
 
 LogFormat = Annotated[str, typer.Option(
     "--log-format", envvar="SENDABLE_LOG_FORMAT", show_envvar=True,
@@ -82,6 +90,10 @@ def serve(host: Annotated[str, typer.Option(
               help="A file holding the operator's metrics token: /metrics shows true reason "
                    "codes only to `Authorization: Bearer <token>` (default: "
                    "SENDABLE_METRICS_TOKEN; without one, sender-view codes only).")] = None,
+          shadow_policy: Annotated[Path | None, typer.Option(
+              "--shadow-policy", envvar="SENDABLE_SHADOW_POLICY", show_envvar=True,
+              help="Also decide every live attempt under this policy, with no effect on "
+                   "anyone; differences on /metrics and at /mod/lab.")] = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -118,7 +130,11 @@ def serve(host: Annotated[str, typer.Option(
         use_secret_file(contact_secret_file)
     sock = listen(host, port)
     port = sock.getsockname()[1]
+    shadow = policy_or_exit(shadow_policy) if shadow_policy is not None else None
     service = open_service(db, policy, create=True, mailer=mailer, redis=redis)
+    service.lab.record_live()  # the policy history keeps every policy that was live
+    if shadow is not None:
+        service.lab.start_shadow(shadow, source=str(shadow_policy))
     auth = Auth(service)
     if demo:
         from sendable.shell.demo import load_demo

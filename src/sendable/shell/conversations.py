@@ -6,6 +6,7 @@ from typing import Any
 
 from sendable.clock import to_iso
 from sendable.errors import Invalid, NotFound
+from sendable.shell.attempt_log import log_consent
 from sendable.shell.context import Shell, find_account
 from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
@@ -39,12 +40,16 @@ class Conversations:
         with self.shell.unit.write() as conn:
             conversation = self._request_from(conn, by, from_)
             db_messages.update_conversation(conn, conversation["id"], state="accepted")
+            log_consent(conn, self.shell, conversation["started_by"],
+                        _other(conversation, conversation["started_by"]), "accept")
 
     def decline(self, by: str, from_: str) -> None:
         with self.shell.unit.write() as conn:
             conversation = self._request_from(conn, by, from_)
             if conversation["state"] != "accepted":
                 db_messages.update_conversation(conn, conversation["id"], state="declined")
+            log_consent(conn, self.shell, conversation["started_by"],
+                        _other(conversation, conversation["started_by"]), "decline")
 
     def other_party(self, handle: str, conversation_id: int) -> str:
         with self.shell.unit.read() as conn:
@@ -164,3 +169,7 @@ class Conversations:
     def latest_event_id(self, account_id: int) -> int:
         with self.shell.unit.read() as conn:
             return db_events.latest_id(conn, account_id)
+
+
+def _other(conversation: dict[str, Any], one: int) -> int:
+    return conversation["high_id"] if conversation["low_id"] == one else conversation["low_id"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from sendable.clock import to_iso
@@ -30,6 +30,7 @@ from sendable.inputs import check_text
 from sendable.reasons import Finding, render_all
 from sendable.shell import facts as loading
 from sendable.shell import group_sends
+from sendable.shell.attempt_log import AttemptLog
 from sendable.shell.context import Shell
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
@@ -81,6 +82,7 @@ class _Batch:
 
     counters: PendingCounters  # their counts, seen by the attempts after them
     accounts: dict[str, dict[str, Any]]  # every account the batch names, by handle_key
+    notes: list[dict[str, Any]] = field(default_factory=list)  # the attempt log's records
 
 
 def check_attempt(text: Any, client_msg_id: Any) -> None:
@@ -103,6 +105,7 @@ def message_json(row: dict[str, Any]) -> dict[str, Any]:
 class Sending:
     def __init__(self, shell: Shell) -> None:
         self.shell = shell
+        self.log = AttemptLog(shell)  # every decided attempt is logged (shell/attempt_log.py)
 
     # -- the door -------------------------------------------------------------
 
@@ -176,7 +179,7 @@ class Sending:
                 if error is not None:
                     results.append(error)
                     continue
-                mark = batch.counters.mark()
+                mark, noted = batch.counters.mark(), len(batch.notes)
                 try:
                     with savepoint(conn):
                         results.append(self._attempt(conn, batch, attempt,
@@ -185,12 +188,15 @@ class Sending:
                     raise  # the whole transaction is gone: the batch fails as one
                 except ServiceError as refused:  # this attempt's own error, nothing kept
                     batch.counters.undo(mark)
+                    del batch.notes[noted:]
                     results.append(refused)
                 except Exception:
                     batch.counters.undo(mark)
+                    del batch.notes[noted:]  # nor logged: the attempt log keeps what happened
                     log.warning("a send failed inside its batch of %d; the others go on",
                                 len(attempts), exc_info=True)
                     results.append(_RETRY)
+            self.log.write(conn, batch.notes)
             # Counted before the commit, while the senders are locked: the next send
             # (on any node) sees them. A commit that then fails leaves extra events in
             # the windows: erring towards the limit, never past it.
@@ -239,10 +245,14 @@ class Sending:
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id)
+            self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
+                          None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
         message = self._store(conn, sender, recipient, attempt.text, decision, facts, pair,
                               attempt.client_msg_id, now, attempt.forward_of)
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
+        self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
+                      attempt.text, message["id"], attempt.forward_of)
         return SendResult(decision.outcome, decision, message_json(message))
 
     def _decide(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
@@ -289,11 +299,15 @@ class Sending:
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id)
+            self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
+                          None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
         row = group_sends.store_group_message(conn, sender, attempt.text, decision, facts,
                                               stored, attempt.client_msg_id,
                                               attempt.forward_of, now)
         group_sends.count_group_message(shell.policy, batch.counters, sender["id"], row)
+        self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
+                      attempt.text, row["id"], attempt.forward_of)
         return SendResult(decision.outcome, decision,
                           group_sends.group_message_json(row, stored["group"]))
 

@@ -403,3 +403,38 @@ shown_follows = sa.Table(
     sa.Column("state", sa.String(16), nullable=False),  # following | pending
     sa.Column("created_at", Time, nullable=False),
 )
+
+
+# The attempt log (0012): one compact record per logged send attempt, for the policy
+# lab. `facts` and `content` are JSON (sendable/lab/codec.py); `text` is dropped after
+# audit.attempt_retention, the rest kept until audit.attempt_max_age.
+attempts = sa.Table(
+    "attempts", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("at", Time, nullable=False),
+    sa.Column("sender_id", sa.Integer, nullable=False),
+    sa.Column("recipient_id", sa.Integer),  # NULL for a group message
+    sa.Column("group_id", sa.BigInteger),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("codes", sa.String(400), nullable=False),  # space-separated, precedence order
+    sa.Column("digest", sa.String(16), nullable=False),  # the policy that decided
+    sa.Column("models", sa.String(64), nullable=False),  # JSON: {"spam": version}
+    sa.Column("facts", sa.Text, nullable=False),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("message_id", sa.BigInteger),  # the stored message (or group message)
+    sa.Column("strike_id", sa.Integer),  # the strike a refusal recorded
+    sa.Index(None, "at"),
+)
+
+# Every policy that was live (0012): its digest, the policy as JSON, who set it, when.
+policies = sa.Table(
+    "policies", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("digest", sa.String(16), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("set_at", Time, nullable=False),
+    sa.Column("set_by", sa.String(64), nullable=False),  # a moderator's handle, or "operator"
+    sa.Column("action", sa.String(16), nullable=False),  # start | promote | revert
+    sa.Index(None, "digest"),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from sendable.web import console, groups, live, pages, people
+from sendable.web import console, groups, lab, live, pages, people
 from sendable.web.errors import install_not_found
 from sendable.web.render import HERE
 
@@ -20,5 +20,6 @@ def mount(app: FastAPI) -> None:
     app.include_router(pages.router)
     app.include_router(groups.router)
     app.include_router(console.router)
+    app.include_router(lab.router)  # the policy lab: /mod/lab
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     install_not_found(app)

@@ -8,14 +8,14 @@
   someone who blocked them, or declined); no rule counts these rows.
 
 Revision ID: 0013_auth_throttle
-Revises: 0009_contacts
+Revises: 0012_attempt_log
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_auth_throttle'
-down_revision = '0011_read_cursors'
+down_revision = '0012_attempt_log'
 branch_labels = None
 depends_on = None
 
