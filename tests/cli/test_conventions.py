@@ -28,8 +28,9 @@ def world(tmp_path: Path) -> Path:
     db = tmp_path / "world.db"
     service = Service.open(str(db), build_policy(), SystemClock())
     for handle in ("alice", "bob", "carol", "dave", "mallory"):
-        service.create_account(handle, created_at=0.0, verified=True)
-    service.create_account("mod", created_at=0.0, verified=True, role="moderator")
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1960-01-01")
+    service.create_account("mod", created_at=0.0, verified=True, role="moderator",
+                           birthdate="1960-01-01")
     service.follow("alice", "bob")
     service.follow("bob", "alice")
     service.block("dave", "alice")
