@@ -22,7 +22,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_serve(port: int, args: list[str], log: Path, timeout: float = 30,
+def start_serve(port: int, args: list[str], log: Path, timeout: float = 90,
                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
     cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
