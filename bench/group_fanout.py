@@ -50,8 +50,10 @@ async def setup(url: str, members: int) -> tuple[int, list[str]]:
         tokens = []
         for i in range(members):
             handle = f"m{i}"
-            await http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD})
-            r = await http.post("/v1/sessions", json={"handle": handle, "password": PASSWORD})
+            await http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                                 "birthdate": "1990-01-01"})
+            r = await http.post("/v1/sessions", json={"handle": handle, "password": PASSWORD,
+                                                 "birthdate": "1990-01-01"})
             tokens.append(r.json()["token"])
             await http.patch("/v1/me/settings", json={"group_invites": "everyone"},
                              headers={"Authorization": f"Bearer {tokens[-1]}"})

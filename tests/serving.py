@@ -48,7 +48,7 @@ def _roomy_auth(args: list[str], log: Path) -> list[str]:
     return args
 
 
-def start_serve(port: int, args: list[str], log: Path, timeout: float = 60,
+def start_serve(port: int, args: list[str], log: Path, timeout: float = 90,
                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
     args = _roomy_auth(args, log)

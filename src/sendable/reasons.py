@@ -67,7 +67,9 @@ _ENTRIES = [
                _APPEAL),
     ReasonInfo("account.underage", "account_restriction", 403, False,
                "Direct messages are only available to people old enough to use them.",
-               "You can use messaging once you reach the minimum age."),
+               "You can use messaging once you reach the minimum age. If you never gave "
+               "your date of birth, add it once in Settings (or PUT /v1/me/birthdate): "
+               "until then you count as under the minimum age."),
     ReasonInfo("account.flagged", "account_restriction", 403, True,
                "Your account is restricted: for now you can only message people who follow you.",
                "Verify your account to lift the restriction. " + _APPEAL),

@@ -40,7 +40,7 @@ from sendable.store.temporary import (
 _DEFAULT_AGE = 365 * 86400.0
 _ADULT = object()
 _ACCOUNT_KEYS = {"handle", "created", "verified", "birthdate", "who_can_message", "private",
-                 "role", "group_invites"} | people.ACCOUNT_KEYS
+                 "role", "group_invites", "age"} | people.ACCOUNT_KEYS
 _STEP_KINDS = ("send", "why", "advance", "follow", "unfollow", "block", "unblock", "approve",
                "settings", "accept", "decline", "report", "verify", "moderate", "appeal",
                "decide", "status", "search", *GROUP_STEP_KINDS)
@@ -150,8 +150,12 @@ class _Run(GroupSteps):
         now = self.clock.now()
         created = settings.pop("created", None)
         # An account is an adult unless it says otherwise; `birthdate: null` is one that
-        # never gave it.
+        # never gave it (counted as under the minimum age until it does).
         birthdate = settings.pop("birthdate", _ADULT)
+        if "age" in settings:  # `age: 15`: fifteen today
+            if birthdate is not _ADULT:
+                raise ScenarioError(f"account {handle}: give age or birthdate, not both")
+            birthdate = _years_before(now, int(settings.pop("age")))
         if birthdate is _ADULT:
             birthdate = (datetime.fromtimestamp(now, UTC) - timedelta(days=30 * 365)).date()
         self.service.create_account(
@@ -450,3 +454,12 @@ def run_scenario(spec: dict[str, Any], file: str = "<scenario>", db: str | None 
         finally:
             if run is not None:
                 run.service.close()
+
+
+def _years_before(now: float, years: int) -> date:
+    """The birthdate of someone who turns `years` on the day of `now`."""
+    today = datetime.fromtimestamp(now, UTC).date()
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February, in a year that has none: one day older
+        return today.replace(year=today.year - years, day=28)

@@ -19,9 +19,10 @@ SCENARIO_KEYS: dict[str, str] = {
     "accounts": "list", "follows": "pairs", "blocks": "pairs", "steps": "list",
 }
 ACCOUNT_KEYS: dict[str, str] = {
-    "handle": "text", "created": "age", "verified": "bool", "birthdate": "date",
+    "handle": "text", "created": "age", "verified": "bool", "birthdate": "date or none",
     "who_can_message": "text", "private": "bool", "role": "text", "group_invites": "text",
     "discoverable": "bool", "sync_contacts": "bool", "contacts": "list", "display_name": "text",
+    "age": "years",
 }
 # Keys every step may carry besides its kind.
 STEP_COMMON_KEYS: dict[str, str] = {"expect": "mapping", "repeat": "count"}
@@ -134,6 +135,10 @@ def _is(form: str, value: Any) -> bool:
         return isinstance(value, bool)
     if form == "count":
         return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if form == "years":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 150
+    if form == "date or none":  # null: an account that never gave its date of birth
+        return value is None or _is("date", value)
     if form in ("time", "date", "age"):
         return isinstance(value, str | date | datetime | int | float) \
             and not isinstance(value, bool)
@@ -143,7 +148,9 @@ def _is(form: str, value: Any) -> bool:
 _WANTS = {"mapping": "a mapping {key: value}", "list": "a list (- item)",
           "pairs": "a list of [a, b] pairs", "text": "a text", "bool": "true or false",
           "count": "a whole number of at least 1", "time": "an ISO time",
-          "date": "a date like 2000-01-31", "age": "an age like 2d or an ISO time"}
+          "date": "a date like 2000-01-31", "age": "an age like 2d or an ISO time",
+          "date or none": "a date like 2000-01-31 (or null: never given)",
+          "years": "a whole number of years, like 15"}
 
 
 def _wrong(where: str, form: str, value: Any) -> str:

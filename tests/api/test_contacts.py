@@ -62,7 +62,8 @@ def http(box: Box) -> Iterator[httpx.Client]:
 
 def make(http: httpx.Client, prefix: str = "p", **fields: object) -> User:
     handle = f"{prefix}{next(_counter)}x{os.getpid() % 1000}"
-    r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD, **fields})
+    r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                        "birthdate": "1990-01-01", **fields})
     assert r.status_code == 201, r.text
     return login(http, handle)
 

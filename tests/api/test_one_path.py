@@ -92,7 +92,8 @@ def _prepared(workdir: Path) -> tuple[Path, Path]:
         hashed = Auth(service).hash_password(PASSWORD)
         for name in ("alice", "bob"):
             service.create_account(name, password_hash=hashed, verified=True,
-                                   created_at=service.now() - 365 * 86400)
+                                   created_at=service.now() - 365 * 86400,
+                                   birthdate="1990-01-01")  # an adult, as in the scenario
         service.follow("alice", "bob")
         service.follow("bob", "alice")
     finally:

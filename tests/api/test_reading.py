@@ -64,11 +64,17 @@ def test_earlier_history_page_by_page_newest_first_pages(http, user):
     assert http.get(url, params={"before_seq": 0}, headers=a.auth).status_code == 422
 
 
-def test_a_birthdate_is_given_once(http, user):
+def test_no_birthdate_counts_as_under_age_until_given_once(http, user):
     adult = user("adult")
     unknown = user("nobirth", birthdate=None)
     assert http.get("/v1/me", headers=unknown.auth).json()["birthdate"] is None
     mutual(http, adult, unknown)
+    r = send(http, unknown, adult, "hi")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "account.underage"
+    to = send(http, adult, unknown, "hi")  # the recipient side, in the sender's view
+    assert to.status_code == 403 and to.json()["error"]["code"] == "privacy.not_accepting"
+    assert "underage" not in to.text
+
     given = http.put("/v1/me/birthdate", json={"birthdate": "1999-05-04"}, headers=unknown.auth)
     assert given.status_code == 200 and given.json()["birthdate"] == "1999-05-04"
     assert send(http, unknown, adult, "hi").status_code == 201

@@ -28,8 +28,9 @@ def world(tmp_path: Path) -> Path:
     db = tmp_path / "world.db"
     service = Service.open(str(db), build_policy(), SystemClock())
     for handle in ("alice", "bob", "carol", "dave", "mallory"):
-        service.create_account(handle, created_at=0.0, verified=True)
-    service.create_account("mod", created_at=0.0, verified=True, role="moderator")
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1960-01-01")
+    service.create_account("mod", created_at=0.0, verified=True, role="moderator",
+                           birthdate="1960-01-01")
     service.follow("alice", "bob")
     service.follow("bob", "alice")
     service.block("dave", "alice")
@@ -129,13 +130,20 @@ def test_serve_reads_its_flags_from_the_environment(user_env, tmp_path: Path) ->
     port = free_port()
     db = tmp_path / "from-env.db"
     log = tmp_path / "serve.log"
-    process = start_serve(port, [], log, env={**user_env, "SENDABLE_DB": str(db),
-                                              "SENDABLE_DEMO": "1"})
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[clients]\nmin_version = "9.9.9"\n')
+    process = start_serve(port, [], log, env={
+        **user_env, "SENDABLE_DB": str(db), "SENDABLE_DEMO": "1",
+        "SENDABLE_POLICY": str(policy), "SENDABLE_LOG_FORMAT": "text"})
     try:
         r = httpx.post(f"http://127.0.0.1:{port}/v1/sessions",
                        json={"handle": "alice", "password": "sendable-demo"})
         assert r.status_code in (200, 201), r.text
         assert db.exists() and f"db {db}" in log.read_text()
+        meta = httpx.get(f"http://127.0.0.1:{port}/v1/meta",
+                         headers={"X-Request-ID": "rid-env-1"}).json()
+        assert meta["min_client_version"] == "9.9.9"  # the policy named in the environment
+        assert not _log_lines(log, "rid-env-1")[0].lstrip().startswith("{")  # text logs
     finally:
         stop_serve(process)
 

@@ -67,8 +67,9 @@ def test_why_and_mod_without_db_use_the_default_that_serve_and_train_use(
     default_db.parent.mkdir(parents=True)
     service = Service.open(str(default_db), build_policy(), SystemClock())
     for handle in ("alice", "bob"):
-        service.create_account(handle, created_at=0.0, verified=True)
-    service.create_account("mod", created_at=0.0, verified=True, role="moderator")
+        service.create_account(handle, created_at=0.0, verified=True, birthdate="1960-01-01")
+    service.create_account("mod", created_at=0.0, verified=True, role="moderator",
+                           birthdate="1960-01-01")
     service.close()
     why = cli("why", "alice", "bob")
     assert why.returncode == 0, why.stderr
@@ -81,8 +82,8 @@ def test_why_and_mod_without_db_use_the_default_that_serve_and_train_use(
 def test_sendable_db_from_the_environment(cli, tmp_path: Path) -> None:
     db = tmp_path / "env.db"
     service = Service.open(str(db), build_policy(), SystemClock())
-    service.create_account("alice", created_at=0.0, verified=True)
-    service.create_account("bob", created_at=0.0, verified=True)
+    service.create_account("alice", created_at=0.0, verified=True, birthdate="1960-01-01")
+    service.create_account("bob", created_at=0.0, verified=True, birthdate="1960-01-01")
     service.close()
     result = cli("why", "alice", "bob", "--json", env={"SENDABLE_DB": str(db)})
     assert result.returncode == 0, result.stderr

@@ -108,7 +108,7 @@ def test_mod_label_teaches_the_spam_model(tmp_path: Path) -> None:
     service = Service.open(db, build_policy(), SystemClock())
     for handle in ("alice", "bob"):
         service.create_account(handle, created_at=0.0, verified=True, birthdate="1990-01-01")
-    service.create_account("mod", role="moderator")
+    service.create_account("mod", role="moderator", birthdate="1990-01-01")
     message = service.send("alice", "bob", "buy my course").message["id"]
     service.close()
     ok = sendable("mod", "label", str(message), "spam", "--by", "mod", "--db", db,

@@ -194,7 +194,7 @@ def test_a_retried_refusal_is_not_struck_twice(make_service) -> None:
 
 def test_the_reputation_band_says_limited_only_below_the_floor(make_service) -> None:
     s = make_service({"spam": {"min_reputation": 0.2}}, accounts=("old",))
-    s.create_account("fresh", verified=False)  # 0.3: new, unverified, clean
+    s.create_account("fresh", verified=False, birthdate="1990-01-01")  # 0.3: new, unverified, clean
     assert s.status("fresh")["reputation_band"] == "fair"
     assert s.status("old")["reputation_band"] == "good"
     s.strike("fresh", "harassment")

@@ -23,7 +23,7 @@ def db(tmp_path: Path) -> str:
     service = Service.open(path, build_policy({}))
     for handle in ("alice", "bob", "carol", "dave"):
         service.create_account(handle, created_at=service.now() - 400 * 86400, verified=True, birthdate="1990-01-01")
-    service.create_account("mod", role="moderator")
+    service.create_account("mod", role="moderator", birthdate="1990-01-01")
     service.close()
     return path
 

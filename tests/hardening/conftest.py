@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hardkit import DEMO_PASSWORD, PASSWORD, POISON, Hard, User, login, start
+from hardkit import ADULT, DEMO_PASSWORD, PASSWORD, POISON, Hard, User, login, start
 
 from serving import stop_serve
 
@@ -42,7 +42,8 @@ def user(http: httpx.Client):  # type: ignore[no-untyped-def]
 
     def make(prefix: str = "h", **fields: object) -> User:
         handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
-        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD, **fields})
+        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                                   "birthdate": ADULT, **fields})
         assert r.status_code == 201, r.text
         return login(http, handle)
 

@@ -18,6 +18,7 @@ import pytest
 from serving import User, free_port, start_serve, stop_serve
 
 PASSWORD = "correct horse battery"
+ADULT = "1990-01-01"  # accounts are adults unless a test gives another date
 BASE_POLICY = """
 [new_accounts]
 days = 0
@@ -88,7 +89,8 @@ def handle_for(prefix: str) -> str:
 
 def make_user(http: httpx.Client, prefix: str = "u", **fields: object) -> User:
     handle = handle_for(prefix)
-    r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD, **fields})
+    r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                          "birthdate": ADULT, **fields})
     assert r.status_code == 201, r.text
     r = http.post("/v1/sessions", json={"handle": handle, "password": PASSWORD})
     assert r.status_code == 201, r.text

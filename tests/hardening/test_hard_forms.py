@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from hardkit import Hard, form_csrf, mutual, page_client
+from hardkit import ADULT, Hard, form_csrf, mutual, page_client
 
 from sendable.web import console, groups, pages, people
 
@@ -104,7 +104,7 @@ def user(http: httpx.Client):  # type: ignore[no-untyped-def]  # module-wide acc
 
     def make(prefix: str) -> object:
         handle = f"{prefix}{next(counter)}_{os.getpid() % 1000}"
-        assert http.post("/v1/accounts", json={"handle": handle,
+        assert http.post("/v1/accounts", json={"handle": handle, "birthdate": ADULT,
                                                "password": PASSWORD}).status_code == 201
         return login(http, handle)
 

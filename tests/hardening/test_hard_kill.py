@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import httpx
-from hardkit import PASSWORD, User, login, mutual, start
+from hardkit import ADULT, PASSWORD, User, login, mutual, start
 
 from serving import stop_serve
 
@@ -28,7 +28,7 @@ def test_kill_9_under_load_loses_no_acknowledged_message(tmp_path: Path) -> None
         people = []
         for n in range(SENDERS + 1):
             handle = f"k{n}"
-            assert http.post("/v1/accounts", json={"handle": handle,
+            assert http.post("/v1/accounts", json={"handle": handle, "birthdate": ADULT,
                                                    "password": PASSWORD}).status_code == 201
             people.append(login(http, handle))
         hub, senders = people[0], people[1:]

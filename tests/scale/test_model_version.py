@@ -35,7 +35,8 @@ def two_nodes(backends):  # type: ignore[no-untyped-def]
 def test_why_and_send_use_the_version_another_node_taught(two_nodes) -> None:  # type: ignore[no-untyped-def]
     a, b = two_nodes
     for handle in ("alice", "bob", "carol"):
-        a.create_account(handle, verified=True, created_at=a.now() - 365 * 86400)
+        a.create_account(handle, verified=True, created_at=a.now() - 365 * 86400,
+                         birthdate="1990-01-01")
     b.models.CHECK_SECONDS = 0.0
     start = b.models.version
 

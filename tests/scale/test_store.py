@@ -80,7 +80,8 @@ def test_send_round_trip(open_service) -> None:  # type: ignore[no-untyped-def]
 def test_booleans_and_json_survive(open_service) -> None:  # type: ignore[no-untyped-def]
     service = open_service(clock=FixedClock(NOW))
     _people(service, "ann")
-    service.create_account("shy", private=True, created_at=NOW - 86400)
+    service.create_account("shy", private=True, created_at=NOW - 86400,
+                           birthdate="1990-01-01")
     assert service.follow("ann", "shy") == "pending"
     assert [r["handle"] for r in service.follow_requests("shy")] == ["ann"]
     service.update_settings("shy", private=False)  # takes the waiting follows

@@ -59,7 +59,7 @@ def _make_moderator(db: Path, policy: Path) -> None:
     service = Service.open(str(db), load_policy(policy))
     try:
         service.create_account(MOD_HANDLE, password_hash=Auth(service).hash_password(MOD_PASSWORD),
-                               role="moderator", verified=True)
+                               role="moderator", verified=True, birthdate="1990-01-01")
     finally:
         service.close()
 

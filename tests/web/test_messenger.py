@@ -281,11 +281,14 @@ def test_signup_states_the_password_rule_and_needs_the_date_of_birth(
     expect(page.locator("#birthdate-error")).to_contain_text("date of birth")
     expect(page.get_by_label("Date of birth")).to_have_attribute("aria-invalid", "true")
 
-    # An account made elsewhere without one gives it once, in its settings.
+    # An account made elsewhere without one can't message until it gives one, once.
     later, friend = ui.unique("later"), ui.unique("pal")
     api_user(server.url, later, ui.password, birthdate=None)
     api_user(server.url, friend, ui.password)
     ui.log_in(page, later)
+    page.goto(f"/with/{friend}")
+    expect(page.locator("#verdict")).to_contain_text(info("account.underage").message)
+    expect(page.get_by_role("button", name="Send")).to_be_disabled()
     page.goto("/settings")
     page.get_by_label("Date of birth", exact=True).fill("2001-02-03")
     page.get_by_role("button", name="Save date of birth").click()

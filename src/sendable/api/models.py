@@ -82,7 +82,8 @@ class NewAccount(Body):
     handle: Handle
     password: str = Field(min_length=8, max_length=256)
     birthdate: Annotated[date | None, BeforeValidator(_iso_date)] = Field(
-        None, strict=False, description="not in the future")
+        None, strict=False, description="not in the future; until one is given (here or "
+        "with PUT /v1/me/birthdate) the account counts as under the minimum messaging age")
     email: str | None = Field(None, max_length=320, pattern=EMAIL)
 
 

@@ -58,6 +58,12 @@ class AccountFacts:
         b = self.birthdate
         return now.year - b.year - ((now.month, now.day) < (b.month, b.day))
 
+    def younger_than(self, years: int, now: date) -> bool:
+        """Under `years` on `now`. An unknown age counts as under every minimum until
+        the account gives its date of birth."""
+        age = self.age_years(now)
+        return age is None or age < years
+
 
 @dataclass(frozen=True, slots=True)
 class Relation:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sendable.gate.checks.privacy import setting_allows
 from sendable.gate.facts import AccountFacts, Relation
@@ -51,14 +51,18 @@ class InviteDecision:
     findings: tuple[Finding, ...] = field(default_factory=tuple)
 
 
+def _day(now: float) -> date:
+    return datetime.fromtimestamp(now, UTC).date()
+
+
 def age_of(account: AccountFacts, now: float) -> int | None:
-    return account.age_years(datetime.fromtimestamp(now, UTC).date())
+    return account.age_years(_day(now))
 
 
 def is_teen(account: AccountFacts, now: float, policy: Policy) -> bool:
-    """Younger than the adult age; an account with no birth date counts as an adult."""
-    age = age_of(account, now)
-    return age is not None and age < policy.age.adult_age
+    """Younger than the adult age; an unknown age counts as under it (and as under the
+    messaging age, which refuses such an account anyway)."""
+    return account.younger_than(policy.age.adult_age, _day(now))
 
 
 def effective_group_invites(account: AccountFacts, now: float, policy: Policy) -> str:
@@ -82,10 +86,11 @@ def standing(account: AccountFacts, now: float, policy: Policy) -> list[Finding]
             findings.append(Finding("ban.temporary", until=ban.until, appeal_target=target,
                                     retry_after=max(1, math.ceil(ban.until - now)),
                                     detail=detail))
-    age = age_of(account, now)
-    if age is not None and age < policy.age.min_messaging_age:
-        findings.append(Finding("account.underage",
-                                detail={"age": age, "min_age": policy.age.min_messaging_age}))
+    if account.younger_than(policy.age.min_messaging_age, _day(now)):  # unknown: under it
+        age = age_of(account, now)
+        findings.append(Finding("account.underage", detail={
+            "age": age, "birthdate_known": age is not None,
+            "min_age": policy.age.min_messaging_age}))
     if account.flagged:
         findings.append(Finding("account.flagged", detail={"putting_in_group": True}))
     return findings
@@ -126,10 +131,10 @@ def decide_invite(facts: InviteFacts, policy: Policy) -> InviteDecision:
         if invitee.deactivated:
             findings.append(Finding("privacy.recipient_unavailable",
                                     detail={"deactivated": True}))
-        age = age_of(invitee, now)
-        if age is not None and age < policy.age.min_messaging_age:
-            findings.append(Finding("privacy.underage_recipient",
-                                    detail={"recipient_age": age}))
+        if invitee.younger_than(policy.age.min_messaging_age, _day(now)):  # unknown: under
+            age = age_of(invitee, now)
+            findings.append(Finding("privacy.underage_recipient", detail={
+                "recipient_age": age, "birthdate_known": age is not None}))
         setting = effective_group_invites(invitee, now, policy)
         if not setting_allows(setting, rel):
             findings.append(Finding("privacy.group_invites", detail={

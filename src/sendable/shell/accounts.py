@@ -57,8 +57,9 @@ class Accounts:
             return find_account(c, handle)
 
     def give_birthdate(self, handle: str, birthdate: date | str) -> dict[str, Any]:
-        """Record the date of birth of an account that has none yet; once given, it is
-        not changed here (else anyone could make themselves older)."""
+        """Record the date of birth of an account that has none yet. Until then the age
+        rules count it as under the minimum age; once given, it is not changed here
+        (else anyone could make themselves older)."""
         given = _birthdate(birthdate, self.shell.now())
         if given is None:
             raise Invalid("birthdate is required: a date like 2000-01-31", "birthdate")

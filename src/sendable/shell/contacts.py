@@ -202,7 +202,8 @@ class People:
             rows = db_contacts.matches(conn, account["id"], self.shell.policy.contacts.max_entries)
         born_before = self._born_before()
         return [self._result(handle, r) for r in rows
-                if r["birthdate"] is None or _as_date(r["birthdate"]) <= born_before]
+                if r["birthdate"] is not None  # an unknown age counts as too young
+                and _as_date(r["birthdate"]) <= born_before]
 
     # -- search --------------------------------------------------------------------------
 

@@ -121,7 +121,8 @@ def search(conn: sa.Connection, searcher: int, q: str, born_before: Any, after: 
            limit: int) -> list[Row]:
     """Discoverable, active accounts whose handle or display name (or a word of it)
     starts with `q` (lower-cased), by handle; never the searcher, one that blocked the
-    searcher, or one born after `born_before` (too young to be messaged)."""
+    searcher, or one born after `born_before` or of unknown age (too young to be
+    messaged)."""
     prefix = _like_prefix(q)
     name = sa.func.lower(accounts.c.display_name)
     query = (sa.select(accounts.c.id, accounts.c.handle, accounts.c.handle_key,
@@ -132,7 +133,8 @@ def search(conn: sa.Connection, searcher: int, q: str, born_before: Any, after: 
                     accounts.c.id != searcher,
                     accounts.c.discoverable.is_(True),
                     accounts.c.deactivated.is_(False),
-                    sa.or_(accounts.c.birthdate.is_(None), accounts.c.birthdate <= born_before),
+                    accounts.c.birthdate.is_not(None),  # an unknown age counts as too young
+                    accounts.c.birthdate <= born_before,
                     ~_blocked_by(accounts.c.id, searcher)))
     if after is not None:
         query = query.where(accounts.c.handle_key > after)

@@ -87,8 +87,8 @@ def update_settings(body: Settings, request: Request,
 @router.put("/v1/me/birthdate", response_model=Account, responses=errors(409))
 def give_birthdate(body: Birthdate, request: Request,
                    me: Principal = Depends(current)) -> dict[str, Any]:
-    """Give your date of birth once, if you did not when signing up (the age rules
-    need it). 409 when one is already on file."""
+    """Give your date of birth once, if you did not when signing up: until then you
+    count as under the minimum messaging age. 409 when one is already on file."""
     return me_view(service_of(request).give_birthdate(me.handle, body.birthdate))
 
 

@@ -21,10 +21,11 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     sender, now = facts.sender, facts.now
     today = datetime.fromtimestamp(now, UTC).date()
-    age = sender.age_years(today)
-    if age is not None and age < policy.age.min_messaging_age:
-        findings.append(Finding("account.underage",
-                                detail={"age": age, "min_age": policy.age.min_messaging_age}))
+    if sender.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
+        age = sender.age_years(today)
+        findings.append(Finding("account.underage", detail={
+            "age": age, "birthdate_known": age is not None,
+            "min_age": policy.age.min_messaging_age}))
     # A flagged account may write only to people who follow it; in a group, only
     # where every other member does.
     followed = (facts.group.others_follow_sender if facts.group is not None

@@ -34,9 +34,11 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     if recipient.deactivated or banned:
         findings.append(Finding("privacy.recipient_unavailable", detail={
             "deactivated": recipient.deactivated, "banned": banned}))
-    age = recipient.age_years(datetime.fromtimestamp(now, UTC).date())
-    if age is not None and age < policy.age.min_messaging_age:
-        findings.append(Finding("privacy.underage_recipient", detail={"recipient_age": age}))
+    today = datetime.fromtimestamp(now, UTC).date()
+    if recipient.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
+        age = recipient.age_years(today)
+        findings.append(Finding("privacy.underage_recipient", detail={
+            "recipient_age": age, "birthdate_known": age is not None}))
     # Settings keep applying to an accepted conversation (an unfollow or a
     # stricter setting takes effect), but someone who wrote to the sender
     # first can be answered whatever their settings say; a block still wins.
