@@ -136,6 +136,8 @@ def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any
         for row in [r for r in rows if r["visible"]][-MAX_GROUP_LABELS:]:
             labels += label_from_verdict(conn, learned, row["text"], upheld,
                                          f"group_{state}", mod, now)
+    if kind in ("ban", "strike"):  # answered as before: what was removed and lifted
+        return extra
     return {"labels": labels, **extra}
 
 
