@@ -175,7 +175,7 @@ class NewReport(Body):
 
 
 class NewAppeal(Body):
-    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_ban|last_strike)$",
+    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_({'|'.join(APPEAL_KINDS)}))$",
                         description=" or ".join(f"{k}:<id>" for k in APPEAL_KINDS))
     statement: OptionalText
 

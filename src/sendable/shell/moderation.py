@@ -12,6 +12,7 @@ from sendable.enforcement.actions import APPEAL_KINDS, TARGET_FORMS
 from sendable.errors import Invalid, NotFound
 from sendable.inputs import check_note
 from sendable.shell import appeal_effects, review
+from sendable.shell.appealables import appealables
 from sendable.shell.context import Shell, find_account, moderator_id
 from sendable.shell.learning import label_from_verdict
 from sendable.store import accounts as db_accounts
@@ -19,7 +20,8 @@ from sendable.store import enforcement as db_enforcement
 from sendable.store import messages as db_messages
 from sendable.store import moderation as db_audit
 
-MAX_ID = 2**63 - 1  # the largest id the store can hold
+MAX_ID = 2**63 - 1
+NAMED_TARGETS = tuple(f"last_{kind}" for kind in APPEAL_KINDS)  # the newest of each kind  # the largest id the store can hold
 
 
 def parse_target(target: Any) -> tuple[str, int]:
@@ -202,19 +204,28 @@ class Moderation:
     # -- appeals -----------------------------------------------------------------------
 
     def last_target(self, handle: str, kind: str) -> int:
-        """The id of an account's newest ban or strike (scenarios say last_ban, last_strike)."""
+        """The id of an account's newest ban, strike, held message, refused attempt, flag
+        in force or closed group (scenarios say last_ban, last_strike, last_held, …)."""
         with self.shell.unit.read() as conn:
             account = find_account(conn, handle)
-            rows = (db_enforcement.bans_of(conn, account["id"]) if kind == "ban"
-                    else db_enforcement.strikes_of(conn, account["id"]))
-            if not rows:
-                raise NotFound(f"@{handle} has no {kind}", "target")
-            return rows[-1]["id"]
+            if kind in ("ban", "strike"):
+                rows = (db_enforcement.bans_of(conn, account["id"]) if kind == "ban"
+                        else db_enforcement.strikes_of(conn, account["id"]))
+                ids = [rows[-1]["id"]] if rows else []
+            else:
+                mine = appealables(conn, account, self.shell.now(), {})
+                found = {"held": mine["held"], "attempt": mine["refused"],
+                         "flag": [mine["flag"]] if mine["flag"] else [],
+                         "group": mine["closed_groups"]}[kind]
+                ids = [int(found[0]["appeal_target"].split(":")[1])] if found else []
+            if not ids:
+                raise NotFound(f"@{handle} has no {kind} to appeal", "target")
+            return ids[0]
 
     def appeal(self, by: str, target: str, statement: str) -> int:
         """Appeal a target (parse_target; one appeal each)."""
         check_note(statement, "statement")
-        if target in ("last_ban", "last_strike"):
+        if target in NAMED_TARGETS:
             kind = target.removeprefix("last_")
             target = f"{kind}:{self.last_target(by, kind)}"
         kind, target_id = parse_target(target)
