@@ -287,6 +287,7 @@ def test_someone_elses_targets_are_not_found(http: httpx.Client, user) -> None: 
 @pytest.mark.parametrize("target", [
     "held:", "held:abc", "held:-1", "held:+1", "held: 1", "held:1 ", "held:١٢",
     "held:99999999999999999999", "held:0x1", "attempt:1.0", "flag:", "message:1",
+    "held_group:", "held_group:x", "group_held:1",
     "HELD:1", "held:1:2", "", "held", ":1", "held:" + "9" * 40])
 def test_bad_targets_are_refused_naming_the_field(http: httpx.Client, user, target: str) -> None:  # type: ignore[no-untyped-def]
     me = user("bt")
@@ -304,3 +305,33 @@ def test_targets_that_are_not_strings_or_too_big(http: httpx.Client, user) -> No
                       headers=me.auth)
         assert r.status_code == 422, (target, r.text)
         assert r.json()["error"]["field"] == "target"
+
+
+@pytest.mark.parametrize("decision", ["overturn", "uphold"])
+def test_a_held_group_message(http: httpx.Client, server: Server, user, mod, decision) -> None:  # type: ignore[no-untyped-def]
+    owner, friend = user("hg"), user("hh")
+    mutual(http, owner, friend)
+    group = http.post("/v1/groups", json={"name": "news", "members": [friend.handle]},
+                      headers=owner.auth).json()["group"]
+    text = f"{MISINFORMATION} in the group {owner.handle}"
+    r = http.post("/v1/messages", json={"group": group["id"], "text": text}, headers=owner.auth)
+    assert r.status_code == 201 and r.json()["message"]["outcome"] == "held", r.text
+    target = r.json()["notices"][0]["reasons"][0]["appeal_target"]
+    assert target == f"held_group:{r.json()['message']['id']}"
+    assert [h["group"] for h in http.get("/v1/me/standing", headers=owner.auth)
+            .json()["held"] if h["appeal_target"] == target] == ["news"]
+    assert _appeal(http, friend, target).status_code == 404  # not theirs
+
+    def friend_sees() -> bool:
+        shown = http.get(f"/v1/groups/{group['id']}/messages", headers=friend.auth).json()
+        return text in [m["text"] for m in shown["messages"]]
+
+    assert not friend_sees()
+    appeal = _appeal(http, owner, target).json()
+    assert _queue_item(http, mod, appeal["id"])["context"]["group"]["name"] == "news"
+    decided = _decide(http, mod, appeal["id"], decision)
+    assert decided["labels"] == 1
+    assert friend_sees() is (decision == "overturn")
+    positive = 1 if decision == "uphold" else 0
+    assert _labels(server, text) == [("abuse", positive,
+                                      f"verdict:held_appeal_{decided['state']}")]

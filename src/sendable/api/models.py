@@ -24,7 +24,7 @@ NO_NUL = r"^[^\x00]*$"
 NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 HANDLE = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$"
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-APPEAL_KINDS = ("ban", "strike", "group", "held", "attempt", "flag")  # `target`: <kind>:<id>
+APPEAL_KINDS = ("ban", "strike", "group", "held", "held_group", "attempt", "flag")  # `target`: <kind>:<id>
 DURATION = r"^(permanent|([1-9][0-9]{0,4}(\.[0-9]{1,3})?|0?\.[0-9]{0,2}[1-9])[smhdw])$"
 
 

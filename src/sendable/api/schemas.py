@@ -179,6 +179,7 @@ class Appealable(Reply):
 class HeldMessage(Appealable):
     id: int
     to: str | None
+    group: str | None = Field(description="for a message to a group: the group's name")
     text: str
     sent_at: Timestamp
     reasons: list[ShownReason]

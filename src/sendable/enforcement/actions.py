@@ -118,9 +118,10 @@ def flag_reports(conn: Conn, policy: Policy, account: dict[str, Any],
 
 
 # What can be appealed, as `<kind>:<id>`: a ban, a strike, a closed group (its owner),
-# a held message (its sender), a refused attempt (its sender) and a flag (its holder).
-APPEAL_KINDS = ("ban", "strike", "group", "held", "attempt", "flag")
-TARGET_FORMS = "ban:<id>, strike:<id>, group:<id>, held:<id>, attempt:<id> or flag:<id>"
+# a held message, direct or in a group (its sender), a refused attempt (its sender) and a flag (its holder).
+APPEAL_KINDS = ("ban", "strike", "group", "held", "held_group", "attempt", "flag")
+TARGET_FORMS = ("ban:<id>, strike:<id>, group:<id>, held:<id>, held_group:<id>, attempt:<id> "
+                "or flag:<id>")
 
 
 def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, Any]:
@@ -136,6 +137,12 @@ def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, An
         if (message is None or message["sender_id"] != account
                 or message["outcome"] != "held" or message["visible"]):
             raise NotFound(f"no held message {target_id} of yours", "target")
+        return message
+    if kind == "held_group":  # a group message of theirs that is held for review
+        message = db_groups.group_message_by_id(conn, target_id)
+        if (message is None or message["sender_id"] != account
+                or message["outcome"] != "held" or message["visible"]):
+            raise NotFound(f"no held group message {target_id} of yours", "target")
         return message
     if kind == "attempt":  # a send of theirs that was refused
         attempt = db_attempts.attempt_by_id(conn, target_id)

@@ -2,7 +2,7 @@
 
 - ban / strike: overturned, the strike is removed and the ban lifted
   (enforcement/actions.py); the strike's text becomes an abuse label.
-- held:<message id>: overturned, the message is released (delivered, or into
+- held:<message id> (held_group:<id> in a group): overturned, the message is released (delivered, or into
   requests when the pair has no accepted conversation, as a moderator's release);
   upheld, it stays held. Either way its text becomes a label of the kind that
   held it (abuse for guidelines.*, spam for spam.*).
@@ -84,6 +84,29 @@ def release_held(conn: Conn, message: dict[str, Any], actor_id: int | None,
     return payload["message"]
 
 
+def release_group_held(conn: Conn, row: dict[str, Any], actor_id: int | None,
+                       now: float) -> str:
+    """Show a held group message to the group: every member's stream but those who
+    blocked its sender, as when a message is sent."""
+    db_attempts.release_group_message(conn, row["id"])
+    group = db_groups.group_by_id(conn, row["group_id"]) or {"name": ""}
+    entries = db_groups.entries(conn, row["group_id"])
+    members = [e["account_id"] for e in entries
+               if group_sends.is_member(e) and e["account_id"] != row["sender_id"]]
+    hidden = db_groups.blockers_of(conn, row["sender_id"], members)
+    muted = {e["account_id"] for e in entries if e["muted"]}
+    sender = db_accounts.handles_by_ids(conn, [row["sender_id"]])[row["sender_id"]]
+    message = {**group_sends.group_message_json({**row, "outcome": "delivered"}, group),
+               "text": row["text"]}
+    for member in members:
+        if member not in hidden:
+            db_events.add(conn, member, now, "group_message",
+                          {"message": message, "from": sender, "muted": member in muted})
+    db_audit.audit(conn, now, "release_group_message", row["sender_id"], actor_id,
+                   group_id=row["group_id"], message_id=row["id"])
+    return "delivered"
+
+
 def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any],
                    state: str, mod: int | None, now: float) -> dict[str, Any]:
     """The effects and labels of an appeal being decided, beyond actions.decide_appeal
@@ -111,6 +134,14 @@ def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any
             for learned in held_kinds(message["reasons"]):
                 labels += label_from_verdict(conn, learned, message["text"], True,
                                              "held_appeal_upheld", mod, now, message["id"])
+    elif kind == "held_group":
+        row = db_groups.group_message_by_id(conn, target)
+        if row is not None and not upheld and not row["visible"]:
+            extra["delivered"] = release_group_held(conn, row, mod, now)
+        if row is not None:
+            for learned in held_kinds(row["reasons"]):
+                labels += label_from_verdict(conn, learned, row["text"], upheld,
+                                             f"held_appeal_{state}", mod, now)
     elif kind == "attempt":
         attempt = db_attempts.attempt_by_id(conn, target) or {}
         message_id = None

@@ -1,4 +1,5 @@
-"""Appeal targets that a send creates: a held message (`held:<id>`) and a refused
+"""Appeal targets that a send creates: a held message (`held:<id>`, in a group
+`held_group:<id>`) and a refused
 attempt (`attempt:<id>`), so that every appealable reason names something to appeal.
 
 A refused attempt is kept only when an appealable reason refused it that has no
@@ -48,9 +49,10 @@ def keep_refused_attempt(conn: Conn, sender: dict[str, Any], findings: tuple[Fin
                  if _untargeted(f) else f for f in findings)
 
 
-def with_held_target(decision: Decision, message_id: int) -> Decision:
-    """A held message's hold reasons name the message as their target."""
-    target = f"held:{message_id}"
+def with_held_target(decision: Decision, message_id: int, kind: str = "held") -> Decision:
+    """A held message's hold reasons name the message as their target (`held:<id>`, or
+    `held_group:<id>` for a message to a group)."""
+    target = f"{kind}:{message_id}"
     return Decision(decision.outcome, tuple(
         Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
         if f.effect == "hold" and f.appeal_target is None and info(f.code).appealable else f

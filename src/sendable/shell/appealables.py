@@ -52,10 +52,17 @@ def appealables(conn: Conn, row: dict[str, Any], now: float,
     flag = None
     if row.get("flagged_at") is not None and row.get("flag_id") is not None:
         flag = {"since": to_iso(row["flagged_at"]), **item(f"flag:{row['flag_id']}")}
+    held_items = [{"id": h["id"], "to": names.get(h["recipient_id"]), "group": None,
+                   "text": h["text"], "sent_at": to_iso(h["sent_at"]), "at": h["sent_at"],
+                   "reasons": _shown(h["reasons"]), **item(f"held:{h['id']}")} for h in held]
+    for g in db_attempts.held_group_messages_of(conn, row["id"]):
+        held_items.append({"id": g["id"], "to": None, "group": group_names.get(g["group_id"]),
+                           "text": g["text"], "sent_at": to_iso(g["sent_at"]),
+                           "at": g["sent_at"], "reasons": _shown(g["reasons"]),
+                           **item(f"held_group:{g['id']}")})
+    held_items.sort(key=lambda h: -h.pop("at"))
     return {
-        "held": [{"id": h["id"], "to": names.get(h["recipient_id"]), "text": h["text"],
-                  "sent_at": to_iso(h["sent_at"]), "reasons": _shown(h["reasons"]),
-                  **item(f"held:{h['id']}")} for h in held],
+        "held": held_items,
         "refused": [{"id": a["id"], "to": names.get(a["recipient_id"]),
                      "group": group_names.get(a["group_id"]) if a["group_id"] else None,
                      "text": a["text"], "attempted_at": to_iso(a["created_at"]),
@@ -80,6 +87,13 @@ def moderator_context(conn: Conn, kind: str, target: int) -> dict[str, Any]:
         return {"text": m.get("text"), "to": names.get(m.get("recipient_id", 0)),
                 "sent_at": to_iso(m.get("sent_at")), "reasons": m.get("reasons") or [],
                 "still_held": bool(m) and not m["visible"]}
+    if kind == "held_group":
+        g = db_groups.group_message_by_id(conn, target) or {}
+        group = db_groups.group_by_id(conn, g["group_id"]) if g else None
+        return {"text": g.get("text"),
+                "group": {"id": group["id"], "name": group["name"]} if group else None,
+                "sent_at": to_iso(g.get("sent_at")), "reasons": g.get("reasons") or [],
+                "still_held": bool(g) and not g["visible"]}
     if kind == "attempt":
         a = db_attempts.attempt_by_id(conn, target) or {}
         names = db_accounts.handles_by_ids(conn, [a["recipient_id"]] if a.get("recipient_id")

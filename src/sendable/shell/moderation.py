@@ -214,7 +214,11 @@ class Moderation:
                 ids = [rows[-1]["id"]] if rows else []
             else:
                 mine = appealables(conn, account, self.shell.now(), {})
-                found = {"held": mine["held"], "attempt": mine["refused"],
+                held = mine["held"]
+                found = {"held": [h for h in held if h["appeal_target"].startswith("held:")],
+                         "held_group": [h for h in held
+                                        if h["appeal_target"].startswith("held_group:")],
+                         "attempt": mine["refused"],
                          "flag": [mine["flag"]] if mine["flag"] else [],
                          "group": mine["closed_groups"]}[kind]
                 ids = [int(found[0]["appeal_target"].split(":")[1])] if found else []

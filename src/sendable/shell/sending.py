@@ -273,6 +273,8 @@ class Sending:
                                               stored, attempt.client_msg_id,
                                               attempt.forward_of, now)
         group_sends.count_group_message(shell.policy, batch.counters, sender["id"], row)
+        if decision.outcome == "held":
+            decision = appeal_targets.with_held_target(decision, row["id"], "held_group")
         return SendResult(decision.outcome, decision,
                           group_sends.group_message_json(row, stored["group"]))
 

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sendable.store.driver import Row
-from sendable.store.schema import messages, refused_attempts
+from sendable.store.schema import group_messages, messages, refused_attempts
 
 
 def insert_attempt(conn: sa.Connection, **values: Any) -> int:
@@ -46,3 +46,18 @@ def held_of(conn: sa.Connection, sender: int) -> list[Row]:
                                    messages.c.visible.is_(False))
          .order_by(messages.c.sent_at.desc(), messages.c.id.desc()))
     return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def held_group_messages_of(conn: sa.Connection, sender: int) -> list[Row]:
+    """A sender's group messages still held for review, newest first."""
+    q = (sa.select(group_messages)
+         .where(group_messages.c.sender_id == sender, group_messages.c.outcome == "held",
+                group_messages.c.visible.is_(False))
+         .order_by(group_messages.c.sent_at.desc(), group_messages.c.id.desc()))
+    return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def release_group_message(conn: sa.Connection, message_id: int) -> None:
+    """A held group message becomes visible to the group."""
+    conn.execute(sa.update(group_messages).where(group_messages.c.id == message_id)
+                 .values(visible=True))
