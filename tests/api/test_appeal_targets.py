@@ -335,3 +335,19 @@ def test_a_held_group_message(http: httpx.Client, server: Server, user, mod, dec
     positive = 1 if decision == "uphold" else 0
     assert _labels(server, text) == [("abuse", positive,
                                       f"verdict:held_appeal_{decided['state']}")]
+
+
+def test_a_repeated_refusal_is_the_same_attempt(http: httpx.Client, user) -> None:  # type: ignore[no-untyped-def]
+    sender, a, b = user("da"), user("db"), user("dc")
+
+    def target(to, **extra) -> str:  # type: ignore[no-untyped-def]
+        body = _refused(http, sender, to, f"{LINKS} {sender.handle}") if not extra else \
+            send(http, sender, to, f"{LINKS} {sender.handle}", **extra).json()
+        return next(x["appeal_target"] for x in body["reasons"] if x["code"] == "spam.link")
+
+    first = target(a)
+    assert target(a) == first  # the same text to the same person: one thing to appeal
+    assert target(a, client_msg_id="k-1") == first
+    assert target(b) != first  # to someone else: another attempt
+    standing = http.get("/v1/me/standing", headers=sender.auth).json()
+    assert len(standing["refused"]) == 2

@@ -20,6 +20,9 @@ from sendable.reasons import Finding, info, render_all
 from sendable.store import attempts as db_attempts
 from sendable.store.driver import Conn
 
+MAX_PER_DAY = 200  # refused attempts kept per sender in any 24 h
+_DAY = 86400.0
+
 
 def _untargeted(finding: Finding) -> bool:
     return (finding.effect == "refuse" and finding.appeal_target is None
@@ -37,6 +40,17 @@ def keep_refused_attempt(conn: Conn, sender: dict[str, Any], findings: tuple[Fin
         return findings
     attempt_id = (db_attempts.attempt_for_client_id(conn, sender["id"], client_msg_id)
                   if client_msg_id else None)
+    if attempt_id is None:
+        # The same text to the same chat refused again within a day is the same
+        # attempt to appeal; and a sender keeps at most MAX_PER_DAY a day, so refused
+        # sends cannot fill the store (past it, the reasons have no target until the
+        # day has room again).
+        recent = db_attempts.recent_attempts(conn, sender["id"], now - _DAY)
+        attempt_id = next((r["id"] for r in recent if r["text"] == text
+                           and r["recipient_id"] == recipient_id
+                           and r["group_id"] == group_id), None)
+        if attempt_id is None and len(recent) >= MAX_PER_DAY:
+            return findings
     if attempt_id is None:
         attempt_id = db_attempts.insert_attempt(
             conn, sender_id=sender["id"], recipient_id=recipient_id, group_id=group_id,

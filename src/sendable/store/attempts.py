@@ -61,3 +61,13 @@ def release_group_message(conn: sa.Connection, message_id: int) -> None:
     """A held group message becomes visible to the group."""
     conn.execute(sa.update(group_messages).where(group_messages.c.id == message_id)
                  .values(visible=True))
+
+
+def recent_attempts(conn: sa.Connection, sender: int, since: float) -> list[Row]:
+    """id, text, recipient_id and group_id of a sender's refused attempts since a time,
+    newest first."""
+    q = (sa.select(refused_attempts.c.id, refused_attempts.c.text,
+                   refused_attempts.c.recipient_id, refused_attempts.c.group_id)
+         .where(refused_attempts.c.sender_id == sender, refused_attempts.c.created_at >= since)
+         .order_by(refused_attempts.c.id.desc()))
+    return [dict(r) for r in conn.execute(q).mappings()]
