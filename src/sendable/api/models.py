@@ -35,7 +35,7 @@ NOT_BLANK = rf"^[^\x00]*[^\x00{_SPACE}][^\x00]*$"
 HANDLE = r"^[A-Za-z0-9_][A-Za-z0-9_.]{0,29}$"
 # An address like name@example.org, spaces around it allowed (they are trimmed).
 EMAIL = rf"^[{_SPACE}]*[^@{_SPACE}]+@[^@{_SPACE}]+\.[^@{_SPACE}]+[{_SPACE}]*$"
-APPEAL_KINDS = ("ban", "strike", "group")  # what `target` may name: <kind>:<id>
+APPEAL_KINDS = ("ban", "strike", "group", "held", "held_group", "attempt", "flag")  # `target`: <kind>:<id>
 DURATION = r"^(permanent|([1-9][0-9]{0,4}(\.[0-9]{1,3})?|0?\.[0-9]{0,2}[1-9])[smhdw])$"
 
 
@@ -219,7 +219,7 @@ class NewReport(Body):
 
 
 class NewAppeal(Body):
-    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_ban|last_strike)$",
+    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_({'|'.join(APPEAL_KINDS)}))$",
                         description=" or ".join(f"{k}:<id>" for k in APPEAL_KINDS))
     statement: str = Field(min_length=1, max_length=MAX_STATEMENT, pattern=NOT_BLANK,
                            description="why it should be lifted: not blank")

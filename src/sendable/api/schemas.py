@@ -166,6 +166,47 @@ class Ban(Reply):
     appeal: str | None = Field(description="the state of its appeal, if appealed")
 
 
+class ShownReason(Reply):
+    code: ReasonCode
+    message: str
+
+
+class Appealable(Reply):
+    appeal_target: str = Field(description="what to POST to /v1/appeals as target")
+    appeal: str | None = Field(description="the state of its appeal, if appealed")
+    active: bool
+
+
+class HeldMessage(Appealable):
+    id: int
+    to: str | None
+    group: str | None = Field(description="for a message to a group: the group's name")
+    text: str
+    sent_at: Timestamp
+    reasons: list[ShownReason]
+
+
+class RefusedAttempt(Appealable):
+    id: int
+    to: str | None
+    group: str | None
+    text: str
+    attempted_at: Timestamp
+    reasons: list[ShownReason] = Field(description="as the sender was shown them")
+    delivered: str | None = Field(description="after an overturned appeal: the outcome "
+                                  "of its delivery (delivered, requested, held, refused)")
+
+
+class Flag(Appealable):
+    since: Timestamp
+
+
+class ClosedGroup(Appealable):
+    id: int
+    name: str
+    closed_at: Timestamp
+
+
 class Standing(Reply):
     handle: str
     restrictions: list[Reason]
@@ -175,6 +216,12 @@ class Standing(Reply):
     verified: bool
     reputation_band: str | None
     appeals: list[Appeal]
+    held: list[HeldMessage] = Field(description="your messages held for review")
+    refused: list[RefusedAttempt] = Field(description="sends refused by the spam checks, "
+                                          "the last 30 days")
+    flag: Flag | None = Field(description="the flag on your account, while in force")
+    closed_groups: list[ClosedGroup] = Field(description="groups of yours that moderators "
+                                             "closed")
 
 
 class Appeals(Reply):
@@ -346,6 +393,10 @@ class AppealItem(QueueItem):
     handle: str
     target: str
     statement: str
+    context: dict[str, Any] = Field(default_factory=dict, description=(
+        "what deciding it needs: the text, recipient or group, reasons (moderator view) "
+        "and time of a held message or refused attempt; a flag's source and reports; a "
+        "closed group's name, reports and members"))
 
 
 class ModQueue(Reply):
@@ -388,6 +439,10 @@ class AppealDecided(Reply):
     state: Literal["upheld", "overturned"]
     strikes: list[int] = Field(description="strikes removed")
     bans: list[int] = Field(description="bans lifted")
+    labels: int = Field(0, description="labels stored for the content models")
+    delivered: str | None = Field(None, description="a held message or refused attempt "
+                                  "overturned: where it went (delivered, requested, held, "
+                                  "or refused when something else stops it now)")
 
 
 class SenderReputation(Reply):

@@ -16,7 +16,9 @@ from sendable.store import accounts as db_accounts
 from sendable.store import driver as db_driver
 from sendable.store import enforcement as db_enforcement
 from sendable.store import groups as db_groups
+from sendable.store import messages as db_messages
 from sendable.store import moderation as db_audit
+from sendable.store import refused_attempts as db_refused
 from sendable.store.driver import Conn
 
 _DAY = 86400.0
@@ -73,7 +75,10 @@ def set_flag(conn: Conn, account: dict[str, Any], source: str, now: float,
     if account["flagged_at"] is not None:
         return
     db_accounts.update_account(conn, account["id"], flagged_at=now, flag_source=source)
-    db_audit.audit(conn, now, "flag", account["id"], actor, source=source, reason=reason)
+    flag_id = db_audit.audit(conn, now, "flag", account["id"], actor, source=source,
+                             reason=reason)
+    # The flag's id (its audit entry) is what its holder appeals: `flag:<id>`.
+    db_accounts.update_account(conn, account["id"], flag_id=flag_id)
 
 
 def clear_flag(conn: Conn, account: dict[str, Any], now: float, actor: int | None,
@@ -82,7 +87,7 @@ def clear_flag(conn: Conn, account: dict[str, Any], now: float, actor: int | Non
         return
     newest = db_enforcement.newest_report_id(conn, account["id"])
     db_accounts.update_account(conn, account["id"], flagged_at=None, flag_source=None,
-                        flag_cleared_at=now, flag_cleared_report=newest or 0)
+                        flag_id=None, flag_cleared_at=now, flag_cleared_report=newest or 0)
     db_audit.audit(conn, now, "unflag", account["id"], actor, reason=why)
 
 
@@ -112,15 +117,43 @@ def flag_reports(conn: Conn, policy: Policy, account: dict[str, Any],
                                               account.get("flag_cleared_report") or 0)
 
 
-APPEAL_KINDS = ("ban", "strike", "group")
+# What can be appealed, as `<kind>:<id>`: a ban, a strike, a closed group (its owner),
+# a held message, direct or in a group (its sender), a refused attempt (its sender) and a flag (its holder).
+APPEAL_KINDS = ("ban", "strike", "group", "held", "held_group", "attempt", "flag")
+TARGET_FORMS = ("ban:<id>, strike:<id>, group:<id>, held:<id>, held_group:<id>, attempt:<id> "
+                "or flag:<id>")
 
 
 def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, Any]:
+    """The appealed thing, if it is the appellant's (another's reads as one that does
+    not exist)."""
     if kind == "group":  # a closed group, appealed by its owner
         group = db_groups.group_by_id(conn, target_id)
         if group is None or group["owner_id"] != account or group["closed_at"] is None:
             raise NotFound(f"no closed group {target_id} of yours", "target")
         return dict(group)
+    if kind == "held":  # a message of theirs that is held for review
+        message = db_messages.message_by_id(conn, target_id)
+        if (message is None or message["sender_id"] != account
+                or message["outcome"] != "held" or message["visible"]):
+            raise NotFound(f"no held message {target_id} of yours", "target")
+        return message
+    if kind == "held_group":  # a group message of theirs that is held for review
+        message = db_groups.group_message_by_id(conn, target_id)
+        if (message is None or message["sender_id"] != account
+                or message["outcome"] != "held" or message["visible"]):
+            raise NotFound(f"no held group message {target_id} of yours", "target")
+        return message
+    if kind == "attempt":  # a send of theirs that was refused
+        attempt = db_refused.attempt_by_id(conn, target_id)
+        if attempt is None or attempt["sender_id"] != account:
+            raise NotFound(f"no refused attempt {target_id} of yours", "target")
+        return attempt
+    if kind == "flag":  # the flag on their account, while it is in force
+        row = db_accounts.account_by_id(conn, account) or {}
+        if row.get("flagged_at") is None or row.get("flag_id") != target_id:
+            raise NotFound(f"no flag {target_id} on your account", "target")
+        return row
     row = (db_enforcement.ban_by_id(conn, target_id) if kind == "ban"
            else db_enforcement.strike_by_id(conn, target_id))
     if row is None or row["account_id"] != account:
@@ -131,7 +164,7 @@ def _target(conn: Conn, kind: str, target_id: int, account: int) -> dict[str, An
 def appeal(conn: Conn, account: int, kind: str, target_id: int, statement: str,
            now: float) -> int:
     if kind not in APPEAL_KINDS:
-        raise Invalid("target must be ban:<id>, strike:<id> or group:<id>", "target")
+        raise Invalid(f"target must be {TARGET_FORMS}", "target")
     if not isinstance(statement, str) or not statement.strip():
         raise Invalid("statement must not be empty", "statement")
     if len(statement) > MAX_STATEMENT:
@@ -151,7 +184,9 @@ def appeal(conn: Conn, account: int, kind: str, target_id: int, statement: str,
 def decide_appeal(conn: Conn, appeal_id: int, decision: str, moderator: int | None,
                   now: float, note: str | None = None) -> dict[str, Any]:
     """Uphold or overturn. Overturning removes the strike and lifts the ban it caused
-    (or, for a ban, lifts it and removes the strike that caused it)."""
+    (or, for a ban, lifts it and removes the strike that caused it), reopens a closed
+    group, clears a flag. A held message's release and a refused attempt's delivery
+    are the shell's (shell/appeal_effects.py): they need the send path."""
     if decision not in ("uphold", "overturn"):
         raise Invalid("decision must be uphold or overturn", "decision")
     row = db_enforcement.appeal_by_id(conn, appeal_id)
@@ -166,7 +201,13 @@ def decide_appeal(conn: Conn, appeal_id: int, decision: str, moderator: int | No
     removed: dict[str, list[int]] = {"strikes": [], "bans": []}
     if decision == "overturn" and row["target_kind"] == "group":  # the group reopens
         db_groups.update_group(conn, row["target_id"], closed_at=None)
-    elif decision == "overturn":
+        db_audit.audit(conn, now, "reopen_group", account, moderator,
+                       group_id=row["target_id"], reason=f"appeal {appeal_id} overturned")
+    elif decision == "overturn" and row["target_kind"] == "flag":  # the flag is cleared
+        holder = db_accounts.account_by_id(conn, account)
+        if holder is not None and holder["flag_id"] == row["target_id"]:
+            clear_flag(conn, holder, now, moderator, f"appeal {appeal_id} overturned")
+    elif decision == "overturn" and row["target_kind"] in ("ban", "strike"):
         if row["target_kind"] == "strike":
             strike_ids = [row["target_id"]]
             ban_ids = [b["id"] for b in db_enforcement.bans_of(conn, account)

@@ -46,6 +46,7 @@ class AccountFacts:
     private: bool = False
     deactivated: bool = False
     flagged: bool = False
+    flag_id: int | None = None  # the flag in force, appealed as flag:<id>
     ban: BanFacts | None = None  # the active ban, if any
     active_strikes: int = 0
     reputation: Reputation | None = None

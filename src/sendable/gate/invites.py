@@ -92,7 +92,9 @@ def standing(account: AccountFacts, now: float, policy: Policy) -> list[Finding]
             "age": age, "birthdate_known": age is not None,
             "min_age": policy.age.min_messaging_age}))
     if account.flagged:
-        findings.append(Finding("account.flagged", detail={"putting_in_group": True}))
+        findings.append(Finding("account.flagged", appeal_target=(
+            f"flag:{account.flag_id}" if account.flag_id is not None else None),
+            detail={"putting_in_group": True}))
     return findings
 
 

@@ -151,6 +151,7 @@ def account_facts(row: Mapping[str, Any], ban: Mapping[str, Any] | None = None,
         who_can_message=row["who_can_message"], private=bool(row["private"]),
         group_invites=row.get("group_invites") or "mutuals",
         deactivated=bool(row["deactivated"]), flagged=row["flagged_at"] is not None,
+        flag_id=row.get("flag_id") if row["flagged_at"] is not None else None,
         ban=_ban(ban), active_strikes=counts["strikes"] if counts else 0, reputation=rep,
     )
 

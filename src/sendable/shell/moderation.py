@@ -8,36 +8,38 @@ from typing import Any
 
 from sendable.clock import to_iso
 from sendable.enforcement import actions
-from sendable.enforcement.actions import APPEAL_KINDS
+from sendable.enforcement.actions import APPEAL_KINDS, TARGET_FORMS
 from sendable.errors import Invalid, NotFound
 from sendable.inputs import check_note, check_until
-from sendable.shell import facts as loading
-from sendable.shell import review
+from sendable.shell import appeal_effects, review
+from sendable.shell.appealables import appealables
 from sendable.shell.context import Shell, find_account, moderator_id
 from sendable.shell.learning import label_from_verdict
-from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
-from sendable.store import events as db_events
 from sendable.store import messages as db_messages
 from sendable.store import moderation as db_audit
 
-MAX_ID = 2**63 - 1  # the largest id the store can hold
+MAX_ID = 2**63 - 1
+NAMED_TARGETS = tuple(f"last_{kind}" for kind in APPEAL_KINDS)  # the newest of each kind  # the largest id the store can hold
 
 
 def parse_target(target: Any) -> tuple[str, int]:
-    """`ban:<id>`, `strike:<id>` or `group:<id>`, ASCII digits only; Invalid naming
-    `target` otherwise."""
-    kind, _, raw_id = str(target).partition(":")
+    """`<kind>:<id>` (actions.APPEAL_KINDS), the id 1 to 2^63-1 in ASCII digits only;
+    Invalid naming `target` otherwise."""
+    if not isinstance(target, str) or len(target) > 40:
+        raise Invalid(f"target must be {TARGET_FORMS}", "target")
+    kind, _, raw_id = target.partition(":")
     if (kind not in APPEAL_KINDS or not raw_id.isascii() or not raw_id.isdigit()
-            or int(raw_id) > MAX_ID):
-        raise Invalid("target must be ban:<id>, strike:<id> or group:<id>", "target")
+            or len(raw_id) > 19 or not 1 <= int(raw_id) <= MAX_ID):
+        raise Invalid(f"target must be {TARGET_FORMS}", "target")
     return kind, int(raw_id)
 
 
 class Moderation:
-    def __init__(self, shell: Shell) -> None:
+    def __init__(self, shell: Shell, sending: Any = None) -> None:
         self.shell = shell
+        self.sending = sending  # the send path, for an overturned attempt's delivery
 
     # -- reports ----------------------------------------------------------------
 
@@ -142,30 +144,7 @@ class Moderation:
             if message is None or message["visible"]:
                 raise NotFound(f"no held message {message_id}", "message")
             now, actor_id = self.shell.now(), moderator_id(conn, actor)
-            # Where it lands is decided now, as for a message sent now: the
-            # recipient may have followed the sender or accepted meanwhile.
-            pair = db_messages.pair_state(conn, message["sender_id"], message["recipient_id"])
-            is_request = loading.with_contact(
-                conn, loading.relation_from(pair, message["recipient_id"]),
-                db_accounts.account_by_id(conn, message["recipient_id"]),
-                message["sender_id"]).is_request
-            outcome = "requested" if is_request else "delivered"
-            db_messages.release_message(conn, message_id, now, actor_id)
-            if not is_request and pair["conversation_state"] != "accepted":
-                db_messages.update_conversation(conn, message["conversation_id"],
-                                                state="accepted")
-            db_audit.audit(conn, now, "release", message["sender_id"], actor_id,
-                           message_id=message_id, outcome=outcome)
-            for kind in _held_kinds(message):  # released: the check that held it was wrong
-                label_from_verdict(conn, kind, message["text"], False, "released", actor_id,
-                                   now, message_id)
-            sender = db_accounts.handles_by_ids(conn, [message["sender_id"]])
-            payload = {"message": {**message_json(message), "outcome": outcome,
-                                   "text": message["text"]},
-                       "from": sender[message["sender_id"]]}
-            db_events.add(conn, message["recipient_id"], now,
-                          "request" if is_request else "message", payload)
-            return payload["message"]
+            return appeal_effects.release_held(conn, message, actor_id, now)
 
     def confirm_held(self, message_id: int, actor: str | None = None) -> None:
         """A moderator agrees a held message breaks the rules: it stays held, and
@@ -175,7 +154,7 @@ class Moderation:
             if message is None or message["visible"]:
                 raise NotFound(f"no held message {message_id}", "message")
             now, actor_id = self.shell.now(), moderator_id(conn, actor)
-            for kind in _held_kinds(message):
+            for kind in appeal_effects.held_kinds(message["reasons"]):
                 label_from_verdict(conn, kind, message["text"], True, "held_confirmed",
                                    actor_id, now, message_id)
             db_audit.audit(conn, now, "held_confirmed", message["sender_id"], actor_id,
@@ -225,19 +204,32 @@ class Moderation:
     # -- appeals -----------------------------------------------------------------------
 
     def last_target(self, handle: str, kind: str) -> int:
-        """The id of an account's newest ban or strike (scenarios say last_ban, last_strike)."""
+        """The id of an account's newest ban, strike, held message, refused attempt, flag
+        in force or closed group (scenarios say last_ban, last_strike, last_held, …)."""
         with self.shell.unit.read() as conn:
             account = find_account(conn, handle)
-            rows = (db_enforcement.bans_of(conn, account["id"]) if kind == "ban"
-                    else db_enforcement.strikes_of(conn, account["id"]))
-            if not rows:
-                raise NotFound(f"@{handle} has no {kind}", "target")
-            return rows[-1]["id"]
+            if kind in ("ban", "strike"):
+                rows = (db_enforcement.bans_of(conn, account["id"]) if kind == "ban"
+                        else db_enforcement.strikes_of(conn, account["id"]))
+                ids = [rows[-1]["id"]] if rows else []
+            else:
+                mine = appealables(conn, account, self.shell.now(), {})
+                held = mine["held"]
+                found = {"held": [h for h in held if h["appeal_target"].startswith("held:")],
+                         "held_group": [h for h in held
+                                        if h["appeal_target"].startswith("held_group:")],
+                         "attempt": mine["refused"],
+                         "flag": [mine["flag"]] if mine["flag"] else [],
+                         "group": mine["closed_groups"]}[kind]
+                ids = [int(found[0]["appeal_target"].split(":")[1])] if found else []
+            if not ids:
+                raise NotFound(f"@{handle} has no {kind} to appeal", "target")
+            return ids[0]
 
     def appeal(self, by: str, target: str, statement: str) -> int:
-        """Appeal `ban:<id>` or `strike:<id>` (one appeal each)."""
+        """Appeal a target (parse_target; one appeal each)."""
         check_note(statement, "statement")
-        if target in ("last_ban", "last_strike"):
+        if target in NAMED_TARGETS:
             kind = target.removeprefix("last_")
             target = f"{kind}:{self.last_target(by, kind)}"
         kind, target_id = parse_target(target)
@@ -248,22 +240,21 @@ class Moderation:
 
     def decide_appeal(self, appeal_id: int, decision: str, actor: str | None = None,
                       note: str | None = None) -> dict[str, Any]:
-        """Uphold or overturn; the strike's text (for a ban, the strike that caused it)
-        becomes an abuse label: abusive when upheld, clean when overturned."""
+        """Uphold or overturn; an overturn undoes what was appealed, and the verdict
+        becomes a label for the content models (shell/appeal_effects.py)."""
         check_note(note, "note")
+        if decision not in ("uphold", "overturn"):
+            raise Invalid("decision must be uphold or overturn", "decision")
         with self.shell.unit.write() as conn:
             mod, now = moderator_id(conn, actor), self.shell.now()
-            result = actions.decide_appeal(conn, appeal_id, decision, mod, now, note)
             appeal = db_enforcement.appeal_by_id(conn, appeal_id)
-            strike_id = appeal["target_id"] if appeal["target_kind"] == "strike" else (
-                (db_enforcement.ban_by_id(conn, appeal["target_id"]) or {}).get("strike_id"))
-            strike = db_enforcement.strike_by_id(conn, strike_id) if strike_id else None
-            if strike is not None and strike["message_text"]:
-                upheld = result["state"] == "upheld"
-                label_from_verdict(conn, "abuse", strike["message_text"], upheld,
-                                   f"strike_{result['state']}", mod, now,
-                                   category=strike["category"] if upheld else None)
-            return result
+            extra: dict[str, Any] = {}
+            if appeal is not None and appeal["state"] == "open":
+                state = "upheld" if decision == "uphold" else "overturned"
+                extra = appeal_effects.apply_decision(conn, self.shell, self.sending, appeal,
+                                                      state, mod, now)
+            result = actions.decide_appeal(conn, appeal_id, decision, mod, now, note)
+            return {**result, **extra}
 
     def appeals(self, handle: str | None = None,
                 state: str | None = None) -> list[dict[str, Any]]:
@@ -276,16 +267,3 @@ class Moderation:
                      "statement": r["statement"], "state": r["state"],
                      "created_at": to_iso(r["created_at"]),
                      "decided_at": to_iso(r["decided_at"]), "note": r["note"]} for r in rows]
-
-
-def _held_kinds(message: dict[str, Any]) -> list[str]:
-    """Which learned checks a held message's reasons name: abuse for guidelines.*,
-    spam for spam.*."""
-    codes = {str(r.get("code", "")) for r in (message.get("reasons") or [])
-             if isinstance(r, dict)}
-    kinds = []
-    if any(c.startswith("guidelines.") for c in codes):
-        kinds.append("abuse")
-    if any(c.startswith("spam.") for c in codes):
-        kinds.append("spam")
-    return kinds

@@ -15,6 +15,7 @@ from sendable.enforcement.ladder import step_for
 from sendable.errors import NotFound
 from sendable.gate.facts import ban_in_force
 from sendable.policy import Policy
+from sendable.shell.appealables import moderator_context
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
 from sendable.store import messages as db_messages
@@ -106,7 +107,8 @@ def queue(conn: Conn, now: float) -> list[dict[str, Any]]:
         items.append({"kind": "appeal", "id": row["id"], "account_id": row["account_id"],
                       "priority": score, "priority_reason": why, "created_at": row["created_at"],
                       "target": f"{row['target_kind']}:{row['target_id']}",
-                      "statement": row["statement"]})
+                      "statement": row["statement"],
+                      "context": moderator_context(conn, row["target_kind"], row["target_id"])})
 
     items.sort(key=lambda item: (-item["priority"], item["created_at"], item["kind"], item["id"]))
     ids = ([i["sender_id"] for i in items if "sender_id" in i]

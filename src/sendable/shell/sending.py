@@ -28,8 +28,8 @@ from sendable.errors import Invalid, NotFound, ServiceError
 from sendable.gate import Content, Decision, Facts, decide
 from sendable.inputs import check_text
 from sendable.reasons import Finding, render_all
+from sendable.shell import appeal_targets, group_sends
 from sendable.shell import facts as loading
-from sendable.shell import group_sends
 from sendable.shell.attempt_log import AttemptLog
 from sendable.shell.context import Shell
 from sendable.store import accounts as db_accounts
@@ -244,7 +244,7 @@ class Sending:
                                              self._forwards(conn, sender, attempt))
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
-                                             attempt.client_msg_id)
+                                             attempt.client_msg_id, recipient_id=recipient["id"])
             self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
                           None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
@@ -253,6 +253,8 @@ class Sending:
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
         self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
                       attempt.text, message["id"], attempt.forward_of)
+        if decision.outcome == "held":
+            decision = appeal_targets.with_held_target(decision, message["id"])
         return SendResult(decision.outcome, decision, message_json(message))
 
     def _decide(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
@@ -298,7 +300,7 @@ class Sending:
         decision = decide(facts, shell.policy)
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
-                                             attempt.client_msg_id)
+                                             attempt.client_msg_id, group_id=attempt.group)
             self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
                           None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
@@ -308,16 +310,27 @@ class Sending:
         group_sends.count_group_message(shell.policy, batch.counters, sender["id"], row)
         self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
                       attempt.text, row["id"], attempt.forward_of)
+        if decision.outcome == "held":
+            decision = appeal_targets.with_held_target(decision, row["id"], "held_group")
         return SendResult(decision.outcome, decision,
                           group_sends.group_message_json(row, stored["group"]))
 
     def _enforce_refusal(self, conn: Conn, sender: dict[str, Any], decision: Decision,
-                         text: str, now: float,
-                         client_msg_id: str | None = None) -> tuple[Finding, ...]:
+                         text: str, now: float, client_msg_id: str | None = None,
+                         recipient_id: int | None = None,
+                         group_id: int | None = None) -> tuple[Finding, ...]:
         """A refused guideline violation records a strike; its id becomes the appeal target.
+        A refusal by the spam checks keeps the attempt, its target (appeal_targets.py).
 
         A retry of the same attempt (same client_msg_id, the answer was lost) gets the
         same strike back rather than a second one."""
+        findings = self._strike_refusal(conn, sender, decision, text, now, client_msg_id)
+        return appeal_targets.keep_refused_attempt(conn, sender, findings, text, now,
+                                                   client_msg_id, recipient_id, group_id)
+
+    def _strike_refusal(self, conn: Conn, sender: dict[str, Any], decision: Decision,
+                        text: str, now: float,
+                        client_msg_id: str | None) -> tuple[Finding, ...]:
         blocks = [f for f in decision.findings
                   if f.code.startswith("guidelines.") and f.effect == "refuse"]
         if not blocks or any(f.code.startswith("ban.") for f in decision.findings):

@@ -12,6 +12,7 @@ from sendable.gate.checks import ban as ban_check
 from sendable.gate.facts import AccountFacts, ban_in_force
 from sendable.reasons import render_all
 from sendable.shell import facts as loading
+from sendable.shell.appealables import appealables
 from sendable.shell.context import Shell, find_account
 from sendable.shell.moderation import Moderation
 from sendable.store import accounts as db_accounts
@@ -57,16 +58,17 @@ class Standing:
         gate would give), strikes, bans with their ends, the reputation band (never the
         number, and only whether it limits them) and appeals."""
         now, policy = self.shell.now(), self.shell.policy
+        appeals = self.moderation.appeals(handle)
+        appealed = {a["target"]: a["state"] for a in appeals}
         with self.shell.unit.read() as conn:
             row = find_account(conn, handle)
             me = account_facts(conn, row, now)
             strikes = db_enforcement.strikes_of(conn, row["id"])
             bans = db_enforcement.bans_of(conn, row["id"])
+            more = appealables(conn, row, now, appealed)
         # The checks about the sender's own account, asked of the account alone.
         alone = Facts(now=now, sender=me, recipient=me)
         findings = ban_check.check(alone, policy) + account_check.check(alone, policy)
-        appeals = self.moderation.appeals(handle)
-        appealed = {a["target"]: a["state"] for a in appeals}
         return {
             "handle": row["handle"],
             "restrictions": render_all(findings, "sender"),
@@ -87,4 +89,5 @@ class Standing:
             "reputation_band": (holder_band(me.reputation.score, policy.spam.min_reputation)
                                 if me.reputation else None),
             "appeals": appeals,
+            **more,  # held messages, refused attempts, the flag, closed groups
         }

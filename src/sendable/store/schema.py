@@ -49,6 +49,7 @@ accounts = sa.Table(
     sa.Column("phone", sa.String(20)),  # E.164; matches only once phone_verified
     sa.Column("phone_verified", sa.Boolean, nullable=False, default=False,
               server_default=sa.false()),
+    sa.Column("flag_id", BigId),  # the flag in force: its audit entry's id (0014)
 )
 
 follows = sa.Table(
@@ -158,8 +159,9 @@ appeals = sa.Table(
     "appeals", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
-    sa.Column("target_kind", sa.String(16), nullable=False),  # ban | strike
-    sa.Column("target_id", sa.Integer, nullable=False),
+    # ban | strike | group | held | attempt | flag (0014: 64-bit ids)
+    sa.Column("target_kind", sa.String(16), nullable=False),
+    sa.Column("target_id", BigId, nullable=False),
     sa.Column("statement", sa.Text, nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # open | upheld | overturned
     sa.Column("created_at", Time, nullable=False),
@@ -168,6 +170,26 @@ appeals = sa.Table(
     sa.Column("note", sa.Text),
     sa.UniqueConstraint("target_kind", "target_id"),
     sa.Index(None, "state"),
+)
+
+# A send refused for an appealable reason (spam.*), kept so its appeal can be decided:
+# private to its sender and moderators (0014).
+refused_attempts = sa.Table(
+    "refused_attempts", metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("sender_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("recipient_id", sa.Integer, sa.ForeignKey("accounts.id")),
+    sa.Column("group_id", BigId, sa.ForeignKey("groups.id")),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),  # moderator view
+    sa.Column("sender_reasons", sa.JSON, nullable=False),  # as the sender was shown them
+    sa.Column("client_msg_id", sa.String(64)),
+    sa.Column("created_at", Time, nullable=False),
+    sa.Column("delivered_message_id", BigId),  # once an overturned appeal delivered it
+    sa.Column("delivered_outcome", sa.String(16)),  # delivered | requested | held | refused
+    sa.Column("delivered_at", Time),
+    sa.Index(None, "sender_id", "created_at"),
+    sa.Index(None, "sender_id", "client_msg_id"),
 )
 
 audit_log = sa.Table(

@@ -31,7 +31,11 @@ def report(body: NewReport, request: Request,
              responses=errors(404, 409))
 def appeal(body: NewAppeal, request: Request,
            me: Principal = Depends(current)) -> dict[str, Any]:
-    """Appeal a ban or strike (`ban:<id>`, `strike:<id>`): one appeal each."""
+    """Appeal what a reason's `appeal_target` names, once: `ban:<id>`, `strike:<id>`,
+    `held:<message id>` (your message held for review), `attempt:<id>` (your send the
+    spam checks refused), `flag:<id>` (the flag on your account) or `group:<id>` (your
+    group that moderators closed). Someone else's target reads as one that does not
+    exist (404)."""
     appeal_id = service_of(request).appeal(me.handle, body.target, body.statement)
     return next(a for a in service_of(request).appeals(me.handle) if a["id"] == appeal_id)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sendable.gate.facts import Facts
+from sendable.gate.facts import AccountFacts, Facts
 from sendable.gate.windows import wait_for_room
 from sendable.policy import Policy
 from sendable.reasons import Finding
@@ -15,6 +15,11 @@ _DAY = 86400.0
 def history_needed(policy: Policy) -> dict[str, float]:
     """The new-account limit counts the new conversations of the last day."""
     return {"new_conversation_times": _DAY}
+
+
+def flag_target(sender: AccountFacts) -> str | None:
+    """What the holder of a flagged account appeals: the flag in force."""
+    return f"flag:{sender.flag_id}" if sender.flag_id is not None else None
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
@@ -31,7 +36,8 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     followed = (facts.group.others_follow_sender if facts.group is not None
                 else facts.relation.recipient_follows)
     if sender.flagged and not followed:
-        findings.append(Finding("account.flagged", detail={"recipient_follows": False}))
+        findings.append(Finding("account.flagged", appeal_target=flag_target(sender),
+                                detail={"recipient_follows": False}))
     account_days = (now - sender.created_at) / _DAY
     if facts.relation.new_conversation and account_days < policy.new_accounts.days:
         limit = policy.new_accounts.max_new_conversations_per_day

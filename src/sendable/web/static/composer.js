@@ -66,7 +66,29 @@
         wait.appendChild(document.createTextNode("."));
         item.appendChild(wait);
       }
-      if (r.appealable) item.appendChild(el("p", "appealable", "This can be appealed."));
+      if (r.appealable && r.appeal_target) {
+        /* Something to appeal already exists (a ban, a flag, a closed group). */
+        var appealable = el("p", "appealable", "This can be appealed: ");
+        var link = el("a", "appeal-link", "Appeal");
+        link.href = "/standing#appeal-" + r.appeal_target.replace(":", "-");
+        appealable.appendChild(link);
+        item.appendChild(appealable);
+      } else if (r.appealable && !answer.sendable) {
+        /* The spam checks: only a real attempt can be appealed, so the sender may send
+           it anyway, be refused, and appeal that refusal (a moderator decides). */
+        var offer = el("p", "appealable", "If you think this is a mistake, send it anyway and appeal: a moderator will decide. ");
+        var anyway = el("button", "secondary send-anyway", "Send anyway to appeal");
+        anyway.type = "button";
+        anyway.addEventListener("click", function () {
+          var form = box.closest("form");
+          allowSend(form, true);
+          if (form.requestSubmit) form.requestSubmit(); else form.submit();
+        });
+        offer.appendChild(anyway);
+        item.appendChild(offer);
+      } else if (r.appealable) {
+        item.appendChild(el("p", "appealable", "This can be appealed."));
+      }
       list.appendChild(item);
     });
     box.appendChild(list);

@@ -157,7 +157,14 @@
         wait.appendChild(document.createTextNode("."));
         item.appendChild(wait);
       }
-      if (r.appealable) {
+      if (r.appealable && r.appeal_target) {
+        /* The thing to appeal has its own form on the standing page. */
+        var appealable = el("p", "appealable", "If you think this is a mistake: ");
+        var button = el("a", "button appeal-link", "Appeal");
+        button.href = "/standing#appeal-" + r.appeal_target.replace(":", "-");
+        appealable.appendChild(button);
+        item.appendChild(appealable);
+      } else if (r.appealable) {
         var appeal = el("p", "appealable", "This decision can be appealed: see ");
         var link = el("a", null, "your account standing");
         link.href = "/standing";
