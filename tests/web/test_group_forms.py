@@ -139,3 +139,52 @@ def test_refused_as_a_whole_redirects_with_every_reason(new_page, ui) -> None:  
     expect(refusal.locator(".countdown")).to_be_visible()  # the wait, counting down
     expect(owner.get_by_label("Name")).to_have_value("one too many")
     assert _group_names(owner).count("one too many") == 0
+
+
+def test_answer_an_invitation_and_the_owner_lets_someone_in(new_page, ui) -> None:  # type: ignore[no-untyped-def]
+    teen_owner, teen_friend, adult = new_page(), new_page(), new_page()
+    t, m, x = ui.unique("prgteen"), ui.unique("prgteenf"), ui.unique("prgadult")
+    for page, handle, born in ((teen_owner, t, "2010-02-01"), (teen_friend, m, "2010-03-01"),
+                               (adult, x, "1990-04-01")):
+        page.goto("/signup")
+        page.get_by_label("Handle").fill(handle)
+        page.get_by_label("Password").fill(ui.password)
+        page.get_by_label("Date of birth").fill(born)
+        page.get_by_role("button", name="Create account").click()
+        page.wait_for_url("**/inbox")
+    _follow_both(teen_owner, t, teen_friend, m)
+    _follow_both(teen_friend, m, adult, x)
+
+    teen_owner.goto("/groups")
+    teen_owner.get_by_label("Name").fill("teen club")
+    teen_owner.get_by_label("People to add").fill(m)
+    teen_owner.get_by_role("button", name="Make the group").click()
+    results = teen_owner.locator("#invite-results")
+    expect(results.locator(f"[data-handle='{m}']")).to_have_attribute("data-outcome", "invited")
+    group_url = teen_owner.url.split("?")[0]
+
+    # the invited teen accepts: a redirect, then a reload posts nothing
+    teen_friend.goto(group_url)
+    teen_friend.get_by_role("button", name="Join").click()
+    expect(teen_friend.get_by_role("status")).to_contain_text("You joined the group")
+    posts = _posts(teen_friend)
+    teen_friend.reload()
+    assert posts == []
+    # in a teen's group, whoever a member brings in waits for the owner
+    teen_friend.get_by_label("Add people").fill(x)
+    teen_friend.get_by_role("button", name="Add", exact=True).click()
+    expect(teen_friend.locator(f"#invite-results [data-handle='{x}']")).to_have_attribute(
+        "data-outcome", "pending_approval")
+
+    teen_owner.goto(group_url)
+    teen_owner.get_by_role("button", name=f"Let @{x} in").click()
+    expect(teen_owner.get_by_role("status")).to_contain_text("Let in")
+    posts = _posts(teen_owner)
+    teen_owner.reload()
+    assert posts == []
+
+    adult.goto(group_url)
+    adult.get_by_role("button", name="Join").click()
+    expect(adult.get_by_role("status")).to_contain_text("You joined the group")
+    expect(adult.locator("#group-meta")).to_contain_text(f"@{x}")
+    ui.shot(adult, "group-joined")
