@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
+
+
+def _axe(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """axe-core's violations on the page as it stands (as tests/web/test_accessibility.py)."""
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe()
+    return [f"{v['id']}: {v['help']}" for v in axe.run(page).response["violations"]]
 
 
 def _posts(page) -> list[str]:  # type: ignore[no-untyped-def]
@@ -57,6 +64,7 @@ def test_make_a_group_reload_posts_nothing_and_answers_stay(new_page, ui) -> Non
     expect(refused).to_contain_text("can't be added to groups by you")
     expect(refused).not_to_contain_text("block")
     ui.shot(owner, "group-created-reloaded")
+    assert _axe(owner) == []
     assert _group_names(owner).count("reload test") == 1  # made once, reloads or not
 
     # the answers were for this session: the same address shows the friend nothing
@@ -138,6 +146,7 @@ def test_refused_as_a_whole_redirects_with_every_reason(new_page, ui) -> None:  
     expect(refusal).to_contain_text("You've made as many groups as you can for now")
     expect(refusal.locator(".countdown")).to_be_visible()  # the wait, counting down
     expect(owner.get_by_label("Name")).to_have_value("one too many")
+    assert _axe(owner) == []
     assert _group_names(owner).count("one too many") == 0
 
 
@@ -177,6 +186,7 @@ def test_answer_an_invitation_and_the_owner_lets_someone_in(new_page, ui) -> Non
         "data-outcome", "pending_approval")
 
     teen_owner.goto(group_url)
+    assert _axe(teen_owner) == []  # the owner's view, with someone waiting
     teen_owner.get_by_role("button", name=f"Let @{x} in").click()
     expect(teen_owner.get_by_role("status")).to_contain_text("Let in")
     posts = _posts(teen_owner)
