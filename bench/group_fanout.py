@@ -24,6 +24,9 @@ import httpx
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from http_send import Conn, batch_sizes, cpu_seconds, encode, post_message  # noqa: E402
+
 from serving import free_port, start_serve, stop_serve  # noqa: E402
 
 POLICY = """
@@ -51,9 +54,8 @@ async def setup(url: str, members: int) -> tuple[int, list[str]]:
         for i in range(members):
             handle = f"m{i}"
             await http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
-                                                 "birthdate": "1990-01-01"})
-            r = await http.post("/v1/sessions", json={"handle": handle, "password": PASSWORD,
-                                                 "birthdate": "1990-01-01"})
+                                                "birthdate": "1990-01-01"})
+            r = await http.post("/v1/sessions", json={"handle": handle, "password": PASSWORD})
             tokens.append(r.json()["token"])
             await http.patch("/v1/me/settings", json={"group_invites": "everyone"},
                              headers={"Authorization": f"Bearer {tokens[-1]}"})
@@ -64,27 +66,45 @@ async def setup(url: str, members: int) -> tuple[int, list[str]]:
         return body["group"]["id"], tokens
 
 
-async def throughput(url: str, group: int, tokens: list[str], duration: float) -> None:
-    accepted, statuses = 0, {}
+async def throughput(url: str, group: int, tokens: list[str], duration: float,
+                     server_pid: int) -> None:
+    """Every member sends on its own keep-alive connection (http_send's lean client, so
+    the figures measure the server); also the server's CPU per accepted message."""
+    statuses: dict[int | str, int] = {}
+    latencies: list[float] = []
+    conns = [await Conn(url).open() for _ in tokens]
     stop = time.perf_counter() + duration
 
-    async def sender(token: str, n: int) -> None:
-        nonlocal accepted
-        async with httpx.AsyncClient(base_url=url, timeout=30) as http:
-            i = 0
-            while time.perf_counter() < stop:
-                i += 1
-                r = await http.post("/v1/messages", json={"group": group, "text": f"t{n} {i}"},
-                                    headers={"Authorization": f"Bearer {token}"})
-                statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
-                accepted += r.status_code == 201
+    async def sender(conn: Conn, token: str, n: int) -> None:
+        head = post_message(url, token)
+        template = b'{"group":%d,"text":"t%d %%d"}' % (group, n)
+        i = 0
+        while time.perf_counter() < stop:
+            i += 1
+            t0 = time.perf_counter()
+            status = await conn.request(encode(head, template % i))
+            latencies.append(time.perf_counter() - t0)
+            statuses[status] = statuses.get(status, 0) + 1
 
+    cpu0, batched0 = cpu_seconds([server_pid]), batch_sizes([url])
     started = time.perf_counter()
-    await asyncio.gather(*(sender(t, n) for n, t in enumerate(tokens)))
+    await asyncio.gather(*(sender(c, t, n) for n, (c, t) in enumerate(zip(conns, tokens,
+                                                                          strict=True))))
     elapsed = time.perf_counter() - started
+    server_cpu = cpu_seconds([server_pid]) - cpu0
+    sends, batches = (b - a for a, b in zip(batched0, batch_sizes([url]), strict=True))
+    for conn in conns:
+        conn.close()
+    accepted = statuses.get(201, 0)
     print(f"throughput: {len(tokens)} members sending for {duration:g}s")
     print(f"  accepted {accepted} ({accepted / elapsed:.0f} group messages/s, "
           f"{accepted * (len(tokens) - 1) / elapsed:.0f} deliveries/s), statuses {statuses}")
+    print(f"  latency p50 {pct(latencies, 50) * 1000:.1f} ms, "
+          f"p99 {pct(latencies, 99) * 1000:.1f} ms")
+    print(f"  server CPU {server_cpu / max(1, accepted) * 1e6:.0f} us per group message "
+          f"({server_cpu / elapsed:.2f} cores; one free core would take "
+          f"{accepted / server_cpu if server_cpu else float('nan'):.0f}/s)"
+          + (f", {sends / batches:.1f} sends per batch" if batches else ""))
 
 
 async def delivery(url: str, group: int, tokens: list[str], rate: float,
@@ -148,7 +168,7 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}"
         try:
             group, tokens = asyncio.run(setup(url, args.members))
-            asyncio.run(throughput(url, group, tokens, args.duration))
+            asyncio.run(throughput(url, group, tokens, args.duration, process.pid))
             asyncio.run(delivery(url, group, tokens, args.rate, args.delivery_seconds))
         finally:
             stop_serve(process)

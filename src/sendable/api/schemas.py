@@ -317,6 +317,8 @@ class Unread(Reply):
 class GroupEntry(Reply):
     handle: str
     state: Literal["invited", "pending_approval"]
+    awaits_owner: bool = Field(False, description="the owner has yet to approve them "
+                               "(also while an invitation is unanswered)")
 
 
 class Group(Reply):

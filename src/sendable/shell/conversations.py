@@ -11,6 +11,7 @@ from sendable.shell.context import Shell, find_account
 from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
 from sendable.store import events as db_events
+from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
 from sendable.store import reads as db_reads
 from sendable.store.driver import Conn
@@ -161,6 +162,12 @@ class Conversations:
             out = []
             for account_id, after in cursors:
                 rows = db_events.after(conn, account_id, after, limit)
+                if any(row["kind"] == "group_message" for row in rows):
+                    # a stream resumed from before a block does not replay the blocked
+                    # member's group messages either
+                    hidden = db_groups.blocked_handles(conn, account_id)
+                    rows = [row for row in rows if row["kind"] != "group_message"
+                            or row["payload"].get("from") not in hidden] if hidden else rows
                 for row in rows:
                     row["at"] = to_iso(row["at"])
                 out.append(rows)

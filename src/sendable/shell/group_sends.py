@@ -38,18 +38,17 @@ def load_group_facts(conn: Conn, counters: Counters, policy: Policy,
                      read: Callable[[bool], Content] | None = None,
                      forwards: int | None = None) -> tuple[Facts, dict[str, Any]]:
     """The facts for one message to a group, and the group as stored (for the effects)."""
-    group = db_groups.group_by_id(conn, group_id)
+    group = db_groups.group_for_send(conn, group_id)
     if group is None:
         raise NotFound(f"no group {group_id}", "group")
-    entries = db_groups.entries(conn, group_id)
+    entries = db_groups.members_for_send(conn, group_id, sender["id"])
     members = [e["account_id"] for e in entries if is_member(e)]
-    others = [m for m in members if m != sender["id"]]
-    followers = db_groups.followers_among(conn, sender["id"], others)
+    others = [e for e in entries if is_member(e) and e["account_id"] != sender["id"]]
     mine = next((e for e in entries if e["account_id"] == sender["id"]), None)
     facts_of_group = GroupFacts(
         id=group_id, closed=group["closed_at"] is not None, sender_is_member=is_member(mine),
         sender_is_owner=group["owner_id"] == sender["id"],
-        others_follow_sender=set(others) <= followers)
+        others_follow_sender=all(e["follows_sender"] for e in others))
     history = loading.load_history(counters, policy, sender["id"], now)
     # A message to a stranger group keeps its fingerprint in its counter member: its id
     # there is not a direct message's, so it could not be looked up later.
@@ -66,7 +65,8 @@ def load_group_facts(conn: Conn, counters: Counters, policy: Policy,
     facts = Facts(now=now, sender=me, recipient=me, relation=relation, history=history,
                   content=content, client=client, group=facts_of_group, forwards=forwards)
     muted = {e["account_id"] for e in entries if e["muted"]}
-    return facts, {"group": group, "members": members, "muted": muted}
+    hidden = {e["account_id"] for e in entries if e["blocks_sender"]}
+    return facts, {"group": group, "members": members, "muted": muted, "hidden": hidden}
 
 
 def group_message_json(row: Mapping[str, Any], group: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,7 +94,7 @@ def store_group_message(conn: Conn, sender: Mapping[str, Any], text: str, decisi
                   dump_json({"message": message, "from": sender["handle"], "muted": False}))
     if not held:
         others = [m for m in stored["members"] if m != sender["id"]]
-        hidden = db_groups.blockers_of(conn, sender["id"], others)
+        hidden = stored["hidden"]  # who blocked the sender, read with the members
         for member in others:
             if member not in hidden:
                 db_events.add(conn, member, now, "group_message", dump_json({

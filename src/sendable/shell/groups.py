@@ -89,7 +89,8 @@ class Groups:
                 "closed": group["closed_at"] is not None,
                 "members": [handles[e["account_id"]] for e in rows if is_member(e)],
                 "pending": [{"handle": handles[e["account_id"]],
-                             "state": "invited" if not e["accepted"] else "pending_approval"}
+                             "state": "invited" if not e["accepted"] else "pending_approval",
+                             "awaits_owner": not e["approved"]}
                             for e in rows if not is_member(e)],
                 "created_at": to_iso(group["created_at"])}
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
 import sqlalchemy as sa
 
-from sendable.store.driver import Row
+from sendable.store.driver import Row, Sql, dump_json, run
 from sendable.store.schema import (
     blocks,
     follows,
@@ -124,6 +125,14 @@ def blockers_of(conn: sa.Connection, blocked: int, among: Iterable[int]) -> set[
                                              blocks.c.blocker_id.in_(ids))
     return {r[0] for r in conn.execute(q)}
 
+_BLOCKED_HANDLES = Sql("SELECT a.handle FROM blocks AS b JOIN accounts AS a "
+                      "ON a.id = b.blocked_id WHERE b.blocker_id = :blocker")
+
+
+def blocked_handles(conn: sa.Connection, blocker: int) -> set[str]:
+    """The handles `blocker` blocked."""
+    return {r[0] for r in run(conn, _BLOCKED_HANDLES, {"blocker": blocker}).fetchall()}
+
 def blocked_by(conn: sa.Connection, blocker: int) -> set[int]:
     q = sa.select(blocks.c.blocked_id).where(blocks.c.blocker_id == blocker)
     return {r[0] for r in conn.execute(q)}
@@ -131,13 +140,53 @@ def blocked_by(conn: sa.Connection, blocker: int) -> set[int]:
 
 # -- group messages ------------------------------------------------------------------
 
+# The send path's statements run on the driver (store/driver.py): a group message
+# costs one read of the group, one of its members (with who follows and who blocked
+# the sender), and two writes.
+_GROUP_FOR_SEND = Sql("SELECT id, name, owner_id, closed_at FROM groups WHERE id = :g")
+_MEMBERS_FOR_SEND = Sql("""
+SELECT m.account_id, m.accepted, m.approved, m.muted,
+  EXISTS (SELECT 1 FROM follows AS f WHERE f.follower_id = m.account_id
+          AND f.followee_id = :sender AND f.approved) AS follows_sender,
+  EXISTS (SELECT 1 FROM blocks AS b WHERE b.blocker_id = m.account_id
+          AND b.blocked_id = :sender) AS blocks_sender
+FROM group_members AS m WHERE m.group_id = :g
+""")
+_MEMBER_COLUMNS = ("account_id", "accepted", "approved", "muted", "follows_sender",
+                   "blocks_sender")
+_NEXT_SEQ = Sql("UPDATE groups SET last_seq = last_seq + 1 WHERE id = :g RETURNING last_seq")
+_STORED = ("group_id", "seq", "sender_id", "text", "outcome", "visible", "sent_at",
+           "client_msg_id", "stranger", "fingerprint", "reasons", "forwarded_from")
+_INSERT_GROUP_MESSAGE = Sql(f"INSERT INTO group_messages ({', '.join(_STORED)}) "
+                            f"VALUES ({', '.join(':' + c for c in _STORED)}) RETURNING id")
+_GROUP_MESSAGE_BY_CLIENT_ID = Sql(
+    f"SELECT id, {', '.join(_STORED)} FROM group_messages "
+    "WHERE sender_id = :sender AND client_msg_id = :cid")
+
+
+def group_for_send(conn: sa.Connection, group_id: int) -> Row | None:
+    """The group's id, name, owner_id and closed_at."""
+    row = run(conn, _GROUP_FOR_SEND, {"g": group_id}).fetchone()
+    return dict(zip(("id", "name", "owner_id", "closed_at"), row, strict=True)) if row else None
+
+
+def members_for_send(conn: sa.Connection, group_id: int, sender: int) -> list[Row]:
+    """Every entry of the group (members and pending) with accepted, approved, muted,
+    and whether that account follows the sender (approved) or blocked them."""
+    rows = run(conn, _MEMBERS_FOR_SEND, {"g": group_id, "sender": sender}).fetchall()
+    return [{k: (v if k == "account_id" else bool(v))
+             for k, v in zip(_MEMBER_COLUMNS, row, strict=True)} for row in rows]
+
+
 def insert_group_message(conn: sa.Connection, values: dict[str, Any]) -> dict[str, Any]:
-    """Store a group message at the group's next seq; returns it with id and seq."""
-    seq = conn.execute(sa.update(groups).where(groups.c.id == values["group_id"])
-                       .values(last_seq=groups.c.last_seq + 1)
-                       .returning(groups.c.last_seq)).scalar_one()
+    """Store a group message at the group's next seq; returns it with id and seq
+    (`values`: every stored column but seq; reasons as a list or None)."""
+    seq = run(conn, _NEXT_SEQ, {"g": values["group_id"]}).fetchall()[0][0]
     row = {**values, "seq": seq}
-    row["id"] = conn.execute(sa.insert(group_messages).values(**row)).inserted_primary_key[0]
+    params = {c: row[c] for c in _STORED}
+    if params["reasons"] is not None:
+        params["reasons"] = dump_json(params["reasons"])
+    row["id"] = run(conn, _INSERT_GROUP_MESSAGE, params).fetchall()[0][0]
     return row
 
 def group_message_by_id(conn: sa.Connection, message_id: int) -> Row | None:
@@ -145,8 +194,14 @@ def group_message_by_id(conn: sa.Connection, message_id: int) -> Row | None:
 
 def group_message_by_client_id(conn: sa.Connection, sender: int,
                                client_msg_id: str) -> Row | None:
-    return _one(conn, sa.select(group_messages).where(
-        group_messages.c.sender_id == sender, group_messages.c.client_msg_id == client_msg_id))
+    row = run(conn, _GROUP_MESSAGE_BY_CLIENT_ID, {"sender": sender, "cid": client_msg_id}
+              ).fetchone()
+    if row is None:
+        return None
+    found = dict(zip(("id", *_STORED), row, strict=True))
+    if isinstance(found["reasons"], str):  # SQLite hands JSON back as text
+        found["reasons"] = json.loads(found["reasons"])
+    return found
 
 def group_messages_in(conn: sa.Connection, group_id: int, after_seq: int = 0,
                       limit: int = 200) -> list[Row]:
