@@ -77,6 +77,12 @@ def serve(host: Annotated[str, typer.Option(
               "--contact-secret-file", envvar="SENDABLE_CONTACT_SECRET_FILE", show_envvar=True,
               help="Keep the key contact hashes are made with in this file (made on first "
                    "start; default: in the database).")] = None,
+          retrain_every: Annotated[str | None, typer.Option(
+              "--retrain-every", envvar="SENDABLE_RETRAIN_EVERY", show_envvar=True,
+              help="Retrain the spam and abuse models from all labels this often (30m, 6h, "
+                   "1d) when new labels arrived since the last model; in the background, "
+                   "sends go on with the model in force (default: only by command).")]
+          = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -101,6 +107,15 @@ def serve(host: Annotated[str, typer.Option(
     except ValueError as error:
         fail(f"--mail: {error}")
         return
+    retrain_seconds = None
+    if retrain_every:
+        from sendable.durations import parse_duration
+
+        try:
+            retrain_seconds = parse_duration(retrain_every)
+        except ValueError as error:
+            fail(f"--retrain-every: {error}")
+            return
     if redis:
         try:
             check_redis(redis)
@@ -141,4 +156,16 @@ def serve(host: Annotated[str, typer.Option(
                             loop="uvloop" if sys.platform != "win32" else "asyncio",
                             log_level="warning", log_config=None, access_log=False,
                             ws_ping_interval=20.0)
-    uvicorn.Server(config).run(sockets=[sock])
+    schedule = None
+    if retrain_seconds is not None:
+        from sendable.shell.retraining import RetrainSchedule
+
+        schedule = RetrainSchedule(service.models, retrain_seconds, service.now)
+        schedule.start()
+        logging.getLogger("sendable.retrain").info(
+            "retraining every %gs when new labels arrive", retrain_seconds)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if schedule is not None:
+            schedule.stop()

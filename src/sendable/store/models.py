@@ -59,6 +59,13 @@ def labels_of(conn: sa.Connection, kind: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+def last_label_id(conn: sa.Connection, kind: str) -> int:
+    """The id of the newest label of a kind (0 before the first): labels only grow, so
+    a model trained when this was N has seen every label up to N."""
+    return conn.execute(sa.select(sa.func.max(labels.c.id))
+                        .where(labels.c.kind == kind)).scalar() or 0
+
+
 def label_counts(conn: sa.Connection) -> dict[str, dict[str, int]]:
     """kind -> {"positive": n, "negative": n, "verdicts": n}."""
     out: dict[str, dict[str, int]] = {}
@@ -76,4 +83,5 @@ def label_counts(conn: sa.Connection) -> dict[str, dict[str, int]]:
 # The naive-Bayes model of earlier versions (table spam_model) is no longer read;
 # the table stays so that older databases migrate without loss.
 __all__ = ["add_labels", "current_models", "current_version", "label_counts", "labels_of",
+           "last_label_id",
            "model_history", "save_model", "spam_model"]
