@@ -140,15 +140,18 @@ class SpamModels:
     def status(self) -> dict[str, Any]:
         """For the console: versions in force, label counts, last cross-validated figures."""
         with self.unit.read() as conn:
+            self.refresh(conn)  # what this node's next send would use
             history = db_models.model_history(conn)
             counts = db_models.label_counts(conn)
+            sources = db_models.label_sources(conn)
         current: dict[str, Any] = {}
         for row in history:
             current.setdefault(row["kind"], {"version": row["id"], **row["summary"]})
         d = self.analyser.detectors
         if "spam" not in current and d.spam is not None:
             current["spam"] = {"version": 0, **d.spam.summary}
-        return {"version": self.version, "models": current, "labels": counts}
+        return {"version": self.version, "models": current, "labels": counts,
+                "sources": sources}
 
 
 def shipped_spam_rows() -> list[tuple[bool, str]]:

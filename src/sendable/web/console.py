@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -51,6 +52,17 @@ def group_action(group_id: int, action: str, request: Request,
     service_of(request).group_moderation.set_closed(group_id, action == "close", me.handle,
                                                     form.get("reason") or None)
     return redirect("/mod/groups")
+
+
+@router.get("/models")
+def models(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
+    """The learned models in force, the labels they rest on, their cross-validated figures."""
+    state = service_of(request).models.status()
+    for model in state["models"].values():
+        if isinstance(model.get("trained_at"), int | float):
+            model["trained_utc"] = datetime.fromtimestamp(model["trained_at"], UTC).strftime(
+                "%Y-%m-%d %H:%M UTC")
+    return page(request, "mod_models.html", title="Text models", state=state)
 
 
 @router.get("/find")
