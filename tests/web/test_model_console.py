@@ -93,3 +93,29 @@ def test_the_models_page_is_for_moderators_only(new_page, ui, models_server) -> 
     ui.sign_up(page, ui.unique("plain"))
     response = page.goto("/mod/models")
     assert response is not None and response.status == 403
+
+
+def test_upholding_reports_in_the_queue_labels_the_messages(new_page, ui, models_server
+                                                            ) -> None:
+    from sendable.policy import build_policy
+    from sendable.service import Service
+
+    url, db = models_server
+    service = Service.open(str(db), build_policy())
+    try:
+        for handle in ("rep_a", "rep_b"):
+            service.create_account(handle, created_at=0.0, verified=True)
+        service.follow("rep_b", "rep_a")
+        message = service.send("rep_a", "rep_b", "cheap watches at my shop").message["id"]
+        service.report("rep_b", "spam", message_id=message)
+    finally:
+        service.close()
+    page = new_page(url=url)
+    ui.log_in(page, MOD, MOD_PASSWORD)
+    page.goto("/mod")
+    page.get_by_role("button", name="Uphold (reported messages break the rules)").click()
+    page.wait_for_url("**/mod**")
+    page.goto("/mod/models")
+    row = page.locator("#model-spam table.labels tr[data-source='verdict:report_upheld'] td")
+    assert row.all_inner_texts() == ["1", "0"]
+    assert "1 from moderators' verdicts" in page.locator("#model-spam").inner_text()

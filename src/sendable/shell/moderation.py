@@ -260,7 +260,8 @@ class Moderation:
             strike = db_enforcement.strike_by_id(conn, strike_id) if strike_id else None
             if strike is not None and strike["message_text"]:
                 upheld = result["state"] == "upheld"
-                label_from_verdict(conn, "abuse", strike["message_text"], upheld,
+                kind = "spam" if strike["category"] == "spam" else "abuse"
+                label_from_verdict(conn, kind, strike["message_text"], upheld,
                                    f"strike_{result['state']}", mod, now,
                                    category=strike["category"] if upheld else None)
             return result

@@ -120,7 +120,8 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
         elif action == "unflag":
             service.unflag(handle, me.handle, reason)
         elif action == "resolve-reports":
-            service.resolve_reports(handle, me.handle, reason)
+            verdict = form.get("verdict") or None  # upheld / dismissed: the messages become labels
+            service.resolve_reports(handle, me.handle, reason, verdict)
         else:
             raise NotFound("no such moderator action", "action")
     except NotFound:
