@@ -111,6 +111,22 @@ def test_resolve_reports(db: str) -> None:
     assert data(db, "queue") == []
 
 
+def test_resolve_with_a_verdict_labels_the_reported_messages(db: str) -> None:
+    from sendable.store import models as db_models
+
+    service = Service.open(db, build_policy({}))
+    message = service.send("carol", "bob", "cheap watches at my shop").message["id"]
+    service.report("bob", "spam", message_id=message)
+    service.close()
+    assert len(data(db, "resolve", "carol", "--verdict", "upheld", "--by", "mod")["resolved"]) == 1
+    service = Service.open(db, build_policy({}))
+    with service.shell.unit.read() as conn:
+        rows = db_models.labels_of(conn, "spam")
+    service.close()
+    assert [(r["message_id"], r["positive"], r["source"]) for r in rows] == [
+        (message, True, "verdict:report_upheld")]
+
+
 @pytest.mark.parametrize(("args", "named"), [
     (["ban", "alice", "--for", "soon", "--by", "mod"], "--for"),
     (["ban", "alice", "--scope", "galaxy", "--by", "mod"], "--scope"),
@@ -125,6 +141,7 @@ def test_resolve_reports(db: str) -> None:
     (["appeals", "--state", "pending"], "--state"),
     (["explain", "nobody"], "HANDLE"),
     (["resolve", "alice", "--by", "mod"], "HANDLE"),
+    (["resolve", "carol", "--verdict", "maybe", "--by", "mod"], "--verdict"),
 ])
 def test_bad_arguments_exit_2_naming_them(db: str, args: list[str], named: str) -> None:
     code, out = mod(db, *args)

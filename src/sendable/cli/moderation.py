@@ -177,11 +177,16 @@ def mod_label(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
 
 @mod_app.command("resolve")
 def mod_resolve(handle: HandleArg, note: Annotated[str | None, typer.Option("--note")] = None,
+                verdict: Annotated[str | None, typer.Option(
+                    "--verdict", help="upheld or dismissed: the reported messages become "
+                                      "spam or abuse labels the models learn from.")] = None,
                 by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
     """Close the open reports about an account (takes them off the queue)."""
     by = acting(by)
-    ids = run_service(db, policy, lambda s: s.resolve_reports(handle, by, note),
+    if verdict not in (None, "upheld", "dismissed"):
+        fail(f"--verdict: must be upheld or dismissed, not {verdict!r}")
+    ids = run_service(db, policy, lambda s: s.resolve_reports(handle, by, note, verdict),
                {"handle": "HANDLE", "by": "--by"})
     done(as_json, {"handle": handle, "resolved": ids},
           f"resolved {len(ids)} report(s) about @{handle}")

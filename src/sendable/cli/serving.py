@@ -94,6 +94,12 @@ def serve(host: Annotated[str, typer.Option(
               "--shadow-policy", envvar="SENDABLE_SHADOW_POLICY", show_envvar=True,
               help="Also decide every live attempt under this policy, with no effect on "
                    "anyone; differences on /metrics and at /mod/lab.")] = None,
+          retrain_every: Annotated[str | None, typer.Option(
+              "--retrain-every", envvar="SENDABLE_RETRAIN_EVERY", show_envvar=True,
+              help="Retrain the spam and abuse models from all labels this often (30m, 6h, "
+                   "1d) when new labels arrived since the last model; in the background, "
+                   "sends go on with the model in force (default: only by command).")]
+          = None,
           ) -> None:
     """Serve the HTTP API and live stream (migrations are applied on start)."""
     import gc
@@ -118,6 +124,15 @@ def serve(host: Annotated[str, typer.Option(
     except ValueError as error:
         fail(f"--mail: {error}")
         return
+    retrain_seconds = None
+    if retrain_every:
+        from sendable.durations import parse_duration
+
+        try:
+            retrain_seconds = parse_duration(retrain_every)
+        except ValueError as error:
+            fail(f"--retrain-every: {error}")
+            return
     if redis:
         try:
             check_redis(redis)
@@ -165,4 +180,16 @@ def serve(host: Annotated[str, typer.Option(
                             loop="uvloop" if sys.platform != "win32" else "asyncio",
                             log_level="warning", log_config=None, access_log=False,
                             ws_ping_interval=20.0)
-    uvicorn.Server(config).run(sockets=[sock])
+    schedule = None
+    if retrain_seconds is not None:
+        from sendable.shell.retraining import RetrainSchedule
+
+        schedule = RetrainSchedule(service.models, retrain_seconds, service.now)
+        schedule.start()
+        logging.getLogger("sendable.retrain").info(
+            "retraining every %gs when new labels arrive", retrain_seconds)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        if schedule is not None:
+            schedule.stop()

@@ -1,7 +1,8 @@
 """What a decided appeal does beyond its record, and the labels it teaches.
 
 - ban / strike: overturned, the strike is removed and the ban lifted
-  (enforcement/actions.py); the strike's text becomes an abuse label.
+  (enforcement/actions.py); the strike's text becomes a label (spam for a spam
+  strike, abuse otherwise).
 - held:<message id> (held_group:<id> in a group): overturned, the message is released (delivered, or into
   requests when the pair has no accepted conversation, as a moderator's release);
   upheld, it stays held. Either way its text becomes a label of the kind that
@@ -120,7 +121,8 @@ def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any
             (db_enforcement.ban_by_id(conn, target) or {}).get("strike_id"))
         strike = db_enforcement.strike_by_id(conn, strike_id) if strike_id else None
         if strike is not None and strike["message_text"]:
-            labels += label_from_verdict(conn, "abuse", strike["message_text"], upheld,
+            kind_of_text = "spam" if strike["category"] == "spam" else "abuse"
+            labels += label_from_verdict(conn, kind_of_text, strike["message_text"], upheld,
                                          f"strike_{state}", mod, now,
                                          category=strike["category"] if upheld else None)
     elif kind == "held":

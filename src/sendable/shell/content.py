@@ -103,7 +103,8 @@ class ContentAnalyser:
 def _spam_content(hand: ContentScore, p: float | None, threshold: float,
                   detector: Detector | None, version: int, floor: float) -> ContentScore:
     if p is None or detector is None:
-        return replace(hand, threshold=threshold)
+        return ContentScore(hand.score, hand.features, hand.blocked_terms, threshold,
+                            hand.hand_score, hand.model_version)
     note = (f", needs hand score >= {floor:g} as its labels are few" if floor else "")
     model = SpamFeature("model", round(p, 3),
                         f"learned P(spam)={p:.3f} (model version {version}, hand score "
@@ -111,8 +112,9 @@ def _spam_content(hand: ContentScore, p: float | None, threshold: float,
     score = round(p, 4)
     if floor and hand.score < floor:
         score = min(score, round(float(np.nextafter(threshold, -np.inf)), 6))  # not alone
-    return replace(hand, score=score, threshold=threshold, model_version=version,
-                   features=(model, *hand.features))
+    # Built directly, not by dataclasses.replace: this runs once a message.
+    return ContentScore(score, (model, *hand.features), hand.blocked_terms, threshold,
+                        hand.hand_score, version)
 
 
 def _rule_score(reading: RuleReading) -> float:
@@ -130,8 +132,8 @@ class TextBatch:
         links = {i: tuple(extract_links(texts[i])) for i in live}
         hand = {i: score_content(texts[i], links[i], analyser.blocked_terms, self._forms[i])
                 for i in live}
-        readings: dict[int, RuleReading] = {i: analyser.guidelines.read(self._forms[i])
-                                            for i in live}  # type: ignore[arg-type]
+        readings: dict[int, RuleReading] = dict(zip(live, analyser.guidelines.read_many(
+            [self._forms[i] for i in live]), strict=True))  # type: ignore[misc]
         spam_p: dict[int, float] = {}
         abuse_p: dict[int, float] = {}
         if live and (detectors.spam is not None or detectors.abuse is not None):

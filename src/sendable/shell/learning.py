@@ -112,13 +112,16 @@ class SpamModels:
         if kind not in KINDS:
             raise Invalid(f"kind must be one of {', '.join(KINDS)}", "kind")
         with self.unit.read() as conn:
-            rows = [(bool(r["positive"]), r["text"]) for r in db_models.labels_of(conn, kind)]
+            stored = db_models.labels_of(conn, kind)
+            rows = [(bool(r["positive"]), r["text"]) for r in stored]
         policy = self.analyser.policy
         if kind == "spam":
             detector = train_spam(rows, policy.spam.target_fpr, base=shipped_spam_rows())
         else:
             detector = train_abuse(rows, policy.guidelines.target_fpr, self.analyser.guidelines)
-        summary = dict(detector.summary, trained_at=now)
+        # The newest label it saw: a scheduled retrain runs again only after a newer one.
+        summary = dict(detector.summary, trained_at=now,
+                       last_label=max((int(r["id"]) for r in stored), default=0))
         with self.unit.write() as conn:
             version = db_models.save_model(conn, kind, detector.to_json(), summary, now)
             db_audit.audit(conn, now, f"{kind}_train", None, None, version=version,
@@ -126,18 +129,29 @@ class SpamModels:
             self.refresh(conn, force=True)
         return {"kind": kind, "version": version, **summary}
 
+    def unseen_labels(self, kind: str) -> tuple[int, int]:
+        """(newest label id of ``kind``, newest label the model in force was trained on)."""
+        with self.unit.read() as conn:
+            newest = db_models.last_label_id(conn, kind)
+            model = next((r for r in db_models.model_history(conn, 50) if r["kind"] == kind),
+                         None)
+        return newest, int((model or {}).get("summary", {}).get("last_label", 0) or 0)
+
     def status(self) -> dict[str, Any]:
         """For the console: versions in force, label counts, last cross-validated figures."""
         with self.unit.read() as conn:
+            self.refresh(conn)  # what this node's next send would use
             history = db_models.model_history(conn)
             counts = db_models.label_counts(conn)
+            sources = db_models.label_sources(conn)
         current: dict[str, Any] = {}
         for row in history:
             current.setdefault(row["kind"], {"version": row["id"], **row["summary"]})
         d = self.analyser.detectors
         if "spam" not in current and d.spam is not None:
             current["spam"] = {"version": 0, **d.spam.summary}
-        return {"version": self.version, "models": current, "labels": counts}
+        return {"version": self.version, "models": current, "labels": counts,
+                "sources": sources}
 
 
 def shipped_spam_rows() -> list[tuple[bool, str]]:

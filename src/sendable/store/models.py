@@ -59,6 +59,13 @@ def labels_of(conn: sa.Connection, kind: str) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
+def last_label_id(conn: sa.Connection, kind: str) -> int:
+    """The id of the newest label of a kind (0 before the first): labels only grow, so
+    a model trained when this was N has seen every label up to N."""
+    return conn.execute(sa.select(sa.func.max(labels.c.id))
+                        .where(labels.c.kind == kind)).scalar() or 0
+
+
 def label_counts(conn: sa.Connection) -> dict[str, dict[str, int]]:
     """kind -> {"positive": n, "negative": n, "verdicts": n}."""
     out: dict[str, dict[str, int]] = {}
@@ -73,7 +80,20 @@ def label_counts(conn: sa.Connection) -> dict[str, dict[str, int]]:
     return out
 
 
+def label_sources(conn: sa.Connection) -> dict[str, dict[str, dict[str, int]]]:
+    """kind -> source (file:NAME, verdict:WHAT) -> {"positive": n, "negative": n}."""
+    out: dict[str, dict[str, dict[str, int]]] = {}
+    q = (sa.select(labels.c.kind, labels.c.source, labels.c.positive, sa.func.count())
+         .group_by(labels.c.kind, labels.c.source, labels.c.positive)
+         .order_by(labels.c.kind, labels.c.source))
+    for kind, source, positive, n in conn.execute(q):
+        entry = out.setdefault(kind, {}).setdefault(source, {"positive": 0, "negative": 0})
+        entry["positive" if positive else "negative"] += n
+    return out
+
+
 # The naive-Bayes model of earlier versions (table spam_model) is no longer read;
 # the table stays so that older databases migrate without loss.
-__all__ = ["add_labels", "current_models", "current_version", "label_counts", "labels_of",
+__all__ = ["add_labels", "current_models", "current_version", "label_counts", "label_sources", "labels_of",
+           "last_label_id",
            "model_history", "save_model", "spam_model"]

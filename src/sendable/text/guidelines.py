@@ -15,7 +15,7 @@ from functools import cache, lru_cache
 
 from sendable.text.lexicons import load_lexicon
 from sendable.text.normalise import TermMatcher, TextForms, forms_of, normalise
-from sendable.text.offensive import offensive_scorer, tokens_scorer
+from sendable.text.offensive import batch_scorer, tokens_of, tokens_scorer
 
 CATEGORIES: tuple[str, ...] = (
     "harassment", "hate", "violence", "sexual", "self_harm", "illegal", "misinformation",
@@ -127,20 +127,26 @@ def _addresses_someone(forms: TextForms) -> bool:
 
 def offensive_probability(text: str | TextForms) -> float | None:
     """The model's probability that ``text`` insults its reader; None when the
-    model does not read it (no letters, nobody addressed, only emphasis).
+    model does not read it (no letters, nobody addressed, only emphasis)."""
+    tokens = offensive_tokens(text)
+    return None if tokens is None else float(batch_scorer()([tokens])[0])
+
+
+def offensive_tokens(text: str | TextForms) -> list[str] | None:
+    """The offensive model's tokens of ``text``, or None when it does not read it.
 
     Plain ASCII words with no intensifier skip building the model's input
     string: the vectoriser's tokens are then the canonical words themselves.
     """
     forms = forms_of(text)
-    if forms.simple and "_" not in forms.text and (score := tokens_scorer()) is not None:
+    if forms.simple and "_" not in forms.text and tokens_scorer() is not None:
         words = forms.canonical_words
         if _intensifier_keys().isdisjoint(words):
             if not _HAS_LETTER.search(forms.canonical) or not _addresses_someone(forms):
                 return None
-            return score([u for w in words if len(u := _unstretched(w)) >= 2])
+            return [u for w in words if len(u := _unstretched(w)) >= 2]
     model_text = _model_input(forms)
-    return None if model_text is None else offensive_scorer()(model_text)
+    return None if model_text is None else tokens_of(model_text)
 
 
 class GuidelineClassifier:
@@ -187,8 +193,21 @@ class GuidelineClassifier:
 
     def read(self, text: str | TextForms) -> RuleReading:
         """The rules' matches and the offensive model's probability."""
-        forms = forms_of(text)
-        p: float | None = None
+        return self.read_many([forms_of(text)])[0]
+
+    def read_many(self, forms: Sequence[TextForms]) -> list[RuleReading]:
+        """read() of each text; the offensive model scores the batch in one pass."""
+        p: list[float | None] = [None] * len(forms)
+        if self.model_enabled:
+            tokens = [offensive_tokens(f) for f in forms]
+            scored = [i for i, t in enumerate(tokens) if t is not None]
+            if scored:
+                for i, q in zip(scored, batch_scorer()([tokens[i] for i in scored]).tolist(),
+                                strict=True):
+                    p[i] = q
+        return [self._reading(f, q) for f, q in zip(forms, p, strict=True)]
+
+    def _reading(self, forms: TextForms, p: float | None) -> RuleReading:
         terms: dict[str, list[str]] = {}
         sources: dict[str, set[str]] = {}
         for term in self._matcher.find(forms):
@@ -196,11 +215,11 @@ class GuidelineClassifier:
                 terms.setdefault(category, []).append(term)
                 sources.setdefault(category, set()).add(source)
         scores = {category: 1.0 for category in terms}
-        if self.model_enabled:
-            p = offensive_probability(forms)  # the only model call per message
-            if p is not None and p >= self.offensive_threshold:
-                scores["harassment"] = max(scores.get("harassment", 0.0), p)
-                sources.setdefault("harassment", set()).add("model")
+        if p is not None and p >= self.offensive_threshold:
+            scores["harassment"] = max(scores.get("harassment", 0.0), p)
+            sources.setdefault("harassment", set()).add("model")
+        if not scores:
+            return RuleReading({}, p)
         order = ("lexicon", "extra_terms", "model")
         return RuleReading({
             category: CategoryMatch(

@@ -19,6 +19,7 @@ import numpy as np
 from sendable.text.detectors import Detector, train
 from sendable.text.guidelines import GuidelineClassifier
 from sendable.text.links import extract_links
+from sendable.text.normalise import TextForms
 from sendable.text.spam import score_content
 
 MIN_PER_CLASS = 10  # fewer labels of either class: no model is trained
@@ -34,7 +35,7 @@ def spam_evidence(texts: Sequence[str]) -> np.ndarray:
 def abuse_evidence(texts: Sequence[str], rules: GuidelineClassifier
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(n, 3) offensive P, rule, severe; and the rule and severe flags."""
-    readings = [rules.read(t) for t in texts]
+    readings = rules.read_many([TextForms(t) for t in texts])
     extra = np.array([r.evidence() for r in readings], dtype=float).reshape(len(texts), 3)
     return extra, extra[:, 1] > 0, extra[:, 2] > 0
 

@@ -47,23 +47,23 @@ class LinearTextModel:
     idf: np.ndarray  # per column
     coef: np.ndarray  # per column
     intercept: float
-    _dense: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
+    _dense: np.ndarray | None = field(default=None, repr=False)
 
-    def _tables(self) -> tuple[np.ndarray, np.ndarray]:
+    def _table(self) -> np.ndarray:
+        """Per column (weight x idf, idf²) side by side: one gather reads both."""
         if self._dense is None:
-            w = np.zeros(features.BUCKETS, dtype=np.float64)
-            q = np.zeros(features.BUCKETS, dtype=np.float64)
-            w[self.columns] = self.coef * self.idf
-            q[self.columns] = self.idf ** 2
-            self._dense = (w, q)
+            t = np.zeros((features.BUCKETS, 2), dtype=np.float64)
+            t[self.columns, 0] = self.coef * self.idf
+            t[self.columns, 1] = self.idf ** 2
+            self._dense = t
         return self._dense
 
     def margins_of(self, occ: tuple[np.ndarray, np.ndarray], n: int) -> np.ndarray:
         """Margins of ``n`` texts whose features.occurrences are ``occ``."""
         rows, cols = occ
-        w, q = self._tables()
-        num = np.bincount(rows, weights=w[cols], minlength=n)
-        sq = np.bincount(rows, weights=q[cols], minlength=n)
+        wq = self._table()[cols]
+        num = np.bincount(rows, weights=wq[:, 0], minlength=n)
+        sq = np.bincount(rows, weights=wq[:, 1], minlength=n)
         out = np.divide(num, np.sqrt(sq), out=np.zeros(n), where=sq > 0)
         return out + self.intercept
 

@@ -52,6 +52,8 @@ _MAX_AMBIGUOUS_PER_WORD = 6
 # words. Only such runs of at most this many letters are re-joined.
 _SPACED_RUN = re.compile(r"(?<![^\W_])[^\W_](?![^\W_])(?:[\W_]{1,3}[^\W_](?![^\W_])){2,}")
 _MAX_SPACED_LETTERS = 16
+# Words whose "starts a term" answer a TermMatcher keeps before it starts afresh.
+_MAX_REMEMBERED = 1 << 16
 
 
 def _deleet(text: str, repl: Callable[[re.Match[str]], str]) -> str:
@@ -85,6 +87,7 @@ def strip_punctuation(text: str) -> str:
     return " ".join(_PUNCT.sub(" ", text).split())
 
 
+@lru_cache(maxsize=1 << 16)
 def _runs(word: str) -> tuple[int, ...]:
     return tuple(len(list(g)) for _, g in groupby(word))
 
@@ -220,18 +223,6 @@ class TextForms:
         return self._get("infos", lambda: list(map(_word_info, self.match_words)))
 
     @property
-    def keys(self) -> dict[str, list[int]]:
-        """Every trie key any word of the text reads as → the indexes of those words."""
-        return self._get("keys", self._keys)
-
-    def _keys(self) -> dict[str, list[int]]:
-        at: dict[str, list[int]] = {}
-        for i, (keys, _) in enumerate(self.infos):
-            for k in keys:
-                at.setdefault(k, []).append(i)
-        return at
-
-    @property
     def spaced(self) -> dict[int, list[tuple[int, str, str]]]:
         return self._get("spaced", self._spaced)
 
@@ -265,6 +256,7 @@ class TermMatcher:
     def __init__(self, terms: Iterable[str]) -> None:
         self._root: dict = {}
         self._terms: list[str] = []
+        self._starts_word: dict[str, bool] = {}
         seen: set[str] = set()
         for term in terms:
             if term in seen:
@@ -291,13 +283,30 @@ class TermMatcher:
         if not forms.match_words:
             return []
         spaced = forms.spaced
-        keys = forms.keys
-        hits = self._root.keys() & keys.keys()
+        starts = self._starts(forms.match_words)
         # Most messages stop here: no word starts any term.
-        if not hits and not spaced:
+        if not starts and not spaced:
             return []
-        starts = sorted({i for k in hits for i in keys[k]}.union(spaced))
+        if spaced:
+            starts = sorted(set(starts).union(spaced))
         return [self._terms[i] for i in sorted(self._walk(forms.infos, spaced, starts))]
+
+    def _starts(self, words: list[str]) -> list[int]:
+        """Indexes of the words some reading of which starts a term (the same as the
+        words whose trie keys meet the root's). Per word, remembered: chat
+        vocabulary repeats, and one dict probe a word is the cheapest test."""
+        known = self._starts_word
+        get = known.get
+        out = []
+        for i, w in enumerate(words):
+            hit = get(w)
+            if hit is None:
+                if len(known) >= _MAX_REMEMBERED:
+                    known.clear()
+                hit = known[w] = not self._root.keys().isdisjoint(_word_info(w)[0])
+            if hit:
+                out.append(i)
+        return out
 
     def _walk(
         self,
@@ -335,7 +344,14 @@ class TermMatcher:
                         ):
                             found.add(idx)
                 if pos < n and len(node) > (1 if ends else 0):
-                    self._push(stack, node, path, pos, infos, spaced)
+                    if spaced:
+                        self._push(stack, node, path, pos, infos, spaced)
+                    else:  # _push without spelled-out letters, inlined
+                        get = node.get
+                        for key, spelled in infos[pos][1]:
+                            child = get(key)
+                            if child is not None:
+                                stack.append((child, (*path, spelled), pos + 1))
         return found
 
     @staticmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -52,6 +53,17 @@ def group_action(action: str, request: Request, group_id: int = id_path(),
     service_of(request).group_moderation.set_closed(group_id, action == "close", me.handle,
                                                     form.get("reason") or None)
     return redirect("/mod/groups")
+
+
+@router.get("/models")
+def models(request: Request, me: Principal = Depends(moderator)) -> HTMLResponse:
+    """The learned models in force, the labels they rest on, their cross-validated figures."""
+    state = service_of(request).models.status()
+    for model in state["models"].values():
+        if isinstance(model.get("trained_at"), int | float):
+            model["trained_utc"] = datetime.fromtimestamp(model["trained_at"], UTC).strftime(
+                "%Y-%m-%d %H:%M UTC")
+    return page(request, "mod_models.html", title="Text models", state=state)
 
 
 @router.get("/find")
@@ -110,7 +122,8 @@ def act(handle: str, action: str, request: Request, form: dict[str, str] = Depen
         elif action == "unflag":
             service.unflag(handle, me.handle, reason)
         elif action == "resolve-reports":
-            service.resolve_reports(handle, me.handle, reason)
+            verdict = form.get("verdict") or None  # upheld / dismissed: the messages become labels
+            service.resolve_reports(handle, me.handle, reason, verdict)
         else:
             raise NotFound("no such moderator action", "action")
     except NotFound:
