@@ -34,10 +34,12 @@ first_delay = "30s"  # a loaded machine must not outwait a delay between two tri
 """
 
 
-def _roomy_auth(args: list[str], log: Path) -> list[str]:
+def _roomy_auth(args: list[str], log: Path, env: dict[str, str]) -> list[str]:
     args = list(args)
-    if "--policy" in args:
-        policy = Path(args[args.index("--policy") + 1])
+    named = (Path(args[args.index("--policy") + 1]) if "--policy" in args
+             else Path(env["SENDABLE_POLICY"]) if env.get("SENDABLE_POLICY") else None)
+    if named is not None:  # a flag or the environment names it: add the limits there
+        policy = named
         text = policy.read_text() if policy.exists() else ""
         if "[auth]" not in text:
             policy.write_text(text + "\n" + TEST_AUTH_LIMITS)
@@ -51,7 +53,7 @@ def _roomy_auth(args: list[str], log: Path) -> list[str]:
 def start_serve(port: int, args: list[str], log: Path, timeout: float = 90,
                 env: dict[str, str] | None = None) -> subprocess.Popen:
     """`sendable serve --port PORT ARGS…`, its output in `log`; returns once it answers."""
-    args = _roomy_auth(args, log)
+    args = _roomy_auth(args, log, env or {})
     cmd = [sys.executable, "-c", "from sendable.cli import app; app()", "serve",
            "--port", str(port), *args]
     process = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT,

@@ -46,7 +46,7 @@ def test_sign_up_two_users_and_a_refusal_explains_itself(new_page, ui) -> None:
 
     # When the check itself can't be reached, Send stays usable and the server's answer
     # says why: refused, with the reason and the remedy, in the sender's view only.
-    alice.route("**/v1/why", lambda route: route.abort())
+    alice.route("**/live/why", lambda route: route.abort())  # the composer's dry run
     alice.reload()
     alice.get_by_label(f"Message to @{b}").fill("hello Bob, are you around?")
     expect(verdict).to_contain_text("Couldn't check right now")

@@ -17,9 +17,11 @@ def _axe(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 
 def _posts(page) -> list[str]:  # type: ignore[no-untyped-def]
-    """Every POST the page makes from now on (its URL), as a live list."""
+    """Every form POST the page makes from now on (its URL), as a live list; the live
+    stream's ticket (a script's POST on every page load) is not a form."""
     seen: list[str] = []
-    page.on("request", lambda r: seen.append(r.url) if r.method == "POST" else None)
+    page.on("request", lambda r: seen.append(r.url)
+            if r.method == "POST" and "/live/" not in r.url else None)
     return seen
 
 

@@ -104,7 +104,8 @@ def test_upholding_reports_in_the_queue_labels_the_messages(new_page, ui, models
     service = Service.open(str(db), build_policy())
     try:
         for handle in ("rep_a", "rep_b"):
-            service.create_account(handle, created_at=0.0, verified=True)
+            service.create_account(handle, created_at=0.0, verified=True,
+                                   birthdate="1990-01-01")
         service.follow("rep_b", "rep_a")
         message = service.send("rep_a", "rep_b", "cheap watches at my shop").message["id"]
         service.report("rep_b", "spam", message_id=message)

@@ -20,8 +20,8 @@ CANDIDATE = '[new_accounts]\ndays = 0\n[rate_limits]\nmessages = ["3/minute", "6
 
 
 class LabServer:
-    def __init__(self, url: str, process: object) -> None:
-        self.url, self.process = url, process
+    def __init__(self, url: str, process: object, policy: Path) -> None:
+        self.url, self.process, self.policy = url, process, policy
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +45,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, ui) -> Iterator[LabServer]:
     port = free_port()
     process = start_serve(port, ["--db", str(db), "--policy", str(policy)],
                           workdir / "server.log")
-    yield LabServer(f"http://127.0.0.1:{port}", process)
+    yield LabServer(f"http://127.0.0.1:{port}", process, policy)
     stop_serve(process)
 
 
-def test_upload_a_candidate_see_the_matrix_and_promote_it(new_page, ui, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_upload_a_candidate_see_the_matrix_and_promote_it(new_page, ui, server,  # type: ignore[no-untyped-def]
+                                                         tmp_path: Path) -> None:
     page = new_page()
     ui.log_in(page, ui.mod_handle, ui.mod_password)
     page.goto("/mod")
     page.get_by_role("link", name="Policy lab").click()
-    live = build_policy({"new_accounts": {"days": 0}}).digest()
+    live = load_policy(server.policy).digest()  # as served (the test servers' [auth] too)
     expect(page.locator(".live-digest")).to_have_text(live)
 
     candidate = tmp_path / "candidate.toml"

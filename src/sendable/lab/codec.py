@@ -45,8 +45,13 @@ def _account(a: AccountFacts) -> list[Any]:
 def _account_of(v: list[Any]) -> AccountFacts:
     ban = BanFacts(v[11][0], v[11][1], v[11][2]) if v[11] is not None else None
     rep = Reputation(v[13][0], v[13][1]) if v[13] is not None else None
-    return AccountFacts(v[0], v[1], v[2], date.fromisoformat(v[3]) if v[3] else None,
-                        v[4], v[5], v[6], v[7], v[8], v[9], v[10], ban, v[12], rep)
+    # By name: a field added to AccountFacts (such as flag_id, which only names an
+    # appeal target and decides nothing) must not shift the others.
+    return AccountFacts(id=v[0], handle=v[1], created_at=v[2],
+                        birthdate=date.fromisoformat(v[3]) if v[3] else None,
+                        verified=v[4], role=v[5], who_can_message=v[6], group_invites=v[7],
+                        private=v[8], deactivated=v[9], flagged=v[10], ban=ban,
+                        active_strikes=v[12], reputation=rep)
 
 
 def _relation(r: Relation) -> list[Any]:

@@ -81,7 +81,7 @@ class Lab:
     def _set_live(self, policy: Policy) -> None:
         """The policy in force from now on, and the text layer it reads text with."""
         shell = self.shell
-        analyser = ContentAnalyser(policy, spam_model=shell.analyser.spam_model)
+        analyser = ContentAnalyser(policy, detectors=shell.analyser.detectors)
         shell.analyser = analyser
         shell.models.analyser = analyser
         shell.policy = policy
@@ -127,7 +127,7 @@ class Lab:
                      source: str = "") -> dict[str, Any]:
         """Decide every live attempt under `policy` too, with no effect on anyone."""
         shell = self.shell
-        analyser = (ContentAnalyser(policy, spam_model=shell.analyser.spam_model)
+        analyser = (ContentAnalyser(policy, detectors=shell.analyser.detectors)
                     if text_keys(policy) != text_keys(shell.policy) else None)
         with shell.unit.write() as conn:
             actor = moderator_id(conn, by)
@@ -167,9 +167,9 @@ class Lab:
             baseline = self.policy_of(against)
             if baseline is None:
                 raise NotFound(f"no policy with digest {against} was ever live", "against")
-        model = self.shell.analyser.spam_model
-        read = ContentAnalyser(candidate, spam_model=model)
-        read_base = ContentAnalyser(baseline, spam_model=model) if baseline else None
+        model = self.shell.analyser.detectors
+        read = ContentAnalyser(candidate, detectors=model)
+        read_base = ContentAnalyser(baseline, detectors=model) if baseline else None
         replay = Replay(candidate, self.policy_of, lambda t, fp: read.analyse(t, fp),
                         baseline, (lambda t, fp: read_base.analyse(t, fp)) if read_base
                         else None)
