@@ -219,7 +219,7 @@ class NewReport(Body):
 
 
 class NewAppeal(Body):
-    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[0-9]{{1,18}}|last_({'|'.join(APPEAL_KINDS)}))$",
+    target: str = Field(pattern=rf"^(({'|'.join(APPEAL_KINDS)}):[1-9][0-9]{{0,17}}|last_({'|'.join(APPEAL_KINDS)}))$",
                         description=" or ".join(f"{k}:<id>" for k in APPEAL_KINDS))
     statement: str = Field(min_length=1, max_length=MAX_STATEMENT, pattern=NOT_BLANK,
                            description="why it should be lifted: not blank")

@@ -27,6 +27,7 @@ from sendable.enforcement import actions
 from sendable.errors import Invalid, NotFound, ServiceError
 from sendable.gate import Content, Decision, Facts, decide
 from sendable.inputs import check_text
+from sendable.policy import Policy
 from sendable.reasons import Finding, render_all
 from sendable.shell import appeal_targets, group_sends
 from sendable.shell import facts as loading
@@ -100,6 +101,33 @@ def message_json(row: dict[str, Any]) -> dict[str, Any]:
     if row.get("forwarded_from") is not None:  # marked only when it is one
         out["forwarded"] = True
     return out
+
+
+def forwards_of(conn: Conn, sender: dict[str, Any], attempt: SendAttempt) -> int | None:
+    """For a forward, the chats the sender already forwarded that message to."""
+    if attempt.forward_of is None:
+        return None
+    return db_groups.forwards_of(conn, sender["id"], attempt.forward_of)
+
+
+def strike_refusal(conn: Conn, policy: Policy, sender: dict[str, Any], decision: Decision,
+                   text: str, now: float, client_msg_id: str | None) -> tuple[Finding, ...]:
+    """A refused guideline violation records a strike (once per attempt: a retry with the
+    same client_msg_id gets the same strike back); its id becomes the appeal target."""
+    blocks = [f for f in decision.findings
+              if f.code.startswith("guidelines.") and f.effect == "refuse"]
+    if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
+        return decision.findings
+    strike_id = (db_enforcement.strike_for_attempt(conn, sender["id"], client_msg_id)
+                 if client_msg_id else None)
+    if strike_id is None:
+        category = blocks[0].code.split(".", 1)[1]
+        strike_id = actions.add_strike(conn, policy, sender["id"], category,
+                                       "automatic", now, text=text,
+                                       client_msg_id=client_msg_id)
+    target = f"strike:{strike_id}"
+    return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
+                 if f in blocks else f for f in decision.findings)
 
 
 class Sending:
@@ -241,7 +269,7 @@ class Sending:
         now = self.shell.now()
         decision, facts, pair = self._decide(conn, sender, recipient, attempt.text,
                                              attempt.client, now, batch.counters, read,
-                                             self._forwards(conn, sender, attempt))
+                                             forwards_of(conn, sender, attempt))
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
                                              attempt.client_msg_id, recipient_id=recipient["id"])
@@ -269,13 +297,6 @@ class Sending:
             facts = replace(facts, forwards=forwards)
         return decide(facts, shell.policy), facts, pair
 
-    @staticmethod
-    def _forwards(conn: Conn, sender: dict[str, Any], attempt: SendAttempt) -> int | None:
-        """For a forward, the chats the sender already forwarded that message to."""
-        if attempt.forward_of is None:
-            return None
-        return db_groups.forwards_of(conn, sender["id"], attempt.forward_of)
-
     def _group_attempt(self, conn: Conn, batch: _Batch, attempt: SendAttempt,
                        read: Callable[[bool], Content]) -> SendResult:
         """A message to a group: the same decision and enforcement, its own storing
@@ -296,7 +317,7 @@ class Sending:
         facts, stored = group_sends.load_group_facts(
             conn, batch.counters, shell.policy, shell.analyser, sender, attempt.group,
             attempt.text, loading.parse_client(attempt.client), now, read,
-            self._forwards(conn, sender, attempt))
+            forwards_of(conn, sender, attempt))
         decision = decide(facts, shell.policy)
         if not decision.sendable:
             findings = self._enforce_refusal(conn, sender, decision, attempt.text, now,
@@ -319,32 +340,12 @@ class Sending:
                          text: str, now: float, client_msg_id: str | None = None,
                          recipient_id: int | None = None,
                          group_id: int | None = None) -> tuple[Finding, ...]:
-        """A refused guideline violation records a strike; its id becomes the appeal target.
-        A refusal by the spam checks keeps the attempt, its target (appeal_targets.py).
-
-        A retry of the same attempt (same client_msg_id, the answer was lost) gets the
-        same strike back rather than a second one."""
-        findings = self._strike_refusal(conn, sender, decision, text, now, client_msg_id)
+        """A guideline refusal records a strike (strike_refusal); a spam refusal keeps the
+        attempt as its appeal target (appeal_targets.py)."""
+        findings = strike_refusal(conn, self.shell.policy, sender, decision, text, now,
+                                  client_msg_id)
         return appeal_targets.keep_refused_attempt(conn, sender, findings, text, now,
                                                    client_msg_id, recipient_id, group_id)
-
-    def _strike_refusal(self, conn: Conn, sender: dict[str, Any], decision: Decision,
-                        text: str, now: float,
-                        client_msg_id: str | None) -> tuple[Finding, ...]:
-        blocks = [f for f in decision.findings
-                  if f.code.startswith("guidelines.") and f.effect == "refuse"]
-        if not blocks or any(f.code.startswith("ban.") for f in decision.findings):
-            return decision.findings
-        strike_id = (db_enforcement.strike_for_attempt(conn, sender["id"], client_msg_id)
-                     if client_msg_id else None)
-        if strike_id is None:
-            category = blocks[0].code.split(".", 1)[1]
-            strike_id = actions.add_strike(conn, self.shell.policy, sender["id"], category,
-                                           "automatic", now, text=text,
-                                           client_msg_id=client_msg_id)
-        target = f"strike:{strike_id}"
-        return tuple(Finding(f.code, f.effect, f.retry_after, f.until, target, f.detail)
-                     if f in blocks else f for f in decision.findings)
 
     def _store(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
                text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
