@@ -82,7 +82,7 @@ def test_no_axe_violations_on_any_page(new_page, server, ui, width: int) -> None
     page.get_by_role("button", name="Send").click()
     expect(page.locator("#refusal")).to_be_visible()
     check("conversation with a refusal")
-    page.unroute("**/v1/why")
+    page.unroute("**/live/why")
     for path in ("/settings", "/standing", "/no/such/page", "/mod"):
         page.goto(path)
         check(path)
