@@ -16,7 +16,8 @@ from sendable.service import Service
 
 START = parse_iso("2026-03-02T08:00:00Z")
 DAY = 86400.0
-LIVE = {"new_accounts": {"days": 0},
+# A numeric spam threshold that scores alone never reach: the spam texts below go.
+LIVE = {"new_accounts": {"days": 0}, "spam": {"content_threshold": 1.0},
         "audit": {"attempt_retention": "1d", "attempt_max_age": "10d"}}
 
 
@@ -42,7 +43,8 @@ def test_expired_text_is_not_redecided_under_a_text_rule(tmp_path: Path) -> None
         service.send("ann", "bo", "iphone raffle tonight, join")
         assert service.lab.log_size() == {"records": 4, "with_text": 1}
 
-        texts = build_policy({**LIVE, "spam": {"blocked_terms": ["iphone"]}})
+        texts = build_policy({**LIVE, "spam": {"content_threshold": 1.0,
+                                                "blocked_terms": ["iphone"]}})
         report = service.lab.backtest(texts, START - 1, START + 3 * DAY)
         assert report["attempts"] == 4
         assert report["not_redecidable"] == 3  # their text is gone: never guessed
@@ -56,9 +58,10 @@ def test_expired_text_is_not_redecided_under_a_text_rule(tmp_path: Path) -> None
         # A threshold is the gate's, over kept findings: no text needed, decided exactly.
         threshold = build_policy({**LIVE, "spam": {"content_threshold": 0.5}})
         report = service.lab.backtest(threshold, START - 1, START + 3 * DAY)
-        assert report["not_redecidable"] == 0 and report["changed"] == 1
-        assert report["matrix"] == [{"from": "delivered", "to": "delivered", "count": 3},
-                                    {"from": "delivered", "to": "refused", "count": 1}]
+        # (the three offers score above 0.5 with the learned model; "lunch?" does not)
+        assert report["not_redecidable"] == 0 and report["changed"] == 3
+        assert report["matrix"] == [{"from": "delivered", "to": "delivered", "count": 1},
+                                    {"from": "delivered", "to": "refused", "count": 3}]
 
         clock.advance(20 * DAY)  # past the log's maximum age: whole records go
         service.send("ann", "bo", "still there?")
@@ -83,7 +86,7 @@ def test_the_command_line_backtest(tmp_path: Path) -> None:
     result = runner.invoke(app, ["policy", "backtest", str(candidate), "--db", str(db),
                                  "--since", since, "--until", until, "--json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)  # stderr says which database
     assert report["changed"] == 4
     assert report["codes"] == [{"code": "spam.content", "gained": 4, "lost": 0}]
     result = runner.invoke(app, ["policy", "backtest", str(candidate), "--db", str(db),
@@ -97,4 +100,4 @@ def test_the_command_line_backtest(tmp_path: Path) -> None:
                                  "--since", since, "--against", "0123456789abcdef"])
     assert result.exit_code == 2 and "--against" in result.output
     result = runner.invoke(app, ["policy", "history", "--db", str(db), "--json"])
-    assert json.loads(result.output)[0]["digest"] == digest
+    assert json.loads(result.stdout)[0]["digest"] == digest

@@ -19,7 +19,7 @@ from sendable.shell.auth import Auth
 from serving import free_port, start_serve, stop_serve
 
 PASSWORD = "correct horse battery"
-LIVE = "[new_accounts]\ndays = 0\n"
+LIVE = "[new_accounts]\ndays = 0\n[spam]\ncontent_threshold = 1.0\n"  # scores alone never refuse
 SHADOW = "[new_accounts]\ndays = 0\n[spam]\ncontent_threshold = 0.5\n"
 SPAMMY = "claim your bitcoin airdrop"
 

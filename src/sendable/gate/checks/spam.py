@@ -40,11 +40,13 @@ def _content(facts: Facts, policy: Policy) -> list[Finding]:
     score = facts.content.spam
     if score is None:
         return []
-    # The text layer resolved the threshold (a number, or the learned model's "auto").
-    threshold = score.threshold
-    if threshold is None:
-        configured = policy.spam.content_threshold
-        threshold = 1.0 if configured == "auto" else configured
+    # A number in the policy is the threshold; "auto" is the learned model's, which the
+    # text layer resolved (so a backtest can change a number over kept findings alone).
+    configured = policy.spam.content_threshold
+    if configured != "auto":
+        threshold = float(configured)
+    else:
+        threshold = score.threshold if score.threshold is not None else 1.0
     if not score.blocked_terms and score.score < threshold:
         return []
     return [Finding("spam.content", detail={
