@@ -49,8 +49,7 @@ def account(node: Any, prefix: str) -> tuple[str, dict[str, str]]:
                                                        "birthdate": "1990-01-01"},
                    timeout=30)
     assert r.status_code == 201, r.text
-    r = httpx.post(f"{node.url}/v1/sessions", json={"handle": handle, "password": PASSWORD,
-                                                       "birthdate": "1990-01-01"},
+    r = httpx.post(f"{node.url}/v1/sessions", json={"handle": handle, "password": PASSWORD},
                    timeout=30)
     assert r.status_code == 201, r.text
     return handle, {"Authorization": f"Bearer {r.json()['token']}"}
