@@ -85,8 +85,8 @@ def test_redis_scores_are_the_injected_clock_not_redis_time(open_service,
                                                            redis_counters: RedisCounters) -> None:
     clock = FixedClock(946_684_800.25)  # 2000-01-01: far from Redis's clock
     service = open_service(clock=clock)
-    service.create_account("ann", created_at=clock.now() - 30 * 86400, birthdate="1990-01-01")
-    service.create_account("bob", created_at=clock.now() - 30 * 86400, birthdate="1990-01-01")
+    service.create_account("ann", created_at=clock.now() - 30 * 86400, birthdate="1970-01-01")
+    service.create_account("bob", created_at=clock.now() - 30 * 86400, birthdate="1970-01-01")
     service.follow("bob", "ann")
     service.follow("ann", "bob")
     sent = service.send("ann", "bob", "hello")

@@ -127,6 +127,7 @@ def test_stopping_a_node_loses_nothing_it_acknowledged(start_node) -> None:  # t
         mutual(survivor, person, hub)
 
     acked: dict[str, int] = {}  # client_msg_id -> message id, from 201 answers
+    other_answers: list[str] = []  # anything but 201 or a shutting-down 503
     attempted: list[tuple[tuple, str]] = []
     lock = threading.Lock()
     stop_sending = threading.Event()
@@ -146,7 +147,10 @@ def test_stopping_a_node_loses_nothing_it_acknowledged(start_node) -> None:  # t
                 except httpx.HTTPError:
                     return  # the node is gone: this one was never acknowledged
                 if r.status_code != 201:
-                    return  # shutting down (e.g. 503): not acknowledged either
+                    if r.status_code != 503:
+                        with lock:
+                            other_answers.append(f"{r.status_code} {r.text[:300]}")
+                    return  # shutting down (503): not acknowledged either
                 with lock:
                     acked[cid] = r.json()["message"]["id"]
 
@@ -163,6 +167,7 @@ def test_stopping_a_node_loses_nothing_it_acknowledged(start_node) -> None:  # t
         t.join()
     assert doomed.process.returncode is not None
     gentle = len(acked)
+    assert other_answers == []
     assert gentle >= 20
 
     # 2. SIGKILL right after an acknowledged send.

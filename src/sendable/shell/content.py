@@ -111,7 +111,8 @@ def _spam_content(hand: ContentScore, p: float | None, threshold: float,
                         f"{hand.score:.2f}, threshold {threshold:.3f}{note})")
     score = round(p, 4)
     if floor and hand.score < floor:
-        score = min(score, round(float(np.nextafter(threshold, -np.inf)), 6))  # not alone
+        # Not alone: kept strictly below the threshold, after the rounding too.
+        score = min(score, round(threshold - 1e-6, 6))
     # Built directly, not by dataclasses.replace: this runs once a message.
     return ContentScore(score, (model, *hand.features), hand.blocked_terms, threshold,
                         hand.hand_score, version)
