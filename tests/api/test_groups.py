@@ -165,3 +165,28 @@ def test_a_moderator_sees_the_true_codes_of_group_sends_and_invites(  # type: ig
     both = http.post("/v1/mod/why", json={"from": friend.handle, "to": owner.handle,
                                           "group": group["id"]}, headers=mod.auth)
     assert both.status_code == 422
+
+
+def test_a_bare_message_id_names_one_message_to_forward(http: httpx.Client, user) -> None:  # type: ignore[no-untyped-def]
+    """A direct message and a group message that one member can see never share an id,
+    so forwarding by id forwards the one that was named."""
+    owner, friend, third = user("gu"), user("gv"), user("gw")
+    mutual(http, owner, friend)
+    mutual(http, owner, third)
+    group = _group(http, owner, friend)["group"]
+    direct = http.post("/v1/messages", json={"to": friend.handle, "text": "the direct one"},
+                       headers=owner.auth).json()["message"]
+    posted = http.post("/v1/messages", json={"group": group["id"], "text": "the group one"},
+                       headers=owner.auth)
+    assert posted.status_code == 201, posted.text
+    in_group = posted.json()["message"]
+    assert direct["id"] != in_group["id"]
+    for message, text in ((direct, "the direct one"), (in_group, "the group one")):
+        r = http.post(f"/v1/messages/{message['id']}/forward", json={"to": third.handle},
+                      headers=owner.auth)
+        assert r.status_code == 201, r.text
+        forwarded = r.json()["message"]
+        assert forwarded["forwarded"] is True
+        shown = http.get(f"/v1/conversations/{forwarded['conversation_id']}/messages",
+                         headers=third.auth).json()["messages"]
+        assert shown[-1]["text"] == text

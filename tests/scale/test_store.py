@@ -172,3 +172,63 @@ def test_ids_that_grow_with_traffic_are_64_bit(open_service) -> None:  # type: i
     assert service.audit_log("ann")[0]["id"] > 2**31
     [shown] = service.messages("bob", sent.message["conversation_id"])
     assert shown["id"] == sent.message["id"]
+
+
+def test_direct_and_group_message_ids_never_meet(open_service) -> None:  # type: ignore[no-untyped-def]
+    """On a fresh database the first direct message and the first group message would
+    both be 1; a bare id (the forward route's) must name one of them."""
+    from sendable.store import messages
+    from sendable.store.schema import GROUP_MESSAGE_IDS_FROM
+
+    service = open_service(clock=FixedClock(NOW))
+    _people(service, "ann", "bob", "cat")
+    for a, b in (("ann", "bob"), ("bob", "ann"), ("ann", "cat"), ("cat", "ann")):
+        service.follow(a, b)
+    direct = service.send("ann", "bob", "the direct one").message
+    group = service.groups.create("ann", "trip", ["bob"]).group
+    posted = service.group_chat.send("ann", group["id"], "the group one").message
+    assert direct["id"] < GROUP_MESSAGE_IDS_FROM <= posted["id"]
+    for message, text in ((direct, "the direct one"), (posted, "the group one")):
+        forwarded = service.group_chat.forward_by_id("ann", message["id"], to="cat")
+        assert forwarded.outcome == "delivered" and forwarded.message["forwarded"]
+        with service.shell.unit.read() as conn:
+            assert messages.message_by_id(conn, forwarded.message["id"])["text"] == text
+
+
+def test_the_group_message_id_split_keeps_existing_messages(db_url: str) -> None:
+    """Migration 0015 on a database with group messages: they keep their ids (every
+    reference to them stays true) and the next one is numbered past the split."""
+    from alembic import command
+    from alembic.config import Config
+
+    from sendable.store import schema
+    from sendable.store.engine import _MIGRATIONS
+    from sendable.store.schema import GROUP_MESSAGE_IDS_FROM
+
+    engine = connect(db_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(_MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0014_refused_attempts")
+        with engine.begin() as conn:  # the schema's tables are 0014's: 0015 adds no column
+            conn.execute(sa.insert(schema.accounts).values(
+                id=7, handle="old", handle_key="old", created_at=0.0))
+            conn.execute(sa.insert(schema.groups).values(
+                id=3, name="old times", owner_id=7, created_by=7, created_at=0.0, last_seq=2))
+            for seq, text in ((1, "first"), (2, "second")):
+                conn.execute(sa.insert(schema.group_messages).values(
+                    group_id=3, seq=seq, sender_id=7, text=text, outcome="delivered",
+                    visible=True, sent_at=0.0))
+        migrate(engine)
+        with engine.begin() as conn:
+            kept = conn.execute(sa.text(
+                "SELECT id, text FROM group_messages ORDER BY id")).fetchall()
+            assert [tuple(r) for r in kept] == [(1, "first"), (2, "second")]
+            new_id = conn.execute(sa.insert(schema.group_messages).values(
+                group_id=3, seq=3, sender_id=7, text="third", outcome="delivered",
+                visible=True, sent_at=0.0).returning(schema.group_messages.c.id)).scalar()
+        assert new_id == GROUP_MESSAGE_IDS_FROM
+    finally:
+        engine.dispose()

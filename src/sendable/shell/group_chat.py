@@ -17,6 +17,7 @@ from sendable.store import accounts as db_accounts
 from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
 from sendable.store.driver import Conn
+from sendable.store.schema import GROUP_MESSAGE_IDS_FROM
 
 
 class GroupChat:
@@ -69,15 +70,20 @@ class GroupChat:
     def forward_by_id(self, by: str, message_id: int, to: str | None = None,
                       group: int | None = None,
                       client_msg_id: str | None = None) -> SendResult:
-        """A forward named by a bare id (the HTTP API's): a direct message the caller
-        can see, else a group message they can read."""
-        with self.shell.unit.read() as conn:
-            me = find_account(conn, by)
-            try:
-                self._visible_text(conn, me, f"dm:{message_id}")
-                source = f"dm:{message_id}"
-            except NotFound:
-                source = f"group:{message_id}"
+        """A forward named by a bare id (the HTTP API's): group messages are numbered
+        from GROUP_MESSAGE_IDS_FROM on, direct messages below it. A group message stored
+        before that split has a low id: it is found when no direct message the caller
+        can see has that id."""
+        source = f"dm:{message_id}"
+        if message_id >= GROUP_MESSAGE_IDS_FROM:
+            source = f"group:{message_id}"
+        else:
+            with self.shell.unit.read() as conn:
+                me = find_account(conn, by)
+                try:
+                    self._visible_text(conn, me, source)
+                except NotFound:
+                    source = f"group:{message_id}"
         return self.forward(by, source, to=to, group=group, client_msg_id=client_msg_id)
 
     def _visible_text(self, conn: Conn, me: dict[str, Any], source: str) -> str:

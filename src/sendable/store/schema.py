@@ -18,6 +18,9 @@ Time = sa.Float(precision=53)
 # 64-bit on PostgreSQL, where 32 bits last hours at 100k messages/s. SQLite's
 # INTEGER PRIMARY KEY is 64-bit already (and only INTEGER autoincrements there).
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# Group messages are numbered from here on, direct messages below it, so that a bare
+# message id (POST /v1/messages/{id}/forward) names one message (migration 0015).
+GROUP_MESSAGE_IDS_FROM = 1 << 40
 
 
 accounts = sa.Table(
@@ -293,6 +296,7 @@ group_messages = sa.Table(
     sa.UniqueConstraint("group_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
     sa.Index(None, "sent_at"),
+    sqlite_autoincrement=True,  # ids from GROUP_MESSAGE_IDS_FROM on (0015)
 )
 
 # Reports of a whole group, for moderators; they never count toward anyone's flag.
