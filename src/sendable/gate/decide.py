@@ -24,14 +24,16 @@ def decide(facts: Facts, policy: Policy) -> Decision:
     """The decision for one attempt. Pure: same facts and policy, same answer."""
     findings: list[Finding] = []
     for check in CHECKS:
-        findings.extend(check(facts, policy))
-    findings = ordered(findings)
-    if any(f.effect == "refuse" for f in findings):
+        found = check(facts, policy)
+        if found:
+            findings += found
+    if len(findings) > 1:
+        findings = ordered(findings)
+    if not findings:
+        outcome = "requested" if facts.group is None and facts.relation.is_request \
+            else "delivered"  # no requests in a group
+    elif any(f.effect == "refuse" for f in findings):
         outcome = "refused"
-    elif findings:  # only "hold" findings are left
+    else:  # only "hold" findings are left
         outcome = "held"
-    elif facts.group is None and facts.relation.is_request:  # no requests in a group
-        outcome = "requested"
-    else:
-        outcome = "delivered"
     return Decision(outcome, tuple(findings))

@@ -7,8 +7,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
+
+_DAY = 86400
+
+
+@lru_cache(maxsize=64)
+def _date_of_day(day: int) -> date:
+    return datetime.fromtimestamp(day * _DAY, UTC).date()
+
+
+def utc_date(now: float) -> date:
+    """The UTC calendar date at `now` (what the age rules count birthdays on); the
+    same as `datetime.fromtimestamp(now, UTC).date()`, found once per day."""
+    return _date_of_day(int(now // _DAY))
 
 
 def ban_in_force(until: float | None, now: float, lifted_at: float | None = None) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-from sendable.gate.facts import AccountFacts, Facts
+from sendable.gate.facts import AccountFacts, Facts, utc_date
 from sendable.gate.windows import wait_for_room
 from sendable.policy import Policy
 from sendable.reasons import Finding
@@ -25,7 +23,7 @@ def flag_target(sender: AccountFacts) -> str | None:
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     sender, now = facts.sender, facts.now
-    today = datetime.fromtimestamp(now, UTC).date()
+    today = utc_date(now)
     if sender.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
         age = sender.age_years(today)
         findings.append(Finding("account.underage", detail={

@@ -8,6 +8,8 @@ from sendable.reasons import Finding
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
+    if not facts.content.guideline_matches:
+        return []
     findings: list[Finding] = []
     actions = policy.guidelines.actions
     for category, match in facts.content.guideline_matches.items():

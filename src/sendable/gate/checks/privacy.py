@@ -6,10 +6,8 @@ the settings); masking for the sender happens at rendering, not here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sendable.gate.checks import contacts
-from sendable.gate.facts import Facts, Relation
+from sendable.gate.facts import Facts, Relation, utc_date
 from sendable.policy import Policy
 from sendable.reasons import Finding
 
@@ -34,7 +32,7 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     if recipient.deactivated or banned:
         findings.append(Finding("privacy.recipient_unavailable", detail={
             "deactivated": recipient.deactivated, "banned": banned}))
-    today = datetime.fromtimestamp(now, UTC).date()
+    today = utc_date(now)
     if recipient.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
         age = recipient.age_years(today)
         findings.append(Finding("privacy.underage_recipient", detail={

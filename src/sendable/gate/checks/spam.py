@@ -113,7 +113,12 @@ def _reputation(facts: Facts, policy: Policy) -> list[Finding]:
 
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
-    findings = _links(facts, policy) + _content(facts, policy)
+    content = facts.content
+    # No links: nothing to block, and not too many (unless the limit is below none).
+    findings = (_links(facts, policy) if content.links or policy.spam.max_links < 0
+                else [])
+    if content.spam is not None:
+        findings += _content(facts, policy)
     if facts.to_stranger:
         findings += _duplicates(facts, policy) + _fanout(facts, policy)
         findings += _reputation(facts, policy)
