@@ -53,7 +53,7 @@ class Service:
         self.accounts = Accounts(self.shell)
         self.social = Social(self.shell)
         self.conversations_room = Conversations(self.shell)
-        self.moderation = Moderation(self.shell, self.sending)
+        self.moderation = Moderation(self.shell)
         self.standing_room = Standing(self.shell, self.moderation)
         self.verification = Verification(self.shell)
         self.groups = Groups(self.shell)

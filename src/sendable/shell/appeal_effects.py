@@ -28,8 +28,8 @@ from sendable.gate import Decision, decide
 from sendable.shell import facts as loading
 from sendable.shell import group_sends
 from sendable.shell.context import Shell
+from sendable.shell.direct_sends import message_json, store_direct_message
 from sendable.shell.learning import label_from_verdict
-from sendable.shell.sending import message_json
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
 from sendable.store import events as db_events
@@ -108,8 +108,8 @@ def release_group_held(conn: Conn, row: dict[str, Any], actor_id: int | None,
     return "delivered"
 
 
-def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any],
-                   state: str, mod: int | None, now: float) -> dict[str, Any]:
+def apply_decision(conn: Conn, shell: Shell, appeal: dict[str, Any], state: str,
+                   mod: int | None, now: float) -> dict[str, Any]:
     """The effects and labels of an appeal being decided, beyond actions.decide_appeal
     (call before it, in the same transaction: a flag's reports are read while it is in
     force); returns what to add to the decision's answer (`labels`, and `delivered`
@@ -148,8 +148,7 @@ def apply_decision(conn: Conn, shell: Shell, sending: Any, appeal: dict[str, Any
         attempt = db_refused.attempt_by_id(conn, target) or {}
         message_id = None
         if not upheld and attempt:
-            extra["delivered"], message_id = _deliver_attempt(conn, shell, sending, attempt,
-                                                              now)
+            extra["delivered"], message_id = _deliver_attempt(conn, shell, attempt, now)
         for learned in held_kinds(attempt.get("reasons")):
             if learned == "spam":  # an attempt is kept for its spam reasons
                 labels += label_from_verdict(conn, "spam", attempt["text"], upheld,
@@ -185,7 +184,7 @@ def _flag_reports(conn: Conn, shell: Shell, holder: dict[str, Any],
             if r["message_id"] is not None]
 
 
-def _deliver_attempt(conn: Conn, shell: Shell, sending: Any, attempt: dict[str, Any],
+def _deliver_attempt(conn: Conn, shell: Shell, attempt: dict[str, Any],
                      now: float) -> tuple[str, int | None]:
     """Send an overturned attempt with its original time; returns the outcome
     (delivered, requested, held, or refused when something else stops it now) and the
@@ -210,13 +209,15 @@ def _deliver_attempt(conn: Conn, shell: Shell, sending: Any, attempt: dict[str, 
         if recipient is None:
             return "refused", None
         db_accounts.lock_accounts(conn, sender["id"], recipient["id"])
-        decision, facts, pair = sending._decide(conn, sender, recipient, attempt["text"],
-                                                None, now, shell.counters)
+        facts, pair = loading.load_facts(conn, shell.counters, shell.policy, shell.analyser,
+                                         sender, recipient, attempt["text"],
+                                         loading.parse_client(None), now)
+        decision = decide(facts, shell.policy)
         decision = _without_overruled(decision, group=False,
                                       request=facts.relation.is_request)
         if decision.sendable:
-            message_id = sending._store(conn, sender, recipient, attempt["text"], decision,
-                                        facts, pair, None, sent_at)["id"]
+            message_id = store_direct_message(conn, sender, recipient, attempt["text"],
+                                              decision, facts, pair, None, sent_at)["id"]
     db_refused.update_attempt(conn, attempt["id"], delivered_outcome=decision.outcome,
                                delivered_message_id=message_id, delivered_at=now)
     db_audit.audit(conn, now, "attempt_delivered", sender["id"], None,

@@ -37,9 +37,8 @@ def parse_target(target: Any) -> tuple[str, int]:
 
 
 class Moderation:
-    def __init__(self, shell: Shell, sending: Any = None) -> None:
+    def __init__(self, shell: Shell) -> None:
         self.shell = shell
-        self.sending = sending  # the send path, for an overturned attempt's delivery
 
     # -- reports ----------------------------------------------------------------
 
@@ -251,8 +250,8 @@ class Moderation:
             extra: dict[str, Any] = {}
             if appeal is not None and appeal["state"] == "open":
                 state = "upheld" if decision == "uphold" else "overturned"
-                extra = appeal_effects.apply_decision(conn, self.shell, self.sending, appeal,
-                                                      state, mod, now)
+                extra = appeal_effects.apply_decision(conn, self.shell, appeal, state, mod,
+                                                      now)
             result = actions.decide_appeal(conn, appeal_id, decision, mod, now, note)
             return {**result, **extra}
 

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
-from sendable.clock import to_iso
 from sendable.counters import Counters
 from sendable.counters.memory import MemoryCounters, PendingCounters
 from sendable.enforcement import actions
@@ -33,12 +32,12 @@ from sendable.shell import appeal_targets, group_sends
 from sendable.shell import facts as loading
 from sendable.shell.attempt_log import AttemptLog
 from sendable.shell.context import Shell
+from sendable.shell.direct_sends import message_json, store_direct_message
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
-from sendable.store import events as db_events
 from sendable.store import groups as db_groups
 from sendable.store import messages as db_messages
-from sendable.store.driver import Conn, dump_json
+from sendable.store.driver import Conn
 from sendable.store.savepoints import TransactionLost, savepoint
 
 log = logging.getLogger(__name__)
@@ -92,15 +91,6 @@ def check_attempt(text: Any, client_msg_id: Any) -> None:
                                       or not 1 <= len(client_msg_id) <= 64
                                       or "\x00" in client_msg_id):
         raise Invalid("client_msg_id must be 1-64 characters", "client_msg_id")
-
-
-def message_json(row: dict[str, Any]) -> dict[str, Any]:
-    """A stored message as its sender is answered."""
-    out = {"id": row["id"], "conversation_id": row["conversation_id"], "seq": row["seq"],
-           "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"])}
-    if row.get("forwarded_from") is not None:  # marked only when it is one
-        out["forwarded"] = True
-    return out
 
 
 def forwards_of(conn: Conn, sender: dict[str, Any], attempt: SendAttempt) -> int | None:
@@ -276,7 +266,8 @@ class Sending:
             self.log.note(batch.notes, facts, decision, "refused", findings, attempt.text,
                           None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
-        message = self._store(conn, sender, recipient, attempt.text, decision, facts, pair,
+        message = store_direct_message(conn, sender, recipient, attempt.text, decision, facts,
+                                       pair,
                               attempt.client_msg_id, now, attempt.forward_of)
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
         self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
@@ -346,43 +337,6 @@ class Sending:
                                   client_msg_id)
         return appeal_targets.keep_refused_attempt(conn, sender, findings, text, now,
                                                    client_msg_id, recipient_id, group_id)
-
-    def _store(self, conn: Conn, sender: dict[str, Any], recipient: dict[str, Any],
-               text: str, decision: Decision, facts: Facts, pair: dict[str, Any],
-               client_msg_id: str | None, now: float,
-               forwarded_from: str | None = None) -> dict[str, Any]:
-        """Store the message, advance its conversation, and add its stream events."""
-        rel = facts.relation
-        conversation_id, last_seq = pair["conversation_id"], pair["last_seq"] or 0
-        if conversation_id is None:
-            conversation_id = db_messages.insert_conversation(conn, sender["id"],
-                                                              recipient["id"], sender["id"], now)
-        held = decision.outcome == "held"
-        seq = last_seq + 1
-        state = pair["conversation_state"] or "requested"
-        if not rel.is_request and not held:
-            state = "accepted"  # a reply, or a message from someone they follow
-        db_messages.advance_conversation(
-            conn, conversation_id, seq, now,
-            rel.unanswered + 1 if rel.is_request else rel.unanswered, state)
-        values = {
-            "conversation_id": conversation_id, "seq": seq, "sender_id": sender["id"],
-            "recipient_id": recipient["id"], "text": text, "outcome": decision.outcome,
-            "visible": not held, "sent_at": now, "client_msg_id": client_msg_id,
-            "stranger": rel.is_request, "new_conversation": rel.new_conversation,
-            "fingerprint": facts.content.fingerprint,
-            "reasons": render_all(decision.findings, "moderator") if held else None,
-            "released_at": None, "released_by": None, "forwarded_from": forwarded_from,
-        }
-        values["id"] = db_messages.insert_message(conn, values)
-        # Streams carry the text, so a client shows a message without fetching it.
-        payload = dump_json({"message": {**message_json(values), "text": text},
-                             "from": sender["handle"], "to": recipient["handle"]})
-        db_events.add(conn, sender["id"], now, "message", payload)
-        if not held and state != "declined":  # a declined request is never shown
-            db_events.add(conn, recipient["id"], now,
-                          "request" if rel.is_request else "message", payload)
-        return values
 
     # -- the dry run ---------------------------------------------------------------
 
