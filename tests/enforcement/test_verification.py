@@ -12,6 +12,7 @@ from aiosmtpd.controller import Controller
 from world import HOUR, World
 
 from sendable.errors import Conflict, Invalid, NotFound, Throttled, Unavailable
+from sendable.shell.codes import CODE_TTL, MAX_ATTEMPTS, MAX_CODES_PER_HOUR
 from sendable.shell.mailer import (
     ConsoleMailer,
     FileMailer,
@@ -19,7 +20,6 @@ from sendable.shell.mailer import (
     SmtpMailer,
     mailer_from_url,
 )
-from sendable.shell.verification import CODE_TTL, MAX_ATTEMPTS, MAX_CODES_PER_HOUR
 
 
 def _code(world: World) -> str:

@@ -23,13 +23,11 @@ import secrets
 from datetime import UTC, date, datetime
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from sendable.durations import RateLimit
 from sendable.errors import Conflict, Invalid, NotFound, Throttled, Unavailable
 from sendable.gate.checks.contacts import relation_words
 from sendable.gate.windows import wait_for_room
+from sendable.shell import codes
 from sendable.shell import facts as loading
 from sendable.shell.contact_keys import keys_for, normalise_email, normalise_phone
 from sendable.shell.context import Shell, find_account
@@ -46,12 +44,7 @@ from sendable.store.unit import Unit
 MAX_LIMIT = 50
 MAX_QUERY = 64
 MAX_DISPLAY_NAME = 64
-PHONE_CODE_TTL = 15 * 60.0
-PHONE_CODE_ATTEMPTS = 5
-PHONE_CODES_PER_HOUR = 5
 _CURSOR = re.compile(r"[A-Za-z0-9_-]*")
-
-_hasher = PasswordHasher()
 
 
 def refresh_email_address(unit: Unit, conn: Conn, account: dict[str, Any]) -> None:
@@ -283,40 +276,24 @@ class People:
             db_contacts.delete_address(conn, account["id"], "phone")
             if number is None:
                 return {"phone": None, "phone_verified": False}
-            now = self.shell.now()
-            if db_contacts.phone_codes_since(conn, account["id"], now - 3600.0) \
-                    >= PHONE_CODES_PER_HOUR:
-                raise Throttled("too many codes sent in the last hour; try again later",
-                                3600, "phone")
-            db_contacts.retire_phone_codes(conn, account["id"], now)
-            code = f"{secrets.randbelow(10 ** 6):06d}"
-            db_contacts.insert_phone_code(conn, account["id"], _hasher.hash(code), now,
-                                          now + PHONE_CODE_TTL)
+            code = codes.issue(conn, account["id"], self.shell.now(), "phone", "phone")
         try:  # outside the transaction, as for mail
             self.shell.mailer.send(Mail(
                 to=number, subject=f"Your sendable code: {code}",
-                body=f"Your sendable code is {code}. It works for 15 minutes.",
+                body=f"Your sendable code is {code}. It works for {int(codes.CODE_TTL // 60)} "
+                     "minutes.",
                 data={"kind": "phone_verification", "handle": account["handle"], "code": code}))
         except MailError as error:
             raise Unavailable(f"the code could not be sent: {error}", "phone") from None
         return {"phone": number, "phone_verified": False}
 
     def confirm_phone(self, handle: str, code: Any) -> bool:
-        typed = str(code if code is not None else "").strip().replace(" ", "").replace("-", "")
-        if len(typed) != 6 or not typed.isascii() or not typed.isdigit():
-            raise Invalid("code must be 6 digits", "code")
+        typed = codes.normalise_code(code)
         with self.shell.unit.write() as conn:
             account = find_account(conn, handle)
-            now = self.shell.now()
-            live = db_contacts.live_phone_code(conn, account["id"], now, PHONE_CODE_ATTEMPTS)
-            if live is None or not account["phone"]:
+            if not account["phone"]:
                 return False
-            try:
-                matched = _hasher.verify(live["code_hash"], typed)
-            except (VerificationError, InvalidHashError):
-                matched = False
-            db_contacts.update_phone_code(conn, live["id"], attempts=live["attempts"] + 1,
-                                          **({"used_at": now} if matched else {}))
+            matched = codes.check(conn, account["id"], typed, self.shell.now(), "phone")
             if matched:
                 self.phone_verified(conn, account)
             return matched

@@ -1,81 +1,21 @@
-"""Verification codes: six digits, sent by mail, stored hashed.
-
-One live code per account at a time (a new one retires the old), each valid
-for `CODE_TTL` seconds on the service clock and for at most `MAX_ATTEMPTS`
-guesses; at most `MAX_CODES_PER_HOUR` codes are sent to an account in any
-hour, so 1 in 10^6 stays out of reach of guessing and nobody can be flooded
-with mail. Codes are hashed with argon2, so a copy of the database does not
-hand them out.
-"""
+"""Email verification: a code (shell/codes.py) sent by mail, and what a verified
+address changes (the account's standing, the contacts it matches)."""
 
 from __future__ import annotations
 
-import math
-import secrets
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from sendable.enforcement import actions
-from sendable.errors import Conflict, Invalid, Throttled, Unavailable
+from sendable.errors import Conflict, Invalid, Unavailable
 from sendable.inputs import check_email
 from sendable.shell import contacts
+from sendable.shell.codes import CODE_TTL, check, issue, normalise_code
 from sendable.shell.context import Shell, find_account
 from sendable.shell.mailer import Mail, MailError
 from sendable.store import accounts as db_accounts
 from sendable.store import contacts as db_contacts
 from sendable.store import moderation as db_audit
-from sendable.store import verification as codes
 from sendable.store.driver import Conn
-
-CODE_TTL = 15 * 60.0
-MAX_ATTEMPTS = 5
-MAX_CODES_PER_HOUR = 5
-CODE_DIGITS = 6
-
-_hasher = PasswordHasher()
-
-
-def new_code() -> str:
-    return f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
-
-
-def normalise_code(code: Any) -> str:
-    """The code as typed, spaces and dashes allowed ("123 456"); else Invalid naming `code`."""
-    text = str(code if code is not None else "").strip().replace(" ", "").replace("-", "")
-    if len(text) != CODE_DIGITS or not text.isascii() or not text.isdigit():
-        raise Invalid(f"code must be {CODE_DIGITS} digits", "code")
-    return text
-
-
-def issue(conn: Conn, account_id: int, now: float) -> str:
-    """A fresh code for the account; any earlier live code stops working."""
-    if codes.sent_since(conn, account_id, now - 3600.0) >= MAX_CODES_PER_HOUR:
-        oldest = codes.first_sent_since(conn, account_id, now - 3600.0) or now
-        raise Throttled(f"{MAX_CODES_PER_HOUR} codes were sent in the last hour; "
-                        "use the newest one or try again later",
-                        max(1, math.ceil(oldest + 3600.0 - now)), "verification")
-    codes.retire_live(conn, account_id, now)
-    code = new_code()
-    codes.insert(conn, account_id, _hasher.hash(code), now, now + CODE_TTL)
-    return code
-
-
-def check(conn: Conn, account_id: int, code: str, now: float) -> bool:
-    """Spend one attempt on the live code; True (and the code used up) when it matches."""
-    live = codes.live(conn, account_id, now, MAX_ATTEMPTS)
-    if live is None:
-        return False
-    values: dict[str, Any] = {"attempts": live["attempts"] + 1}
-    try:
-        matched = _hasher.verify(live["code_hash"], code)
-    except (VerificationError, InvalidHashError):
-        matched = False
-    if matched:
-        values["used_at"] = now
-    codes.update(conn, live["id"], **values)
-    return matched
 
 
 def code_mail(to: str, handle: str, code: str) -> Mail:

@@ -17,7 +17,6 @@ from sendable.store.schema import (
     blocks,
     contact_addresses,
     contacts,
-    phone_codes,
     server_secrets,
 )
 
@@ -155,40 +154,3 @@ def knows(conn: sa.Connection, a: int, b: int) -> bool:
     low, high = min(a, b), max(a, b)
     row = run(conn, _KNOWS, {"a": a, "b": b, "low": low, "high": high}).fetchone()
     return bool(row[0]) or bool(row[1])
-
-
-# -- phone codes ----------------------------------------------------------------------------
-
-def phone_codes_since(conn: sa.Connection, account: int, since: float) -> int:
-    return conn.execute(sa.select(sa.func.count()).select_from(phone_codes)
-                        .where(phone_codes.c.account_id == account,
-                               phone_codes.c.created_at > since)).scalar_one()
-
-
-def retire_phone_codes(conn: sa.Connection, account: int, now: float) -> None:
-    conn.execute(sa.update(phone_codes)
-                 .where(phone_codes.c.account_id == account, phone_codes.c.used_at.is_(None),
-                        phone_codes.c.expires_at > now)
-                 .values(expires_at=now))
-
-
-def insert_phone_code(conn: sa.Connection, account: int, code_hash: str, now: float,
-                      expires_at: float) -> None:
-    conn.execute(sa.insert(phone_codes).values(account_id=account, code_hash=code_hash,
-                                               created_at=now, expires_at=expires_at,
-                                               attempts=0))
-
-
-def live_phone_code(conn: sa.Connection, account: int, now: float,
-                    max_attempts: int) -> Row | None:
-    found = conn.execute(
-        sa.select(phone_codes)
-        .where(phone_codes.c.account_id == account, phone_codes.c.used_at.is_(None),
-               phone_codes.c.expires_at > now, phone_codes.c.attempts < max_attempts)
-        .order_by(phone_codes.c.id.desc()).limit(1)).mappings().first()
-    return dict(found) if found else None
-
-
-def update_phone_code(conn: sa.Connection, code_id: int, **values: Any) -> None:
-    conn.execute(sa.update(phone_codes).where(phone_codes.c.id == code_id).values(**values))
-
