@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +60,23 @@ def login(http: httpx.Client, handle: str, password: str = PASSWORD) -> User:
     r = http.post("/v1/sessions", json={"handle": handle, "password": password})
     assert r.status_code == 201, r.text
     return User(handle, r.json()["token"])
+
+
+_made = itertools.count(1)
+
+
+def user_maker(http: httpx.Client, default_prefix: str) -> Callable[..., User]:
+    """What the `user` fixtures give: make(prefix, **account fields) -> a fresh adult
+    account, signed in; handles are unique across the test run's processes."""
+
+    def make(prefix: str = default_prefix, **fields: object) -> User:
+        handle = f"{prefix}{next(_made)}_{os.getpid() % 1000}"
+        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
+                                            "birthdate": ADULT, **fields})
+        assert r.status_code == 201, r.text
+        return login(http, handle)
+
+    return make
 
 
 def mutual(http: httpx.Client, a: User, b: User) -> None:

@@ -7,15 +7,11 @@ makes fresh accounts so that one test's counters never touch another's.
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from apikit import ADULT, DEMO_PASSWORD, PASSWORD, Server, User, login, start_server, stop_server
-
-_counter = itertools.count(1)
+from apikit import DEMO_PASSWORD, Server, User, login, start_server, stop_server, user_maker
 
 
 @pytest.fixture(scope="session")
@@ -34,15 +30,7 @@ def http(server: Server) -> Iterator[httpx.Client]:
 @pytest.fixture
 def user(http: httpx.Client):  # type: ignore[no-untyped-def]
     """Make a fresh signed-in account: user("name") -> User."""
-
-    def make(prefix: str = "u", **fields: object) -> User:
-        handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
-        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
-                                            "birthdate": ADULT, **fields})
-        assert r.status_code == 201, r.text
-        return login(http, handle)
-
-    return make
+    return user_maker(http, "u")
 
 
 @pytest.fixture(scope="session")

@@ -8,18 +8,14 @@ fails exactly as it would on a bad row, inside our code path, with no mock."""
 
 from __future__ import annotations
 
-import itertools
-import os
 import sqlite3
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from hardkit import ADULT, DEMO_PASSWORD, PASSWORD, POISON, Hard, User, login, start
+from hardkit import DEMO_PASSWORD, POISON, Hard, User, login, start, user_maker
 
 from serving import stop_serve
-
-_counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
@@ -39,15 +35,7 @@ def http(hard: Hard) -> Iterator[httpx.Client]:
 @pytest.fixture
 def user(http: httpx.Client):  # type: ignore[no-untyped-def]
     """Make a fresh signed-in account: user("name") -> User."""
-
-    def make(prefix: str = "h", **fields: object) -> User:
-        handle = f"{prefix}{next(_counter)}_{os.getpid() % 1000}"
-        r = http.post("/v1/accounts", json={"handle": handle, "password": PASSWORD,
-                                                   "birthdate": ADULT, **fields})
-        assert r.status_code == 201, r.text
-        return login(http, handle)
-
-    return make
+    return user_maker(http, "h")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
-from apikit import ADULT, DEMO_PASSWORD, PASSWORD, login, mutual  # noqa: E402,F401
+from apikit import ADULT, DEMO_PASSWORD, PASSWORD, login, mutual, user_maker  # noqa: E402,F401
 
 from serving import User, free_port, start_serve  # noqa: E402
 
