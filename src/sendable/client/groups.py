@@ -8,6 +8,8 @@ worth sending while the conversation is live."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from sendable.client.checks import check_text
@@ -133,3 +135,17 @@ class Groups:
             body = {"group": group_id, "invite": invite}
         return await self.client.call("POST", "/v1/groups/why", json=body,
                                       retry=self.client.retry)
+
+
+class BlockingGroups:
+    """`Client.groups` (the synchronous client): the same calls, each run to completion."""
+
+    def __init__(self, groups: Groups, run: Callable[[Awaitable[Any]], Any]) -> None:
+        self._groups = groups
+        self._run = run
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._groups, name)
+        if not asyncio.iscoroutinefunction(call):
+            return call
+        return lambda *args, **kwargs: self._run(call(*args, **kwargs))
