@@ -9,6 +9,8 @@ from datetime import date
 import pytest
 
 from sendable.client import ApiError, AsyncClient, Client
+from sendable.client.config import Config
+from serving import User
 
 PASSWORD = "correct horse battery"
 
@@ -254,3 +256,21 @@ def test_every_group_command_of_the_cli(server, cli, user, api) -> None:  # type
     approved = run(t, "approve", str(teens), o.handle)
     assert approved.returncode == 0, approved.stderr
     assert f"@{o.handle} is now a member of group {teens}" in approved.stdout
+
+
+def test_no_answer_and_a_revoked_session_are_exit_2_with_the_cause(  # type: ignore[no-untyped-def]
+        server, proxy, cli, user, api, home) -> None:
+    a = user("na")
+    gid = api("POST", server.url, "/v1/groups", a,
+              json={"name": "quiet", "members": []}).json()["group"]["id"]
+    p = proxy()
+    assert cli("login", a.handle, "--server", p.url, "--password", PASSWORD).returncode == 0
+    p.down()
+    offline = cli("group", "report", str(gid), "spam")
+    assert offline.returncode == 2 and "network.connect" in offline.stderr, offline.stderr
+    p.up()
+    saved = Config(home).session(p.url, a.handle)
+    assert api("DELETE", p.url, "/v1/sessions",
+               User(a.handle, saved.token)).status_code == 204
+    revoked = cli("group", "list")
+    assert revoked.returncode == 2 and "error:" in revoked.stderr
