@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import typer
@@ -57,6 +58,35 @@ def _client(server: str | None, handle: str | None, *, need_session: bool = True
         _fail(f"{client.server}: {who} is not signed in here; run "
               f"`sendable login HANDLE --server {client.server}`")
     return client
+
+
+def call_server(server: str | None, handle: str | None,
+                action: Callable[[AsyncClient], Awaitable[Any]],
+                refused: str = "refused") -> Any:
+    """Run `action` on a signed-in client and give back its answer. A refusal (an
+    answer with reasons) prints `✗ <refused>` and every reason, exit 1; any other
+    'no' from the server prints its message (and wait), exit 1, or 2 when the session
+    is not accepted; no answer at all (network, server down) prints the cause, exit 2."""
+    client = _client(server, handle)
+
+    async def go() -> Any:
+        async with client:
+            return await action(client)
+
+    try:
+        return asyncio.run(go())
+    except ApiError as error:
+        body = error.body if isinstance(error.body, dict) else {}
+        if body.get("reasons"):
+            console.print(f"[red]✗ {refused}[/red]")
+            for line in reason_lines(body["reasons"]):
+                console.print(line)
+            raise typer.Exit(1) from None
+        wait = (body.get("error") or {}).get("retry_after")
+        _fail(error.message + (f" (try again in {format_duration(wait)})" if wait else ""),
+              2 if error.status == 401 else 1)
+    except FaultError as error:
+        _fail(f"{error.fault.message} ({error.fault.code})", 2)
 
 
 def reason_lines(reasons: list[dict[str, Any]]) -> list[str]:

@@ -26,7 +26,7 @@ from sendable.client.checks import unsendable
 from sendable.client.config import CLIENT_HEADER, Config, home_dir, normalise_server
 from sendable.client.errors import ApiError
 from sendable.client.faults import Fault, FaultError, classify, server_fault
-from sendable.client.groups import Groups
+from sendable.client.groups import BlockingGroups, Groups
 from sendable.client.net import proxy_for
 from sendable.client.ordering import send_in_order
 from sendable.client.outbox import Outbox, Pending, new_client_msg_id
@@ -453,6 +453,10 @@ class Client:
 
     def _run(self, awaitable: Any) -> Any:
         return self._loop.run_until_complete(awaitable)
+
+    @property
+    def groups(self) -> BlockingGroups:
+        return BlockingGroups(self._async.groups, self._run)
 
     def __getattr__(self, name: str) -> Any:
         """Async methods run to completion; plain attributes pass through."""

@@ -3,7 +3,6 @@ people over HTTP with the saved session."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,31 +13,15 @@ from sendable.client.commands import (
     AsOption,
     JsonOption,
     ServerOption,
-    _client,
     _fail,
     _print_json,
+    call_server,
     console,
 )
-from sendable.client.core import ApiError
-from sendable.client.faults import FaultError
 from sendable.contactfile import read_contacts
 
 contacts_app = typer.Typer(help="Your uploaded contacts (kept on the server only as keyed "
                                 "hashes).", no_args_is_help=True)
-
-
-def _run(client: Any, call: Any) -> Any:
-    async def go() -> Any:
-        async with client:
-            return await call(client)
-    try:
-        return asyncio.run(go())
-    except ApiError as error:
-        wait = (error.body or {}).get("error", {}).get("retry_after") \
-            if isinstance(error.body, dict) else None
-        _fail(error.message + (f" (try again in {wait}s)" if wait else ""), 1)
-    except FaultError as error:
-        _fail(f"{error.fault.message} ({error.fault.code})", 2)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +33,7 @@ def register(app: typer.Typer) -> None:
                server: ServerOption = None, handle: AsOption = None,
                as_json: JsonOption = False) -> None:
         """Find people by handle or display name; says whether you can message each."""
-        found = _run(_client(server, handle), lambda c: c.search(q, limit))
+        found = call_server(server, handle, lambda c: c.search(q, limit))
         if as_json:
             _print_json(found)
             return
@@ -82,7 +65,7 @@ def upload(file: Annotated[Path, typer.Argument(help="Emails and phone numbers: 
             await client.update_settings(sync_contacts=True)
         return await client.upload_contacts(emails, phones)
 
-    result = _run(_client(server, handle), call)
+    result = call_server(server, handle, call)
     if as_json:
         _print_json(result)
         return
@@ -94,7 +77,7 @@ def upload(file: Annotated[Path, typer.Argument(help="Emails and phone numbers: 
 @contacts_app.command("delete")
 def delete(server: ServerOption = None, handle: AsOption = None) -> None:
     """Delete every contact you uploaded."""
-    _run(_client(server, handle), lambda c: c.delete_contacts())
+    call_server(server, handle, lambda c: c.delete_contacts())
     console.print("your uploaded contacts are deleted")
 
 
@@ -102,7 +85,7 @@ def delete(server: ServerOption = None, handle: AsOption = None) -> None:
 def matches(server: ServerOption = None, handle: AsOption = None,
             as_json: JsonOption = False) -> None:
     """The people among your contacts who can be found here."""
-    found = _run(_client(server, handle), lambda c: c.contact_matches())
+    found = call_server(server, handle, lambda c: c.contact_matches())
     if as_json:
         _print_json({"matches": found})
         return
