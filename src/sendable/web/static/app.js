@@ -127,7 +127,35 @@
     return node;
   }
 
-  window.sendable = { formatWait: formatWait, startCountdowns: startCountdowns, meta: meta,
+  /* One reason of a refusal or a dry run, as every page shows it: the message, what the
+     sender can do, the wait counting down (startCountdowns), and a link to appeal when
+     something to appeal exists (a ban, a flag, a held message, a refused attempt). */
+  function reasonItem(r, appealText, linkClass) {
+    var item = el("li", "reason");
+    item.appendChild(el("p", "reason-message", r.message));
+    var remedy = el("p", "remedy");
+    remedy.appendChild(el("span", "label", "What you can do: "));
+    remedy.appendChild(document.createTextNode(r.remedy));
+    item.appendChild(remedy);
+    if (r.retry_after) {
+      var wait = el("p", "wait", "You can try again in ");
+      var countdown = el("span", "countdown", formatWait(r.retry_after));
+      countdown.setAttribute("data-seconds", r.retry_after);
+      wait.appendChild(countdown);
+      wait.appendChild(document.createTextNode("."));
+      item.appendChild(wait);
+    }
+    if (r.appealable && r.appeal_target) {
+      var appealable = el("p", "appealable", appealText);
+      var link = el("a", linkClass, "Appeal");
+      link.href = "/standing#appeal-" + r.appeal_target.replace(":", "-");
+      appealable.appendChild(link);
+      item.appendChild(appealable);
+    }
+    return item;
+  }
+
+  window.sendable = { formatWait: formatWait, reasonItem: reasonItem, startCountdowns: startCountdowns, meta: meta,
                       announce: announce, localTimes: localTimes, refreshUnread: refreshUnread,
                       api: api, signedIn: signedIn, el: el };
 

@@ -12,17 +12,6 @@
 
   var el = window.sendable.el;  // app.js
 
-  function waitWords(seconds) {
-    var units = [["day", 86400], ["hour", 3600], ["minute", 60]];
-    for (var i = 0; i < units.length; i++) {
-      if (seconds >= units[i][1]) {
-        var n = Math.round(seconds / units[i][1]);
-        return "about " + n + " " + units[i][0] + (n === 1 ? "" : "s");
-      }
-    }
-    return seconds + " second" + (seconds === 1 ? "" : "s");
-  }
-
   var WHERE = {
     delivered: "They'll get it in their inbox.",
     requested: "It will go to their message requests until they accept.",
@@ -47,28 +36,10 @@
     if (!reasons.length) return;
     var list = el("ul", "reasons");
     reasons.forEach(function (r) {
-      var item = el("li", "reason");
-      item.appendChild(el("p", "reason-message", r.message));
-      var remedy = el("p", "remedy");
-      remedy.appendChild(el("span", "label", "What you can do: "));
-      remedy.appendChild(document.createTextNode(r.remedy));
-      item.appendChild(remedy);
-      if (r.retry_after) {
-        var wait = el("p", "wait", "You can try again in ");
-        var countdown = el("span", "countdown", waitWords(r.retry_after));
-        countdown.setAttribute("data-seconds", r.retry_after);
-        wait.appendChild(countdown);
-        wait.appendChild(document.createTextNode("."));
-        item.appendChild(wait);
-      }
-      if (r.appealable && r.appeal_target) {
-        /* Something to appeal already exists (a ban, a flag, a closed group). */
-        var appealable = el("p", "appealable", "This can be appealed: ");
-        var link = el("a", "appeal-link", "Appeal");
-        link.href = "/standing#appeal-" + r.appeal_target.replace(":", "-");
-        appealable.appendChild(link);
-        item.appendChild(appealable);
-      } else if (r.appealable && !answer.sendable) {
+      /* With something to appeal already (a ban, a flag), reasonItem links to it. */
+      var item = window.sendable.reasonItem(r, "This can be appealed: ", "appeal-link");
+      var unappealed = r.appealable && !r.appeal_target;
+      if (unappealed && !answer.sendable) {
         /* The spam checks: only a real attempt can be appealed, so the sender may send
            it anyway, be refused, and appeal that refusal (a moderator decides). */
         var offer = el("p", "appealable", "If you think this is a mistake, send it anyway and appeal: a moderator will decide. ");
@@ -81,7 +52,7 @@
         });
         offer.appendChild(anyway);
         item.appendChild(offer);
-      } else if (r.appealable) {
+      } else if (unappealed) {
         item.appendChild(el("p", "appealable", "This can be appealed."));
       }
       list.appendChild(item);

@@ -136,30 +136,10 @@
     panel.appendChild(title);
     var list = el("ul", "reasons");
     reasons.forEach(function (r) {
-      var item = el("li", "reason");
-      var line = el("p", "reason-message");
-      line.appendChild(el("strong", null, r.message));
-      item.appendChild(line);
-      var remedy = el("p", "remedy");
-      remedy.appendChild(el("span", "label", "What you can do:"));
-      remedy.appendChild(document.createTextNode(" " + r.remedy));
-      item.appendChild(remedy);
-      if (r.retry_after) {
-        var wait = el("p", "wait", "You can try again in ");
-        var countdown = el("span", "countdown", r.retry_after + "s");
-        countdown.setAttribute("data-seconds", r.retry_after);
-        wait.appendChild(countdown);
-        wait.appendChild(document.createTextNode("."));
-        item.appendChild(wait);
-      }
-      if (r.appealable && r.appeal_target) {
-        /* The thing to appeal has its own form on the standing page. */
-        var appealable = el("p", "appealable", "If you think this is a mistake: ");
-        var button = el("a", "button appeal-link", "Appeal");
-        button.href = "/standing#appeal-" + r.appeal_target.replace(":", "-");
-        appealable.appendChild(button);
-        item.appendChild(appealable);
-      } else if (r.appealable) {
+      /* Something to appeal has its own form on the standing page (reasonItem links it). */
+      var item = window.sendable.reasonItem(r, "If you think this is a mistake: ",
+                                            "button appeal-link");
+      if (r.appealable && !r.appeal_target) {
         var appeal = el("p", "appealable", "This decision can be appealed: see ");
         var link = el("a", null, "your account standing");
         link.href = "/standing";
