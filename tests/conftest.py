@@ -43,6 +43,26 @@ TEST_DB = os.environ.get("SENDABLE_TEST_DB") or None
 TEST_REDIS = os.environ.get("SENDABLE_TEST_REDIS") or None
 
 
+# Tests that run on the asked-for database and counters: those reaching them through
+# these fixtures, and tests/scale. Every other test starts its own SQLite server or
+# needs no store, so a run on PostgreSQL + Redis can be limited to these with
+# `pytest -m backend` (.ci/run does, after the whole suite on SQLite).
+BACKEND_FIXTURES = {"db_url", "counters_uri", "scratch_backend", "open_service",
+                    "shared_backend"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backend: runs on the asked-for database and counters")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        asks = "backends" in getattr(getattr(item, "_fixtureinfo", None), "argnames", ())
+        if used & BACKEND_FIXTURES or asks or "tests/scale/" in item.nodeid:
+            item.add_marker(pytest.mark.backend)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     db = "PostgreSQL (SENDABLE_TEST_DB)" if is_server_db(TEST_DB) else "SQLite"
     counters = "Redis (SENDABLE_TEST_REDIS)" if TEST_REDIS else "in-process"
