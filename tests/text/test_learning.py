@@ -222,10 +222,11 @@ def test_no_pickle_is_loaded_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_an_uncorroborated_model_score_never_refuses_on_its_own() -> None:
     """While the shipped model's threshold rests on too few labels, P(spam) refuses
-    only with hand-made evidence beside it; the rounding of the kept score must not
-    bring it back up to the threshold (it once did, and refused "note abc_1-2-0")."""
+    under "auto" only with hand-made evidence beside it (once, a rounding of the kept
+    score brought it back to the threshold and "note abc_1-2-0" was refused). A number
+    in the policy compares the same kept score alone."""
     analyser = ContentAnalyser(build_policy())
-    floor = analyser.spam_corroboration()
+    floor = analyser.auto_spam()[1]
     assert floor > 0  # the shipped model is untrusted until a deployment trains its own
     rng = random.Random(3)
     texts = [f"note {rng.choice(['abc', 'tx', 'hub', 'zq'])}{rng.randrange(100)}_"
@@ -234,8 +235,9 @@ def test_an_uncorroborated_model_score_never_refuses_on_its_own() -> None:
     reached = 0
     for text in texts:
         spam = analyser.analyse(text).spam
-        model = next(f for f in spam.features if f.name == "model")
-        reached += model.weight >= round(spam.threshold, 3)
-        if spam.hand_score < floor:
-            assert spam.score < spam.threshold, text
+        assert spam.floor == floor
+        if spam.score >= spam.threshold and spam.hand_score < floor:
+            reached += 1
+            assert not spam.flags()  # auto: not alone
+            assert spam.flags(spam.threshold)  # the same threshold as a number: alone
     assert reached > 0  # some of these texts do reach the threshold by the model alone

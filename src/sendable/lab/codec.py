@@ -131,7 +131,7 @@ def encode_content(content: Content) -> str:
     if spam is not None:
         out["s"] = [spam.score, [[f.name, f.weight, f.evidence] for f in spam.features],
                     list(spam.blocked_terms), spam.threshold, spam.hand_score,
-                    spam.model_version]
+                    spam.model_version, spam.floor]
     if content.fingerprint is not None:
         out["p"] = content.fingerprint.hex()
     return orjson.dumps(out).decode()
@@ -151,9 +151,8 @@ def decode_content(data: str, text: str = "") -> Content:
     matches = ({c: CategoryMatch(c, tuple(v[0]), v[1], tuple(v[2])) for c, v in d["g"].items()}
                if "g" in d else {})
     s = d.get("s")
-    # The threshold the text layer resolved is kept (records from before it was: None,
-    # the policy's number).
+    # Auto's threshold and floor are kept (records from before they were: None, 0).
     spam = (ContentScore(s[0], tuple(SpamFeature(*f) for f in s[1]), tuple(s[2]),
-                         *s[3:6]) if s is not None else None)
+                         *s[3:7]) if s is not None else None)
     p = d.get("p")
     return Content(text, links, matches, spam, bytes.fromhex(p) if p else None)

@@ -41,12 +41,13 @@ Analyse = Callable[[str, bool], Content]  # (text, with_fingerprint) -> the text
 
 
 def text_keys(policy: Policy) -> tuple[Any, ...]:
-    """The policy keys the text layer reads (shell/content.py). It resolves an "auto"
-    spam threshold (the learned detector's, for spam.target_fpr) and the abuse model's
-    thresholds itself, so turning "auto" on or off, or changing those, means reading the
-    text again; a numeric spam threshold is the gate's, decided over kept findings."""
+    """The policy keys the text layer reads (shell/content.py). It resolves what an
+    "auto" spam threshold means (the learned detector's threshold for spam.target_fpr,
+    kept with each score) and the abuse model's thresholds itself, so changing those
+    means reading the text again; whether the spam threshold is auto or a number is
+    the gate's, decided over kept findings."""
     return (policy.spam.blocked_terms, policy.guidelines.extra_terms,
-            policy.guidelines.offensive_threshold, policy.spam.content_threshold == "auto",
+            policy.guidelines.offensive_threshold,
             policy.spam.target_fpr, policy.guidelines.target_fpr,
             policy.guidelines.model_threshold, policy.guidelines.veto_threshold)
 

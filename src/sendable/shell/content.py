@@ -56,22 +56,24 @@ class ContentAnalyser:
         self.blocked_terms = TermMatcher(terms) if terms else None
         self.detectors = detectors or Detectors(spam=default_spam())
 
-    def spam_threshold(self, detectors: Detectors | None = None) -> float:
-        """What P(spam) is compared with: the policy's number, or the detector's
-        threshold for spam.target_fpr when the policy says auto."""
+    def auto_spam(self, detectors: Detectors | None = None) -> tuple[float, float]:
+        """What "auto" means for the detector in force: its threshold for
+        spam.target_fpr, and the hand score it needs beside P(spam) (0: none)."""
         d = (detectors or self.detectors).spam
         if d is None:
-            return HAND_THRESHOLD if self.policy.spam.content_threshold == "auto" else float(
-                self.policy.spam.content_threshold)
-        auto = d.threshold(self.policy.spam.target_fpr).threshold
+            return HAND_THRESHOLD, 0.0
+        choice = d.threshold(self.policy.spam.target_fpr)
+        return choice.threshold, (0.0 if choice.trusted else UNTRUSTED_HAND_FLOOR)
+
+    def spam_threshold(self, detectors: Detectors | None = None) -> float:
+        """What the score is compared with: the policy's number, or auto's threshold."""
+        auto = self.auto_spam(detectors)[0]
         return _setting(self.policy.spam.content_threshold, auto)  # type: ignore[return-value]
 
-    def spam_corroboration(self, detectors: Detectors | None = None) -> float:
-        """The hand score an auto threshold needs beside P(spam) (0: none)."""
-        d = (detectors or self.detectors).spam
-        if d is None or self.policy.spam.content_threshold != "auto":
-            return 0.0
-        return 0.0 if d.threshold(self.policy.spam.target_fpr).trusted else UNTRUSTED_HAND_FLOOR
+    def spam_number(self) -> float | None:
+        """The policy's spam threshold when it is a number (None: auto)."""
+        configured = self.policy.spam.content_threshold
+        return None if configured == "auto" else float(configured)
 
     def abuse_thresholds(self, detectors: Detectors | None = None) -> tuple[float, float] | None:
         """(veto, add) for the abuse detector in force, or None without one."""
@@ -102,20 +104,18 @@ class ContentAnalyser:
 
 def _spam_content(hand: ContentScore, p: float | None, threshold: float,
                   detector: Detector | None, version: int, floor: float) -> ContentScore:
+    """`threshold`, `floor`: auto's (ContentAnalyser.auto_spam), kept with the score."""
     if p is None or detector is None:
         return ContentScore(hand.score, hand.features, hand.blocked_terms, threshold,
                             hand.hand_score, hand.model_version)
-    note = (f", needs hand score >= {floor:g} as its labels are few" if floor else "")
+    note = (f"; under auto it also needs hand score >= {floor:g}, as its labels are few"
+            if floor else "")
     model = SpamFeature("model", round(p, 3),
                         f"learned P(spam)={p:.3f} (model version {version}, hand score "
-                        f"{hand.score:.2f}, threshold {threshold:.3f}{note})")
-    score = round(p, 4)
-    if floor and hand.score < floor:
-        # Not alone: kept strictly below the threshold, after the rounding too.
-        score = min(score, round(threshold - 1e-6, 6))
+                        f"{hand.score:.2f}, auto threshold {threshold:.3f}{note})")
     # Built directly, not by dataclasses.replace: this runs once a message.
-    return ContentScore(score, (model, *hand.features), hand.blocked_terms, threshold,
-                        hand.hand_score, version)
+    return ContentScore(round(p, 4), (model, *hand.features), hand.blocked_terms, threshold,
+                        hand.hand_score, version, floor)
 
 
 def _rule_score(reading: RuleReading) -> float:
@@ -147,8 +147,7 @@ class TextBatch:
                 extra = np.array([readings[i].evidence() for i in live])
                 abuse_p = dict(zip(live, detectors.abuse.proba(occ, len(live), extra).tolist(),
                                    strict=True))
-        threshold = analyser.spam_threshold(detectors)
-        floor = analyser.spam_corroboration(detectors)
+        threshold, floor = analyser.auto_spam(detectors)
         pair = analyser.abuse_thresholds(detectors)
         self._contents: list[Content] = []
         for i, text in enumerate(texts):

@@ -37,9 +37,25 @@ class ContentScore:
     score: float  # P(spam) from the learned detector; the hand score without one
     features: tuple[SpamFeature, ...]
     blocked_terms: tuple[str, ...]
-    threshold: float | None = None  # what the score is compared with (None: the policy's)
+    # What "auto" compares the score with: the learned detector's threshold for
+    # spam.target_fpr (1.0, the hand score's line, without one; None: not recorded).
+    threshold: float | None = None
     hand_score: float | None = None  # the sum of the hand-made features' weights
     model_version: int | None = None
+    # The hand score "auto" needs beside the threshold while the detector's threshold
+    # rests on too few labels to vouch for the target (0: none). Kept with the score,
+    # so a backtest applies "auto" or a number to kept findings without the text.
+    floor: float = 0.0
+
+    def flags(self, threshold: float | None = None) -> bool:
+        """Spam: a blocked term, or the score at `threshold` (a policy's number); with
+        None, at the text layer's own threshold and with `floor` of hand evidence."""
+        if self.blocked_terms:
+            return True
+        if threshold is not None:
+            return self.score >= threshold
+        own = self.threshold if self.threshold is not None else 1.0
+        return self.score >= own and (self.hand_score or 0.0) >= self.floor
 
 
 # --- weights (the whole policy of this module is in this block) ---------------

@@ -41,14 +41,14 @@ def _content(facts: Facts, policy: Policy) -> list[Finding]:
     if score is None:
         return []
     # A number in the policy is the threshold; "auto" is the learned model's, which the
-    # text layer resolved (so a backtest can change a number over kept findings alone).
+    # text layer resolved and kept beside the score (so a backtest can change either
+    # over kept findings alone).
     configured = policy.spam.content_threshold
-    if configured != "auto":
-        threshold = float(configured)
-    else:
-        threshold = score.threshold if score.threshold is not None else 1.0
-    if not score.blocked_terms and score.score < threshold:
+    number = None if configured == "auto" else float(configured)
+    if not score.flags(number):
         return []
+    threshold = number if number is not None else (
+        score.threshold if score.threshold is not None else 1.0)
     return [Finding("spam.content", detail={
         "score": round(score.score, 3), "threshold": threshold,
         "blocked_terms": list(score.blocked_terms), "hand_score": score.hand_score,
