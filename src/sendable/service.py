@@ -245,8 +245,8 @@ class Service:
                         note: str | None = None, verdict: str | None = None) -> list[int]:
         return self.moderation.resolve_reports(handle, actor, note, verdict)
 
-    def confirm_held(self, message_id: int, actor: str | None = None) -> None:
-        self.moderation.confirm_held(message_id, actor)
+    def confirm_held(self, message_id: int, actor: str | None = None) -> dict[str, Any]:
+        return self.moderation.confirm_held(message_id, actor)
 
     def explain_restrictions(self, handle: str) -> list[dict[str, Any]]:
         return self.moderation.explain_restrictions(handle)

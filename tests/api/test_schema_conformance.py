@@ -376,6 +376,31 @@ def safety_and_moderation(api: Published, mod: User) -> None:
                                                             "to": "nobody_here"})
 
 
+def held_review(api: Published, mod: User) -> None:
+    """Held messages in the queue, direct and in a group, released or kept held."""
+    held = "vaccines cause autism, look it up"  # held by the default policy
+    a, b = api.user("ha"), api.user("hb")
+    mutual(api.http, a, b)
+    gid = api.call("POST", "/v1/groups", a, expect=201,
+                   json={"name": "held", "members": [b.handle]})["group"]["id"]
+    in_group = api.call("POST", "/v1/messages", a, expect=201,
+                        json={"group": gid, "text": f"{held} (group)"})["message"]["id"]
+    direct = api.call("POST", "/v1/messages", a, expect=201,
+                      json={"to": b.handle, "text": f"{held} (direct)"})["message"]["id"]
+    kinds = {(i["kind"], i["id"]) for i in api.call("GET", "/v1/mod/queue", mod, expect=200)
+             ["items"]}
+    assert {("held_group_message", in_group), ("held_message", direct)} <= kinds
+    api.call("POST", "/v1/mod/actions", mod, expect=200,
+             json={"action": "confirm_held", "message_id": direct})
+    api.call("POST", "/v1/mod/actions", mod, expect=409,
+             json={"action": "confirm_held", "message_id": direct})
+    api.call("POST", "/v1/mod/actions", mod, expect=200,
+             json={"action": "release", "message_id": in_group})
+    api.call("POST", "/v1/mod/actions", mod, expect=404,
+             json={"action": "release", "message_id": in_group})
+    api.call("POST", "/v1/mod/actions", mod, expect=422, json={"action": "confirm_held"})
+
+
 def every_401(api: Published) -> None:
     """Each operation that needs a session answers 401, in the envelope, without one."""
     for operation in sorted(api.operations()):
@@ -398,6 +423,7 @@ def test_every_operation_answers_as_published(own: Server) -> None:
         groups(api, mod)
         people(api, own)
         safety_and_moderation(api, mod)
+        held_review(api, mod)
         every_401(api)
         published = api.operations()
         assert set(api.covered) == published, {

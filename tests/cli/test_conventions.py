@@ -73,7 +73,8 @@ def test_waits_are_printed_as_days_and_hours(cli, world: Path) -> None:
 def test_moderator_actions_need_by_and_are_never_audited_as_system(cli, world: Path) -> None:
     for command in (["ban", "alice", "--for", "1h"], ["unban", "mallory"], ["flag", "carol"],
                     ["unflag", "carol"], ["strike", "alice", "--category", "harassment"],
-                    ["release", "1"], ["label", "1", "spam"], ["resolve", "alice"],
+                    ["release", "1"], ["confirm", "1"], ["label", "1", "spam"],
+                    ["resolve", "alice"],
                     ["decide", "1", "uphold"]):
         line = one_clear_line(cli("mod", *command, "--db", str(world)))
         assert "--by" in line, command

@@ -127,6 +127,30 @@ def test_resolve_with_a_verdict_labels_the_reported_messages(db: str) -> None:
         (message, True, "verdict:report_upheld")]
 
 
+def test_queue_lists_held_group_messages_and_confirm_keeps_them_held(db: str) -> None:
+    held = "vaccines cause autism, look it up"  # held by the default policy
+    service = Service.open(db, build_policy({}))
+    service.follow("alice", "bob")
+    service.follow("bob", "alice")
+    group = service.groups.create("alice", "book club", ["bob"]).group["id"]
+    in_group = service.group_chat.send("alice", group, f"{held} (group)").message["id"]
+    direct = service.send("alice", "bob", f"{held} (direct)").message["id"]
+    service.close()
+    code, out = mod(db, "queue")
+    assert code == 0 and f"held group message {in_group} @alice" in out
+    assert "'book club'" in out and f"held message {direct} @alice → @bob" in out
+    confirmed = data(db, "confirm", str(in_group), "--by", "mod")
+    assert confirmed == {"message_id": in_group, "group_id": group, "labels": 1}
+    code, out = mod(db, "confirm", str(direct), "--by", "mod")
+    assert code == 0 and f"message {direct} stays held" in out
+    assert data(db, "queue") == []
+    code, out = mod(db, "confirm", str(in_group), "--by", "mod")
+    assert code == 2 and "MESSAGE_ID" in out and "already confirmed" in out
+    code, out = mod(db, "release", str(direct), "--by", "mod")
+    assert code == 2 and "MESSAGE_ID" in out
+    assert [e["action"] for e in data(db, "audit", "alice")][:2] == ["held_confirmed"] * 2
+
+
 @pytest.mark.parametrize(("args", "named"), [
     (["ban", "alice", "--for", "soon", "--by", "mod"], "--for"),
     (["ban", "alice", "--scope", "galaxy", "--by", "mod"], "--scope"),
@@ -136,6 +160,7 @@ def test_resolve_with_a_verdict_labels_the_reported_messages(db: str) -> None:
     (["ban", "alice", "--by", "ghost"], "--by"),
     (["strike", "alice", "--category", "rudeness", "--by", "mod"], "--category"),
     (["release", "999", "--by", "mod"], "MESSAGE_ID"),
+    (["confirm", "999", "--by", "mod"], "MESSAGE_ID"),
     (["decide", "999", "uphold", "--by", "mod"], "APPEAL_ID"),
     (["decide", "1", "perhaps", "--by", "mod"], "DECISION"),
     (["appeals", "--state", "pending"], "--state"),
@@ -158,6 +183,6 @@ def test_the_installed_command_exits_2(db: str) -> None:
     assert "--for" in result.stderr
     help_text = subprocess.run([str(exe), "mod", "--help"], capture_output=True, text=True,
                                timeout=60).stdout
-    for verb in ("queue", "ban", "unban", "strike", "flag", "unflag", "release", "appeals",
-                 "decide", "audit", "explain"):
+    for verb in ("queue", "ban", "unban", "strike", "flag", "unflag", "release", "confirm",
+                 "appeals", "decide", "audit", "explain"):
         assert verb in help_text

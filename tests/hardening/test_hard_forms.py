@@ -51,6 +51,7 @@ FORMS: dict[str, tuple[str, list[str], str]] = {
     "/mod/accounts/{handle}/{action}": ("/mod/accounts/{b}/ban", ["length", "scope",
                                                                   "reason", "next"], "mod"),
     "/mod/held/{message_id}/release": ("/mod/held/1/release", [], "mod"),
+    "/mod/held/{message_id}/confirm": ("/mod/held/1/confirm", [], "mod"),
     "/mod/messages/{message_id}/label": ("/mod/messages/1/label", ["verdict"], "mod"),
     "/mod/appeals/{appeal_id}": ("/mod/appeals/1", ["decision", "note"], "mod"),
 }
@@ -60,6 +61,7 @@ EXTRA = [("/mod/accounts/{b}/strike", ["category", "reason"], "mod"),
          ("/groups/{g}/join", [], "member")]
 # Addresses with an id or a name in them, and what to put there.
 IN_PATH = ["/requests/{}/accept", "/requests/{}/decline", "/mod/held/{}/release",
+           "/mod/held/{}/confirm",
            "/mod/messages/{}/label", "/mod/appeals/{}", "/mod/groups/{}/close",
            "/groups/{}/send", "/groups/{}/add", "/groups/{}/join", "/with/{}/send",
            "/people/{}/report", "/mod/accounts/{}/ban", "/settings/follow-requests/{}/approve"]

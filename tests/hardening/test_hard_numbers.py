@@ -38,6 +38,8 @@ PATHS = [
     ("POST", "/v1/appeals", {"target": "strike:\u0661", "statement": "x"}, "target", False),
     ("POST", f"/v1/mod/appeals/{BIG}", {"decision": "uphold"}, "appeal_id", True),
     ("POST", "/v1/mod/actions", {"action": "release", "message_id": BIG}, "message_id", True),
+    ("POST", "/v1/mod/actions", {"action": "confirm_held", "message_id": BIG}, "message_id",
+     True),
     ("POST", "/v1/mod/actions", {"action": "spam", "message_id": BIG}, "message_id", True),
     ("POST", "/v1/mod/actions", {"action": "close_group", "group_id": BIG}, "group_id", True),
 ]

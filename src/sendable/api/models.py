@@ -237,16 +237,18 @@ def _needs(actions: tuple[str, ...], field: str, kind: str) -> dict[str, Any]:
 
 class ModAction(Body):
     """Each action names what it acts on: `handle` (ban, unban, strike, flag, unflag),
-    `message_id` (release, spam, not_spam) or `group_id` (close_group, reopen_group);
-    a strike names its `category`."""
+    `message_id` (release, confirm_held, spam, not_spam) or `group_id` (close_group,
+    reopen_group); a strike names its `category`. release and confirm_held take a held
+    message, direct or in a group: release shows it; confirm_held keeps it held (it
+    leaves the queue, its sender may still appeal)."""
 
     model_config = ConfigDict(json_schema_extra={"allOf": [
         _needs(("ban", "unban", "strike", "flag", "unflag"), "handle", "string"),
-        _needs(("release", "spam", "not_spam"), "message_id", "integer"),
+        _needs(("release", "confirm_held", "spam", "not_spam"), "message_id", "integer"),
         _needs(("close_group", "reopen_group"), "group_id", "integer"),
         _needs(("strike",), "category", "string")]})
     action: Literal["ban", "unban", "strike", "flag", "unflag", "release", "spam", "not_spam",
-                    "close_group", "reopen_group"]
+                    "close_group", "reopen_group", "confirm_held"]
     handle: Handle | None = None
     message_id: Id | None = None
     group_id: Id | None = None

@@ -374,6 +374,19 @@ class HeldItem(QueueItem):
     reasons: Any = Field(description="why it was held, as the gate gave it")
 
 
+class GroupRef(Reply):
+    id: int
+    name: str
+
+
+class HeldGroupItem(QueueItem):  # nobody in the group sees it until it is released
+    kind: Literal["held_group_message"]
+    sender: str = Field(alias="from")
+    group: GroupRef
+    text: str
+    reasons: Any = Field(description="why it was held, as the gate gave it")
+
+
 class ReportedMessage(Reply):
     id: int
     text: str | None
@@ -402,7 +415,8 @@ class AppealItem(QueueItem):
 
 
 class ModQueue(Reply):
-    items: list[Annotated[HeldItem | ReportsItem | AppealItem, Field(discriminator="kind")]]
+    items: list[Annotated[HeldItem | HeldGroupItem | ReportsItem | AppealItem,
+                          Field(discriminator="kind")]]
 
 
 class AccountStatus(Reply):
@@ -427,9 +441,12 @@ class ModActionReply(Reply):
 
     action: str
     handle: str | None = None
-    message_id: int | None = None
-    group_id: int | None = Field(None, description="close_group, reopen_group")
+    message_id: int | None = Field(None, description="spam, not_spam, confirm_held")
+    group_id: int | None = Field(None, description="close_group, reopen_group; confirm_held "
+                                 "of a group message")
     message: ReleasedMessage | None = Field(None, description="release")
+    labels: int | None = Field(None, description="confirm_held: labels stored for the "
+                               "content models")
     ban_id: int | None = Field(None, description="ban")
     strike_id: int | None = Field(None, description="strike")
     lifted: list[int] | None = Field(None, description="unban: the bans lifted")

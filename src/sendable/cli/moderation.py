@@ -54,6 +54,9 @@ def mod_queue(db: DbOption = None, policy: PolicyOption = None,
     for item in items:
         if item["kind"] == "held_message":
             what = f"held message {item['id']} @{item['from']} → @{item['to']}: {item['text']!r}"
+        elif item["kind"] == "held_group_message":
+            what = (f"held group message {item['id']} @{item['from']} → group "
+                    f"{item['group']['name']!r} (#{item['group']['id']}): {item['text']!r}")
         elif item["kind"] == "reports":
             what = (f"reports about @{item['handle']}: {item['reports']} from "
                     f"{item['distinct_reporters']} reporter(s) {item['reasons']}")
@@ -153,11 +156,24 @@ def mod_unflag(handle: HandleArg, reason: Annotated[str | None, typer.Option("--
 def mod_release(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
                 by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
                 as_json: JsonOption = False) -> None:
-    """Show a held message to its recipient."""
+    """Show a held message to its recipient (or, in a group, to the group)."""
     by = acting(by)
     message = run_service(db, policy, lambda s: s.release(message_id, by),
-                   {"message": "MESSAGE_ID", "by": "--by"})
+                   {"message_id": "MESSAGE_ID", "by": "--by"})
     done(as_json, message, f"released message {message_id} ({message['outcome']})")
+
+
+@mod_app.command("confirm")
+def mod_confirm(message_id: Annotated[int, typer.Argument(metavar="MESSAGE_ID")],
+                by: ByOption = None, db: DbOption = None, policy: PolicyOption = None,
+                as_json: JsonOption = False) -> None:
+    """Keep a held message held (direct or group): it leaves the queue and becomes a
+    label for the check that held it; its sender may still appeal."""
+    by = acting(by)
+    confirmed = run_service(db, policy, lambda s: s.confirm_held(message_id, by),
+                            {"message_id": "MESSAGE_ID", "by": "--by"})
+    done(as_json, confirmed, f"message {message_id} stays held (confirmed; "
+                             f"{confirmed['labels']} label(s) stored)")
 
 
 @mod_app.command("label")

@@ -42,7 +42,9 @@ class GroupChat:
                     continue
                 out.append({"id": row["id"], "seq": row["seq"], "text": row["text"],
                             "from": db_accounts.handles_by_ids(conn, [row["sender_id"]])[row["sender_id"]],
-                            "outcome": row["outcome"], "sent_at": to_iso(row["sent_at"]),
+                            # a released held message reads as delivered to everyone
+                            "outcome": "delivered" if row["visible"] else row["outcome"],
+                            "sent_at": to_iso(row["sent_at"]),
                             "forwarded": row["forwarded_from"] is not None})
             return out
 

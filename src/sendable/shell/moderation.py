@@ -11,12 +11,13 @@ from sendable.enforcement import actions
 from sendable.enforcement.actions import APPEAL_KINDS, TARGET_FORMS
 from sendable.errors import Invalid, NotFound
 from sendable.inputs import check_note, check_until
-from sendable.shell import appeal_effects, review
+from sendable.shell import appeal_effects, held_review, review
 from sendable.shell.appealables import appealables
 from sendable.shell.context import Shell, find_account, moderator_id
 from sendable.shell.learning import label_from_verdict
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
+from sendable.store import held as db_held
 from sendable.store import messages as db_messages
 from sendable.store import moderation as db_audit
 
@@ -134,34 +135,23 @@ class Moderation:
     # -- held messages ---------------------------------------------------------------
 
     def release(self, message_id: int, actor: str | None = None) -> dict[str, Any]:
-        """Show a held message to its recipient."""
+        """Show a held message (direct or group, held_review.find_held) to its
+        recipient or its group."""
         with self.shell.unit.write() as conn:
-            message = db_messages.message_by_id(conn, message_id)
-            if message is not None:  # lock its accounts, then read it again under the lock
-                db_accounts.lock_accounts(conn, message["sender_id"], message["recipient_id"])
-                message = db_messages.message_by_id(conn, message_id)
-            if message is None or message["visible"]:
-                raise NotFound(f"no held message {message_id}", "message")
-            now, actor_id = self.shell.now(), moderator_id(conn, actor)
-            return appeal_effects.release_held(conn, message, actor_id, now)
+            actor_id = moderator_id(conn, actor)
+            return held_review.release(conn, message_id, actor_id, self.shell.now())
 
-    def confirm_held(self, message_id: int, actor: str | None = None) -> None:
-        """A moderator agrees a held message breaks the rules: it stays held, and
-        becomes a label for the check that held it."""
+    def confirm_held(self, message_id: int, actor: str | None = None) -> dict[str, Any]:
+        """A moderator agrees a held message (direct or group) breaks the rules: it
+        stays held, leaves the queue, and becomes a label for the check that held it."""
         with self.shell.unit.write() as conn:
-            message = db_messages.message_by_id(conn, message_id)
-            if message is None or message["visible"]:
-                raise NotFound(f"no held message {message_id}", "message")
-            now, actor_id = self.shell.now(), moderator_id(conn, actor)
-            for kind in appeal_effects.held_kinds(message["reasons"]):
-                label_from_verdict(conn, kind, message["text"], True, "held_confirmed",
-                                   actor_id, now, message_id)
-            db_audit.audit(conn, now, "held_confirmed", message["sender_id"], actor_id,
-                           message_id=message_id)
+            actor_id = moderator_id(conn, actor)
+            return held_review.confirm(conn, message_id, actor_id, self.shell.now())
 
     def held(self) -> list[dict[str, Any]]:
+        """Held direct messages awaiting a decision (the queue has group ones too)."""
         with self.shell.unit.read() as conn:
-            rows = db_messages.held_messages(conn)
+            rows = db_held.held_messages(conn)
             names = db_accounts.handles_by_ids(conn, [r["sender_id"] for r in rows]
                                                + [r["recipient_id"] for r in rows])
             return [{"id": r["id"], "from": names[r["sender_id"]], "to": names[r["recipient_id"]],

@@ -18,6 +18,8 @@ from sendable.policy import Policy
 from sendable.shell.appealables import moderator_context
 from sendable.store import accounts as db_accounts
 from sendable.store import enforcement as db_enforcement
+from sendable.store import groups as db_groups
+from sendable.store import held as db_held
 from sendable.store import messages as db_messages
 from sendable.store import moderation as db_audit
 from sendable.store.driver import Conn
@@ -45,12 +47,15 @@ def _aged(base: int, why: str, since: float, now: float) -> tuple[int, str]:
 
 
 def queue(conn: Conn, now: float) -> list[dict[str, Any]]:
-    """Held messages, open reports (one item per reported account) and open appeals,
-    highest priority first, then oldest first.
+    """Held messages awaiting a decision (direct, and in groups as
+    `held_group_message`), open reports (one item per reported account) and open
+    appeals, highest priority first, then oldest first. A held message a moderator
+    released or confirmed is decided: it is not listed (an appeal of it is).
 
     Priority = base + waiting bonus:
     - an appeal of a ban still in force: 100 (someone may be shut out wrongly);
-    - a held message: 80 (its recipient sees nothing until a moderator looks);
+    - a held message, direct or in a group: 80 (its recipient, or the group, sees
+      nothing until a moderator looks);
     - any other appeal (a strike, or a ban that has ended): 60;
     - reports about an account: 20 + 15 per distinct reporter (counted up to 5),
       + 10 when a report names a message, so an account many people report
@@ -61,12 +66,23 @@ def queue(conn: Conn, now: float) -> list[dict[str, Any]]:
     """
     items: list[dict[str, Any]] = []
 
-    held = db_messages.held_messages(conn)
-    for row in held:
+    for row in db_held.held_messages(conn):
         score, why = _aged(HELD_MESSAGE, f"held message ({HELD_MESSAGE})", row["sent_at"], now)
         items.append({"kind": "held_message", "id": row["id"], "priority": score,
                       "priority_reason": why, "created_at": row["sent_at"],
                       "sender_id": row["sender_id"], "recipient_id": row["recipient_id"],
+                      "text": row["text"], "reasons": row["reasons"]})
+    group_names: dict[int, str] = {}
+    for row in db_held.held_group_messages(conn):
+        if row["group_id"] not in group_names:
+            group_names[row["group_id"]] = (db_groups.group_by_id(conn, row["group_id"])
+                                            or {"name": ""})["name"]
+        score, why = _aged(HELD_MESSAGE, f"held group message ({HELD_MESSAGE})",
+                           row["sent_at"], now)
+        items.append({"kind": "held_group_message", "id": row["id"], "priority": score,
+                      "priority_reason": why, "created_at": row["sent_at"],
+                      "sender_id": row["sender_id"],
+                      "group": {"id": row["group_id"], "name": group_names[row["group_id"]]},
                       "text": row["text"], "reasons": row["reasons"]})
 
     grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -120,7 +136,9 @@ def queue(conn: Conn, now: float) -> list[dict[str, Any]]:
         shown = {k: v for k, v in item.items()
                  if k not in ("sender_id", "recipient_id", "account_id")}
         if "sender_id" in item:
-            shown["from"], shown["to"] = names[item["sender_id"]], names[item["recipient_id"]]
+            shown["from"] = names[item["sender_id"]]
+        if "recipient_id" in item:
+            shown["to"] = names[item["recipient_id"]]
         if "account_id" in item:
             shown["handle"] = names[item["account_id"]]
         shown["created_at"] = to_iso(item["created_at"])

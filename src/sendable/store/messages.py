@@ -49,7 +49,8 @@ _UPDATE_CONVERSATION = Sql(
     "UPDATE conversations SET last_seq = :seq, updated_at = :now, "
     "request_count = :request_count, state = :state WHERE id = :id")
 
-_INSERTED_MESSAGE = tuple(c for c in _MESSAGE_COLUMNS if c != "id")
+# A new message is never confirmed held: a moderator sets confirmed_at later (0016).
+_INSERTED_MESSAGE = tuple(c for c in _MESSAGE_COLUMNS if c not in ("id", "confirmed_at"))
 
 _INSERT_MESSAGE = Sql(f"INSERT INTO messages ({', '.join(_INSERTED_MESSAGE)}) "
                       f"VALUES ({', '.join(':' + c for c in _INSERTED_MESSAGE)}) RETURNING id")
@@ -100,7 +101,8 @@ def advance_conversation(conn: sa.Connection, conversation_id: int, seq: int, no
                                      "request_count": request_count, "state": state})
 
 def insert_message(conn: sa.Connection, values: dict[str, Any]) -> int:
-    """Store a message: `values` has every column but the id (reasons as a list or None)."""
+    """Store a message: `values` has every column but the id and confirmed_at (reasons
+    as a list or None)."""
     params = {c: values[c] for c in _INSERTED_MESSAGE}
     if params["reasons"] is not None:
         params["reasons"] = dump_json(params["reasons"])
@@ -168,12 +170,6 @@ def recent_messages_of(conn: sa.Connection, since: float) -> list[Row]:
                    messages.c.fingerprint)
          .where(messages.c.sent_at > since).order_by(messages.c.sent_at, messages.c.id))
     return [dict(r) for r in conn.execute(q).mappings()]
-
-def held_messages(conn: sa.Connection) -> list[Row]:
-    q = (sa.select(messages).where(messages.c.outcome == "held", messages.c.visible.is_(False))
-         .order_by(messages.c.sent_at))
-    return [dict(r) for r in conn.execute(q).mappings()]
-
 
 def release_message(conn: sa.Connection, message_id: int, now: float, actor: int | None) -> None:
     """A held message becomes visible to its recipient."""

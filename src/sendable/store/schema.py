@@ -107,6 +107,7 @@ messages = sa.Table(
     sa.Column("released_at", Time),
     sa.Column("released_by", sa.Integer, sa.ForeignKey("accounts.id")),
     sa.Column("forwarded_from", sa.String(32)),  # "dm:<id>" or "group:<id>" (0008)
+    sa.Column("confirmed_at", Time),  # a moderator kept it held (0016): off the queue
     sa.UniqueConstraint("conversation_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
     sa.Index(None, "sent_at"),  # warming the counters after a restart (0006)
@@ -293,6 +294,7 @@ group_messages = sa.Table(
     sa.Column("fingerprint", sa.LargeBinary),
     sa.Column("reasons", sa.JSON),
     sa.Column("forwarded_from", sa.String(32)),
+    sa.Column("confirmed_at", Time),  # a moderator kept it held (0016): off the queue
     sa.UniqueConstraint("group_id", "seq"),
     sa.UniqueConstraint("sender_id", "client_msg_id"),
     sa.Index(None, "sent_at"),

@@ -140,6 +140,16 @@ def release(request: Request, message_id: int = id_path(), form: dict[str, str] 
     return redirect("/mod#held", "done")
 
 
+@router.post("/held/{message_id}/confirm")
+def confirm_held(request: Request, message_id: int = id_path(),
+                 form: dict[str, str] = Depends(checked_form),
+                 me: Principal = Depends(moderator)) -> Response:
+    """Keep a held message held (direct or group): it leaves the queue, and the check
+    that held it learns from the verdict; its sender may still appeal."""
+    service_of(request).confirm_held(message_id, me.handle)
+    return redirect("/mod#held", "done")
+
+
 @router.post("/messages/{message_id}/label")
 def label(request: Request, message_id: int = id_path(), form: dict[str, str] = Depends(checked_form),
           me: Principal = Depends(moderator)) -> Response:

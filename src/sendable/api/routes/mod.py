@@ -21,8 +21,9 @@ router = APIRouter(tags=["moderation"])
 
 @router.get("/v1/mod/queue", response_model=ModQueue)
 def queue(request: Request, me: Principal = Depends(moderator)) -> dict[str, Any]:
-    """Held messages, open reports (per account) and open appeals, most urgent first;
-    each item says how its priority was scored."""
+    """Held messages awaiting a decision (direct: held_message; in a group:
+    held_group_message), open reports (per account) and open appeals, most urgent
+    first; each item says how its priority was scored."""
     return {"items": service_of(request).mod_queue()}
 
 
@@ -36,10 +37,15 @@ def groups(request: Request, me: Principal = Depends(moderator)) -> dict[str, An
              responses=errors(404, 409))
 def action(body: ModAction, request: Request,
            me: Principal = Depends(moderator)) -> dict[str, Any]:
-    """ban (for, scope), unban, strike (category), flag, unflag, release (message_id), and
-    spam / not_spam (message_id): a verdict the spam model learns from at once."""
+    """ban (for, scope), unban, strike (category), flag, unflag; release (message_id: a
+    held message, direct or in a group, is shown); confirm_held (message_id: it stays
+    held and leaves the queue; a label for the check that held it); close_group /
+    reopen_group (group_id); and spam / not_spam (message_id): a verdict the spam model
+    learns from at once. A message_id that is not a held message is a 404, one already
+    confirmed a 409, both naming message_id."""
     service = service_of(request)
-    if body.action in ("release", "spam", "not_spam") and body.message_id is None:
+    if (body.action in ("release", "confirm_held", "spam", "not_spam")
+            and body.message_id is None):
         raise Invalid(f"{body.action} needs a message_id", "message_id")
     if body.action in ("close_group", "reopen_group"):
         if body.group_id is None:
@@ -49,6 +55,13 @@ def action(body: ModAction, request: Request,
         return {"action": body.action, "group_id": body.group_id}
     if body.action == "release":
         return {"action": "release", "message": service.release(body.message_id, me.handle)}
+    if body.action == "confirm_held":
+        confirmed = service.confirm_held(body.message_id, me.handle)
+        result = {"action": "confirm_held", "message_id": body.message_id,
+                  "labels": confirmed["labels"]}
+        if confirmed["group_id"] is not None:
+            result["group_id"] = confirmed["group_id"]
+        return result
     if body.action in ("spam", "not_spam"):
         service.label_message(body.message_id, body.action == "spam", me.handle)
         return {"action": body.action, "message_id": body.message_id}
