@@ -78,14 +78,21 @@ async def setup_pairs(url: str, pairs: int, tag: str) -> list[tuple[str, str, st
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         sem = asyncio.Semaphore(8)
 
+        async def post(path: str, body: dict) -> httpx.Response:
+            # Password hashing runs in a few slots: a burst of sign-ups is told to wait.
+            for _ in range(60):
+                r = await client.post(path, json=body)
+                if r.status_code != 429:
+                    return r
+                await asyncio.sleep(float(r.json()["error"].get("retry_after") or 1))
+            return r
+
         async def account(handle: str) -> str:
             async with sem:
-                r = await client.post("/v1/accounts", json={"handle": handle,
-                                                            "password": PASSWORD,
-                                                            "birthdate": "1990-01-01"})
+                r = await post("/v1/accounts", {"handle": handle, "password": PASSWORD,
+                                                "birthdate": "1990-01-01"})
                 assert r.status_code in (201, 409), r.text
-                r = await client.post("/v1/sessions", json={"handle": handle,
-                                                            "password": PASSWORD})
+                r = await post("/v1/sessions", {"handle": handle, "password": PASSWORD})
                 assert r.status_code == 201, r.text
                 return r.json()["token"]
 
