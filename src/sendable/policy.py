@@ -98,6 +98,12 @@ class Spam(_Section):
     min_reputation: float = Field(ge=0, le=1)
     target_fpr: TargetFpr = 0.005
 
+    @property
+    def threshold_number(self) -> float | None:
+        """content_threshold when it is a number (None: "auto", the learned model's)."""
+        configured = self.content_threshold
+        return None if configured == "auto" else float(configured)
+
 
 class GuidelineActions(_Section):
     harassment: Action

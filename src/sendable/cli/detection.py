@@ -211,7 +211,7 @@ def spam_eval(path: CsvArgument, db: DbOption = None, policy: PolicyOption = Non
     spam = [batch.content(i, False).spam for i in range(len(rows))]
     y = np.array([v for v, _ in rows], bool)
     scores = np.array([s.score if s is not None else 0.0 for s in spam])
-    number = analyser.spam_number()
+    number = analyser.policy.spam.threshold_number
     flagged = np.array([s is not None and s.flags(number) for s in spam])
     metrics = _measure(y, flagged, scores, analyser.policy.spam.target_fpr)
     metrics["threshold"] = analyser.spam_threshold()

@@ -70,11 +70,6 @@ class ContentAnalyser:
         auto = self.auto_spam(detectors)[0]
         return _setting(self.policy.spam.content_threshold, auto)  # type: ignore[return-value]
 
-    def spam_number(self) -> float | None:
-        """The policy's spam threshold when it is a number (None: auto)."""
-        configured = self.policy.spam.content_threshold
-        return None if configured == "auto" else float(configured)
-
     def abuse_thresholds(self, detectors: Detectors | None = None) -> tuple[float, float] | None:
         """(veto, add) for the abuse detector in force, or None without one."""
         d = (detectors or self.detectors).abuse

@@ -267,8 +267,7 @@ class Sending:
                           None, attempt.forward_of)
             return SendResult("refused", Decision("refused", findings))
         message = store_direct_message(conn, sender, recipient, attempt.text, decision, facts,
-                                       pair,
-                              attempt.client_msg_id, now, attempt.forward_of)
+                                       pair, attempt.client_msg_id, now, attempt.forward_of)
         count(self.shell.policy, batch.counters, sender["id"], recipient["id"], message)
         self.log.note(batch.notes, facts, decision, decision.outcome, decision.findings,
                       attempt.text, message["id"], attempt.forward_of)

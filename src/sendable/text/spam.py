@@ -47,15 +47,20 @@ class ContentScore:
     # so a backtest applies "auto" or a number to kept findings without the text.
     floor: float = 0.0
 
-    def flags(self, threshold: float | None = None) -> bool:
-        """Spam: a blocked term, or the score at `threshold` (a policy's number); with
-        None, at the text layer's own threshold and with `floor` of hand evidence."""
+    def line(self, number: float | None = None) -> float:
+        """The threshold the score is compared with: a policy's number, or with None
+        auto's (1.0, the hand score's line, when none was recorded)."""
+        if number is not None:
+            return number
+        return self.threshold if self.threshold is not None else 1.0
+
+    def flags(self, number: float | None = None) -> bool:
+        """Spam: a blocked term, or the score at `line(number)`; under auto (None) only
+        with `floor` of hand evidence beside it."""
         if self.blocked_terms:
             return True
-        if threshold is not None:
-            return self.score >= threshold
-        own = self.threshold if self.threshold is not None else 1.0
-        return self.score >= own and (self.hand_score or 0.0) >= self.floor
+        corroborated = number is not None or (self.hand_score or 0.0) >= self.floor
+        return self.score >= self.line(number) and corroborated
 
 
 # --- weights (the whole policy of this module is in this block) ---------------

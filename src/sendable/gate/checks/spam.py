@@ -43,14 +43,11 @@ def _content(facts: Facts, policy: Policy) -> list[Finding]:
     # A number in the policy is the threshold; "auto" is the learned model's, which the
     # text layer resolved and kept beside the score (so a backtest can change either
     # over kept findings alone).
-    configured = policy.spam.content_threshold
-    number = None if configured == "auto" else float(configured)
+    number = policy.spam.threshold_number
     if not score.flags(number):
         return []
-    threshold = number if number is not None else (
-        score.threshold if score.threshold is not None else 1.0)
     return [Finding("spam.content", detail={
-        "score": round(score.score, 3), "threshold": threshold,
+        "score": round(score.score, 3), "threshold": score.line(number),
         "blocked_terms": list(score.blocked_terms), "hand_score": score.hand_score,
         "model_version": score.model_version,
         "features": [{"name": f.name, "weight": f.weight, "evidence": f.evidence}
@@ -114,9 +111,7 @@ def _reputation(facts: Facts, policy: Policy) -> list[Finding]:
 
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     content = facts.content
-    # No links: nothing to block, and not too many (unless the limit is below none).
-    findings = (_links(facts, policy) if content.links or policy.spam.max_links < 0
-                else [])
+    findings = _links(facts, policy) if content.links else []  # none: none too many
     if content.spam is not None:
         findings += _content(facts, policy)
     if facts.to_stranger:
