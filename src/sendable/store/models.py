@@ -9,13 +9,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sendable.store.driver import Sql, run
 from sendable.store.schema import labels, spam_model, text_models
+
+# Read before every send batch: on the driver, as the send path's statements are.
+_CURRENT_VERSION = Sql("SELECT max(id) FROM text_models")
 
 
 def current_version(conn: sa.Connection) -> int:
     """The highest model id of any kind (0 before the first): a node compares it with
     the version it holds, one indexed read."""
-    return conn.execute(sa.select(sa.func.max(text_models.c.id))).scalar() or 0
+    return run(conn, _CURRENT_VERSION).fetchone()[0] or 0
 
 
 def current_models(conn: sa.Connection) -> dict[str, dict[str, Any]]:
