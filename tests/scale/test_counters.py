@@ -44,6 +44,24 @@ def test_many_since_answers_each_query_in_order(counters_uri: str | None) -> Non
     assert counters.many_since([]) == []
 
 
+def test_times_since_are_the_times_of_since(counters_uri: str | None) -> None:
+    counters = open_counters(counters_uri)
+    for offset, member in [(5.0, "b"), (0.0, "a"), (2.5, "late insert"), (9.0, "c")]:
+        counters.add("k", T0 + offset, member, keep=3600)
+    for start in (0.0, T0, T0 + 2.5, T0 + 9.0):
+        assert counters.many_times_since([("k", start)]) == [
+            [at for at, _ in counters.since("k", start)]]
+    assert counters.many_times_since([("k", T0), ("none", 0.0)]) == [
+        [T0 + 2.5, T0 + 5.0, T0 + 9.0], []]
+    pending = PendingCounters(counters)
+    pending.add("k", T0 + 1.0, "pending, between", 3600.0)
+    pending.add("k", T0 + 20.0, "pending, after", 3600.0)
+    assert pending.many_times_since([("k", T0)]) == [
+        [T0 + 1.0, T0 + 2.5, T0 + 5.0, T0 + 9.0, T0 + 20.0]]
+    pending.prefetch([("k", T0 + 3.0)])  # from the prefetched pairs, as the batch reads
+    assert pending.many_times_since([("k", T0 + 4.0)]) == [[T0 + 5.0, T0 + 9.0, T0 + 20.0]]
+
+
 def test_add_many_is_each_add_in_one_call(counters_uri: str | None) -> None:
     counters = open_counters(counters_uri)
     counters.add_many([("a", T0, "1", 60.0), ("b", T0 + 1, "2", 60.0), ("a", T0 + 2, "3", 60.0),

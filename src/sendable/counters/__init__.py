@@ -29,6 +29,11 @@ class Counters(Protocol):
         """Several `since` reads in one round trip."""
         ...
 
+    def many_times_since(self, queries: list[tuple[str, float]]) -> list[list[float]]:
+        """`many_since` without the members: the times alone, for series whose members
+        nobody reads (a busy sender's windows hold thousands of events)."""
+        ...
+
 
 def open_counters(uri: str | None) -> Counters:
     if not uri or uri.startswith("memory://"):

@@ -1,10 +1,10 @@
-"""In-process counters: a sorted list of (time, member) per key; and PendingCounters,
+"""In-process counters: sorted times and their members per key; and PendingCounters,
 additions held back over any counters until flushed (a batch of sends)."""
 
 from __future__ import annotations
 
 import threading
-from bisect import bisect_right, insort
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -13,19 +13,27 @@ if TYPE_CHECKING:
 
 class MemoryCounters:
     def __init__(self) -> None:
-        self._events: dict[str, list[tuple[float, str]]] = {}
+        # Per key, the times (ascending) and their members side by side: a window's
+        # times are then one slice, at C speed, however busy the sender.
+        self._times: dict[str, list[float]] = {}
+        self._members: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
     def add(self, key: str, at: float, member: str, keep: float) -> None:
         with self._lock:
-            events = self._events.setdefault(key, [])
-            if not events or events[-1][0] <= at:
-                events.append((at, member))
+            times = self._times.setdefault(key, [])
+            members = self._members.setdefault(key, [])
+            if not times or times[-1] <= at:
+                times.append(at)
+                members.append(member)
             else:
-                insort(events, (at, member))
-            cut = bisect_right(events, (at - keep, "\uffff"))
+                at_index = bisect_right(times, at)
+                times.insert(at_index, at)
+                members.insert(at_index, member)
+            cut = bisect_right(times, at - keep)
             if cut:
-                del events[:cut]
+                del times[:cut]
+                del members[:cut]
 
     def add_many(self, events: list[tuple[str, float, str, float]]) -> None:
         for key, at, member, keep in events:
@@ -33,13 +41,24 @@ class MemoryCounters:
 
     def since(self, key: str, start: float) -> list[tuple[float, str]]:
         with self._lock:
-            events = self._events.get(key)
-            if not events:
+            times = self._times.get(key)
+            if not times:
                 return []
-            return events[bisect_right(events, (start, "\uffff")):]
+            first = bisect_right(times, start)
+            return list(zip(times[first:], self._members[key][first:], strict=True))
 
     def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
         return [self.since(key, start) for key, start in queries]
+
+    def times_since(self, key: str, start: float) -> list[float]:
+        with self._lock:
+            times = self._times.get(key)
+            if not times:
+                return []
+            return times[bisect_right(times, start):]
+
+    def many_times_since(self, queries: list[tuple[str, float]]) -> list[list[float]]:
+        return [self.times_since(key, start) for key, start in queries]
 
 
 class PendingCounters:
@@ -74,15 +93,20 @@ class PendingCounters:
 
     def many_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
         found = self._base_since(queries)
-        for i, (key, start) in enumerate(queries):
-            later = [(at, member) for at, member, _ in self._added.get(key, ()) if at > start]
-            if not later:
-                continue
-            if not found[i] or found[i][-1] <= min(later):  # the usual case: time moved on
-                found[i] = found[i] + sorted(later)
-            else:  # timsort: two sorted runs merge in one pass
-                found[i] = sorted([*found[i], *later])
-        return found
+        return [_merged(events, [(at, member) for at, member, _ in self._added.get(key, ())
+                                 if at > start])
+                for events, (key, start) in zip(found, queries, strict=True)]
+
+    def times_since(self, key: str, start: float) -> list[float]:
+        return self.many_times_since([(key, start)])[0]
+
+    def many_times_since(self, queries: list[tuple[str, float]]) -> list[list[float]]:
+        if self._read:  # prefetched (time, member) pairs: their times
+            found = [[at for at, _ in events] for events in self._base_since(queries)]
+        else:
+            found = self.base.many_times_since(queries)
+        return [_merged(times, [at for at, _, _ in self._added.get(key, ()) if at > start])
+                for times, (key, start) in zip(found, queries, strict=True)]
 
     def _base_since(self, queries: list[tuple[str, float]]) -> list[list[tuple[float, str]]]:
         if not self._read:
@@ -118,3 +142,12 @@ class PendingCounters:
                             for at, member, keep in added])
         self._added.clear()
         self._read.clear()  # base now holds what was added: read it afresh
+
+
+def _merged(read: list, later: list) -> list:
+    """What was read, then what is pending after it, in order (both ascending)."""
+    if not later:
+        return read
+    if not read or read[-1] <= min(later):  # the usual case: time moved on
+        return read + sorted(later)
+    return sorted([*read, *later])  # timsort: two sorted runs merge in one pass

@@ -83,6 +83,9 @@ class RedisCounters:
         return [[(score, member.decode()) for member, score in rows]
                 for rows in pipe.execute()]
 
+    def many_times_since(self, queries: list[tuple[str, float]]) -> list[list[float]]:
+        return [[at for at, _ in events] for events in self.many_since(queries)]
+
     def clear(self) -> int:
         """Delete every key under this prefix (scratch prefixes in tests and scenarios)."""
         removed = 0

@@ -7,7 +7,6 @@ and one of the counters.
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import date
@@ -109,21 +108,22 @@ def with_fingerprints(conn: Conn, history: History) -> History:
         for m in history.stranger_messages))
 
 
-_TIME = operator.itemgetter(0)
-
-
 def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
-    keys, keeps = counter_keys(sender), counter_keep(policy)
-    msgs, convs, strangers, group_msgs = counters.many_since(
-        [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
+    (msg_key, conv_key, stranger_key, group_key), keeps = counter_keys(sender), \
+        counter_keep(policy)
+    # A busy sender's windows hold thousands of events: of most series only the
+    # times count, read as one slice each.
+    msgs, convs, strangers, group_msgs = counters.many_times_since(
+        [(msg_key, now - keeps[0]), (conv_key, now - keeps[1]),
+         (stranger_key, now - keeps[2]), (group_key, now - keeps[3])])
     # Fewer messages to strangers than either spam limit (duplicates, fan-out) can
     # reach that many recipients: neither check could find anything in them.
     if len(strangers) < min(policy.spam.duplicate_recipients, policy.spam.fanout_per_hour):
-        strangers = []
-    # A busy sender's day holds thousands of events: take their times at C speed.
-    return History(tuple(map(_TIME, msgs)), tuple(map(_TIME, convs)),
-                   tuple([_stranger_message(at, member) for at, member in strangers]),
-                   tuple(map(_TIME, group_msgs)))
+        stranger_messages: tuple[StrangerMessage, ...] = ()
+    else:
+        stranger_messages = tuple([_stranger_message(at, member) for at, member
+                                   in counters.since(stranger_key, now - keeps[2])])
+    return History(tuple(msgs), tuple(convs), stranger_messages, tuple(group_msgs))
 
 
 def _ban(row: Mapping[str, Any] | None) -> BanFacts | None:
