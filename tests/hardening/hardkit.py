@@ -24,6 +24,15 @@ days = 0
 messages = ["100000/minute"]
 new_conversations = ["100000/hour"]
 group_messages = ["100000/minute"]
+
+# The forms tests post wrong passwords from this address, which would slow every
+# later sign-in of the shared server; the throttle has tests of its own
+# (test_auth_throttle.py).
+[auth]
+signups_per_address = ["100000/hour"]
+logins_per_address = ["100000/minute"]
+logins_per_account = ["100000/minute"]
+free_failures = 1000
 """
 POISON = "POISON-PILL"  # a text holding this fails in the store once `poison` is on
 
