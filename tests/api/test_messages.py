@@ -203,3 +203,10 @@ def test_sends_the_fast_path_passes_on_get_the_routes_answers(http, user):
     r = send(http, a, b, "fast and fine", headers={"X-Request-ID": "mine-1"})
     assert r.status_code == 201 and r.headers["x-request-id"] == "mine-1"
     assert r.json()["message"]["outcome"] == "delivered" and r.json()["notices"] == []
+    # The fast answer skips the app's layers: it carries what they add all the same.
+    routed = http.get("/v1/me", headers=a.auth)
+    for name in ("x-content-type-options", "x-frame-options", "content-security-policy",
+                 "referrer-policy", "cache-control", "content-type"):
+        assert r.headers.get(name) == routed.headers.get(name), name
+    assert send(http, a, b, "a fresh id").headers["x-request-id"] != routed.headers[
+        "x-request-id"]

@@ -43,7 +43,7 @@ _NO_TELEMETRY: dict = ({"telemetry": {"tracing": False, "metrics": False, "logs"
 
 def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: float = 2.0,
                max_body: int = MAX_BODY, fanout_uri: str | None = None,
-               metrics_token: str | None = None) -> FastAPI:
+               metrics_token: str | None = None) -> FastSend:
     """An ASGI app over `service`. `poll_seconds` bounds how late a stream sees events
     written by another node when no shared notifier wakes it; `fanout_uri` (a Redis
     URL) is that notifier: other nodes' commits wake streams here at once."""
@@ -88,8 +88,8 @@ def create_app(service: Service, *, auth: Auth | None = None, poll_seconds: floa
     app.include_router(stream_router)
     openapi.install(app)
     web.mount(app)  # the pages at / (sendable.web)
-    app.add_middleware(FastSend)  # inside the observer: ids, metrics and logs as for any route
     app.add_middleware(RequestObserver, metrics=app.state.metrics, max_body=max_body,
                        larger=dict.fromkeys(contacts.UPLOAD_PATHS, contacts.MAX_UPLOAD_BODY))
-    app.add_middleware(SecurityHeaders)  # outermost: on every answer, errors' too
-    return app
+    app.add_middleware(SecurityHeaders)  # on every answer, errors' too
+    # Outside them all: the common send, answered with what they would have added.
+    return FastSend(app, max_body)

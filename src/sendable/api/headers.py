@@ -24,11 +24,24 @@ _ALWAYS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"
 _COOKIE = SESSION_COOKIE.encode() + b"="
 
 
-def _credentialed(scope: Scope) -> bool:
+def credentialed(scope: Scope) -> bool:
+    """Whether the request carried credentials (a bearer token or the session cookie)."""
     for name, value in scope["headers"]:
         if name == b"authorization" or (name == b"cookie" and _COOKIE in value):
             return True
     return False
+
+
+def secured(headers: list[tuple[bytes, bytes]],
+            credentialed: bool) -> list[tuple[bytes, bytes]]:
+    """An answer's headers with the ones it lacks of those above."""
+    present = {name.lower() for name, _ in headers}
+    headers += [(n, v) for n, v in _ALWAYS if n not in present]
+    if credentialed and b"cache-control" not in present and any(
+            n.lower() == b"content-type" and v.startswith(b"application/json")
+            for n, v in headers):
+        headers.append((b"cache-control", b"no-store"))
+    return headers
 
 
 class SecurityHeaders:
@@ -39,18 +52,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        credentialed = _credentialed(scope)
+        with_credentials = credentialed(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers += [(n, v) for n, v in _ALWAYS if n not in present]
-                if credentialed and b"cache-control" not in present and any(
-                        n.lower() == b"content-type" and v.startswith(b"application/json")
-                        for n, v in headers):
-                    headers.append((b"cache-control", b"no-store"))
-                message["headers"] = headers
+                message["headers"] = secured(list(message.get("headers", [])),
+                                             with_credentials)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -38,6 +38,31 @@ current_request: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "sendable_request_id", default=None)
 
 
+def assign_request_id(scope: Scope, incoming: bytes | None) -> str:
+    """The request's id (an incoming X-Request-ID when it looks sane, else a fresh
+    one), kept in the scope where error bodies and logs find it."""
+    rid = (incoming.decode() if incoming is not None and _SANE_ID.match(incoming)
+           else f"{_PREFIX}{next(_serial):x}")
+    scope.setdefault("state", {})["request_id"] = rid
+    scope["request_id"] = rid
+    return rid
+
+
+def record(metrics: Metrics, scope: Scope, status: int, started: float, rid: str) -> None:
+    """A served request's latency metrics and its log line."""
+    seconds = time.perf_counter() - started
+    matched = scope.get("route")  # its template, without path convertors
+    route = (getattr(matched, "path_format", None) or getattr(matched, "path", None)
+             or "unmatched")
+    if scope["type"] == "http":
+        metrics.request(scope["method"], route, status, seconds)
+    if access_log.isEnabledFor(logging.INFO):
+        method = scope.get("method", "WS")
+        access_log.info("%s %s %s", method, scope["path"], status, extra={"fields": {
+            "request_id": rid, "method": method, "path": scope["path"],
+            "route": route, "status": status, "ms": round(seconds * 1000, 2)}})
+
+
 class RequestObserver:
     def __init__(self, app: ASGIApp, metrics: Metrics, max_body: int,
                  larger: dict[str, int] | None = None) -> None:
@@ -50,15 +75,13 @@ class RequestObserver:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        rid, length = "", 0
+        incoming, length = None, 0
         for name, value in scope["headers"]:
-            if name == b"x-request-id" and _SANE_ID.match(value):
-                rid = value.decode()
+            if name == b"x-request-id":
+                incoming = value
             elif name == b"content-length" and value.isdigit():
                 length = int(value)
-        rid = rid or f"{_PREFIX}{next(_serial):x}"
-        scope.setdefault("state", {})["request_id"] = rid
-        scope["request_id"] = rid
+        rid = assign_request_id(scope, incoming)
         token = current_request.set(rid)
         started = time.perf_counter()
         status = 500 if scope["type"] == "http" else 101
@@ -103,17 +126,7 @@ class RequestObserver:
             if not started_response:
                 await self._server_error(rid, send_with_id)
         finally:
-            seconds = time.perf_counter() - started
-            matched = scope.get("route")  # its template, without path convertors
-            route = (getattr(matched, "path_format", None) or getattr(matched, "path", None)
-                     or "unmatched")
-            if scope["type"] == "http":
-                self.metrics.request(scope["method"], route, status, seconds)
-            if access_log.isEnabledFor(logging.INFO):
-                method = scope.get("method", "WS")
-                access_log.info("%s %s %s", method, scope["path"], status, extra={"fields": {
-                    "request_id": rid, "method": method, "path": scope["path"],
-                    "route": route, "status": status, "ms": round(seconds * 1000, 2)}})
+            record(self.metrics, scope, status, started, rid)
             current_request.reset(token)
 
 
