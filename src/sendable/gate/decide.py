@@ -27,13 +27,15 @@ def decide(facts: Facts, policy: Policy) -> Decision:
         found = check(facts, policy)
         if found:
             findings += found
-    if len(findings) > 1:
-        findings = ordered(findings)
     if not findings:
         outcome = "requested" if facts.group is None and facts.relation.is_request \
             else "delivered"  # no requests in a group
-    elif any(f.effect == "refuse" for f in findings):
-        outcome = "refused"
-    else:  # only "hold" findings are left
-        outcome = "held"
+        return Decision(outcome, ())
+    if len(findings) > 1:
+        findings = ordered(findings)
+    outcome = "held"  # unless a finding refuses: only "hold" findings hold
+    for finding in findings:
+        if finding.effect == "refuse":
+            outcome = "refused"
+            break
     return Decision(outcome, tuple(findings))
