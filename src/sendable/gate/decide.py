@@ -20,6 +20,11 @@ class Decision:
         return self.outcome != "refused"
 
 
+# A decision without findings is one of two values: shared, as Decisions are frozen.
+_REQUESTED = Decision("requested", ())
+_DELIVERED = Decision("delivered", ())
+
+
 def decide(facts: Facts, policy: Policy) -> Decision:
     """The decision for one attempt. Pure: same facts and policy, same answer."""
     findings: list[Finding] = []
@@ -27,13 +32,14 @@ def decide(facts: Facts, policy: Policy) -> Decision:
         found = check(facts, policy)
         if found:
             findings += found
+    if not findings:  # no requests in a group
+        return _REQUESTED if facts.group is None and facts.relation.is_request \
+            else _DELIVERED
     if len(findings) > 1:
         findings = ordered(findings)
-    if not findings:
-        outcome = "requested" if facts.group is None and facts.relation.is_request \
-            else "delivered"  # no requests in a group
-    elif any(f.effect == "refuse" for f in findings):
-        outcome = "refused"
-    else:  # only "hold" findings are left
-        outcome = "held"
+    outcome = "held"  # unless a finding refuses: only "hold" findings hold
+    for finding in findings:
+        if finding.effect == "refuse":
+            outcome = "refused"
+            break
     return Decision(outcome, tuple(findings))

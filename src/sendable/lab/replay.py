@@ -20,6 +20,7 @@ read again, and an attempt whose text has expired is not re-decidable, never gue
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
@@ -71,13 +72,21 @@ def keeps_of(policy: Policy) -> tuple[float, float, float, float]:
 class _Series:
     """One sender's windows in one world, trimmed as the send path's counters are."""
 
-    __slots__ = ("convs", "gmsgs", "msgs", "strangers")
+    __slots__ = ("_history", "convs", "gmsgs", "msgs", "strangers", "unsorted")
 
     def __init__(self) -> None:
         self.msgs: list[float] = []
         self.convs: list[float] = []
         self.strangers: list[StrangerMessage] = []
         self.gmsgs: list[float] = []
+        self.unsorted = False  # a stranger message logged before the one stored last
+        self._history: History | None = None
+
+    def add_stranger(self, message: StrangerMessage) -> None:
+        strangers = self.strangers
+        if strangers and message.at < strangers[-1].at:
+            self.unsorted = True
+        strangers.append(message)
 
     def history(self, now: float, keeps: tuple[float, float, float, float],
                 few: int) -> History:
@@ -96,9 +105,25 @@ class _Series:
             self.gmsgs = times[bisect_right(times, now - keeps[3]):]
         strangers = self.strangers
         if strangers and strangers[0].at <= now - keeps[2]:
-            strangers = self.strangers = [m for m in strangers if m.at > now - keeps[2]]
-        return History(self.msgs, self.convs,  # type: ignore[arg-type]
-                       strangers if len(strangers) >= few else (), self.gmsgs)
+            cutoff = now - keeps[2]
+            if self.unsorted:
+                strangers = self.strangers = [m for m in strangers if m.at > cutoff]
+            else:  # in time order the old ones lead: drop them in place
+                old = 1
+                while old < len(strangers) and strangers[old].at <= cutoff:
+                    old += 1
+                del strangers[:old]
+        visible = strangers if len(strangers) >= few else ()
+        # The History holds the series themselves (read at once, never kept), so one
+        # serves until a series is replaced: rebuilding it per attempt cost ~3%.
+        h = self._history
+        if (h is None or h.message_times is not self.msgs
+                or h.new_conversation_times is not self.convs
+                or h.stranger_messages is not visible
+                or h.group_message_times is not self.gmsgs):
+            h = self._history = History(self.msgs, self.convs,  # type: ignore[arg-type]
+                                        visible, self.gmsgs)  # type: ignore[arg-type]
+        return h
 
 
 def _stored(pair: list[Any], sender: int, is_request: bool, held: bool) -> None:
@@ -158,7 +183,7 @@ class Redecided(NamedTuple):
 
     @property
     def codes(self) -> tuple[str, ...]:
-        return tuple(f.code for f in self.decision.findings) if self.decision else ()
+        return tuple([f.code for f in self.decision.findings]) if self.decision else ()
 
     @property
     def base_outcome(self) -> str:
@@ -167,8 +192,14 @@ class Redecided(NamedTuple):
     @property
     def base_codes(self) -> tuple[str, ...]:
         if self.baseline is not None:
-            return tuple(f.code for f in self.baseline.findings)
-        return tuple(self.row[CODES].split()) if self.row[CODES] else ()
+            return tuple([f.code for f in self.baseline.findings])
+        return _codes_of(self.row[CODES]) if self.row[CODES] else ()
+
+
+@functools.lru_cache(maxsize=1024)
+def _codes_of(logged: str) -> tuple[str, ...]:
+    """A logged decision's codes (a few distinct strings make up the whole log)."""
+    return tuple(logged.split())
 
 
 class Replay:
@@ -327,11 +358,14 @@ class Replay:
             stranger = group.stranger
             recipient, member = -group.id, -row[ID]
         if stranger:
-            series.strangers.append(StrangerMessage(at, recipient, _fingerprint(row), member))
+            series.add_stranger(StrangerMessage(at, recipient, _fingerprint(row[CONTENT]),
+                                                member))
 
 
-def _fingerprint(row: tuple[Any, ...]) -> bytes | None:
-    content = row[CONTENT]
+@functools.lru_cache(maxsize=4096)
+def _fingerprint(content: str) -> bytes | None:
+    """The logged fingerprint, found once per distinct findings (a chatty sender logs
+    the same ones again and again)."""
     i = content.find('"p":"')
     return bytes.fromhex(content[i + 5:content.index('"', i + 5)]) if i >= 0 else None
 

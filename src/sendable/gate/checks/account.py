@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sendable.gate.facts import AccountFacts, Facts, utc_date
+from sendable.gate.facts import AccountFacts, Facts
 from sendable.gate.windows import wait_for_room
 from sendable.policy import Policy
 from sendable.reasons import Finding
@@ -23,9 +23,8 @@ def flag_target(sender: AccountFacts) -> str | None:
 def check(facts: Facts, policy: Policy) -> list[Finding]:
     findings: list[Finding] = []
     sender, now = facts.sender, facts.now
-    today = utc_date(now)
-    if sender.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
-        age = sender.age_years(today)
+    age = sender.age_at(now)
+    if age is None or age < policy.age.min_messaging_age:  # unknown: under it
         findings.append(Finding("account.underage", detail={
             "age": age, "birthdate_known": age is not None,
             "min_age": policy.age.min_messaging_age}))

@@ -7,7 +7,7 @@ the settings); masking for the sender happens at rendering, not here.
 from __future__ import annotations
 
 from sendable.gate.checks import contacts
-from sendable.gate.facts import Facts, Relation, utc_date
+from sendable.gate.facts import Facts, Relation
 from sendable.policy import Policy
 from sendable.reasons import Finding
 
@@ -32,9 +32,8 @@ def check(facts: Facts, policy: Policy) -> list[Finding]:
     if recipient.deactivated or banned:
         findings.append(Finding("privacy.recipient_unavailable", detail={
             "deactivated": recipient.deactivated, "banned": banned}))
-    today = utc_date(now)
-    if recipient.younger_than(policy.age.min_messaging_age, today):  # unknown: under it
-        age = recipient.age_years(today)
+    age = recipient.age_at(now)
+    if age is None or age < policy.age.min_messaging_age:  # unknown: under it
         findings.append(Finding("privacy.underage_recipient", detail={
             "recipient_age": age, "birthdate_known": age is not None}))
     # Settings keep applying to an accepted conversation (an unfollow or a

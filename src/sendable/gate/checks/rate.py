@@ -14,9 +14,11 @@ from sendable.reasons import Finding
 def _over(code: str, times: Sequence[float], limits: Sequence[RateLimit],
           now: float) -> list[Finding]:
     waits = []
+    n = len(times)
     for limit in limits:
-        wait = wait_for_room(times, now, limit.window, limit.limit)
-        if wait is not None:
+        # Fewer times than the limit leave room in any window: no search needed.
+        if n >= limit.limit and (
+                wait := wait_for_room(times, now, limit.window, limit.limit)) is not None:
             waits.append((wait, limit))
     if not waits:
         return []

@@ -69,6 +69,8 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
     if mine is None:
         return []
     spam, now = policy.spam, facts.now
+    if len(facts.history.stranger_messages) < spam.duplicate_recipients:
+        return []  # fewer messages than the limit: fewer recipients too
     recent = [past for past in facts.history.stranger_messages
               if now - past.at < spam.duplicate_window and past.fingerprint is not None]
     # Only distinct recipients count toward the limit: with fewer of them than the
@@ -88,6 +90,8 @@ def _duplicates(facts: Facts, policy: Policy) -> list[Finding]:
 
 
 def _fanout(facts: Facts, policy: Policy) -> list[Finding]:
+    if len(facts.history.stranger_messages) < policy.spam.fanout_per_hour:
+        return []  # fewer messages than the limit: fewer recipients too
     now = facts.now
     latest: dict[int, float] = {}
     for past in facts.history.stranger_messages:
