@@ -97,9 +97,6 @@ class PendingCounters:
                                  if at > start])
                 for events, (key, start) in zip(found, queries, strict=True)]
 
-    def times_since(self, key: str, start: float) -> list[float]:
-        return self.many_times_since([(key, start)])[0]
-
     def many_times_since(self, queries: list[tuple[str, float]]) -> list[list[float]]:
         if self._read:  # prefetched (time, member) pairs: their times
             found = [[at for at, _ in events] for events in self._base_since(queries)]

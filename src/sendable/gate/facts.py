@@ -25,11 +25,14 @@ def utc_date(now: float) -> date:
     return _date_of_day(int(now // _DAY))
 
 
-@lru_cache(maxsize=16384)
-def _years_on_day(birthdate: date, day: int) -> int:
-    today = _date_of_day(day)
+def _whole_years(birthdate: date, today: date) -> int:
     return today.year - birthdate.year - (
         (today.month, today.day) < (birthdate.month, birthdate.day))
+
+
+@lru_cache(maxsize=16384)
+def _years_on_day(birthdate: date, day: int) -> int:
+    return _whole_years(birthdate, _date_of_day(day))
 
 
 def ban_in_force(until: float | None, now: float, lifted_at: float | None = None) -> bool:
@@ -75,10 +78,7 @@ class AccountFacts:
     def age_years(self, now: date) -> int | None:
         """Whole years on `now`; None while the birthdate is unknown (the age checks
         count an unknown age as under every minimum)."""
-        if self.birthdate is None:
-            return None
-        b = self.birthdate
-        return now.year - b.year - ((now.month, now.day) < (b.month, b.day))
+        return None if self.birthdate is None else _whole_years(self.birthdate, now)
 
     def age_at(self, now: float) -> int | None:
         """`age_years(utc_date(now))`, found once per birthdate and day: the age checks

@@ -109,20 +109,18 @@ def with_fingerprints(conn: Conn, history: History) -> History:
 
 
 def load_history(counters: Counters, policy: Policy, sender: int, now: float) -> History:
-    (msg_key, conv_key, stranger_key, group_key), keeps = counter_keys(sender), \
-        counter_keep(policy)
+    keys, keeps = counter_keys(sender), counter_keep(policy)
     # A busy sender's windows hold thousands of events: of most series only the
     # times count, read as one slice each.
     msgs, convs, strangers, group_msgs = counters.many_times_since(
-        [(msg_key, now - keeps[0]), (conv_key, now - keeps[1]),
-         (stranger_key, now - keeps[2]), (group_key, now - keeps[3])])
+        [(key, now - keep) for key, keep in zip(keys, keeps, strict=True)])
     # Fewer messages to strangers than either spam limit (duplicates, fan-out) can
     # reach that many recipients: neither check could find anything in them.
     if len(strangers) < min(policy.spam.duplicate_recipients, policy.spam.fanout_per_hour):
         stranger_messages: tuple[StrangerMessage, ...] = ()
     else:
         stranger_messages = tuple([_stranger_message(at, member) for at, member
-                                   in counters.since(stranger_key, now - keeps[2])])
+                                   in counters.since(keys[2], now - keeps[2])])
     return History(tuple(msgs), tuple(convs), stranger_messages, tuple(group_msgs))
 
 
